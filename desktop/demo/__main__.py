@@ -1,0 +1,59 @@
+"""python -m desktop.demo --data-dir DIR --customers N --touchpoints M: make a data set of any size.
+
+The database is built beside its final name (``fieldmark.db.partial``) with journaling off, then
+switched to WAL and renamed into place: an interrupted run leaves no half-filled database behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from desktop.demo.generator import generate
+from desktop.paths import database_path
+from desktop.store import open_store
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m desktop.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="folder for the new database (must not hold one)")
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--touchpoints", type=int, default=6000)
+    parser.add_argument("--months", type=int, default=6, help="how far back the touchpoints go")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    path = database_path(args.data_dir)
+    if path.exists():
+        print(f"{path} already exists; choose an empty folder", file=sys.stderr)
+        return 2
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    last = [0.0]
+
+    def progress(done: float, what: str) -> bool:
+        if done - last[0] >= 0.05 or done >= 1.0:
+            last[0] = done
+            print(f"  {done:6.1%}  {what}", file=sys.stderr)
+        return True
+
+    started = time.perf_counter()
+    store = open_store(partial, build=True)
+    summary = generate(store, customers=args.customers, touchpoints=args.touchpoints, months=args.months,
+                       seed=args.seed, progress=progress)
+    store.close()
+    open_store(partial).close()  # back to WAL, as the app opens it
+    os.replace(partial, path)
+    elapsed = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    print(f"users={summary.users} customers={summary.customers} contacts={summary.contacts} "
+          f"touchpoints={summary.touchpoints}")
+    print(f"elapsed={elapsed:.1f}s touchpoints_per_s={summary.touchpoints / elapsed:,.0f} "
+          f"db_size_mb={size / 1e6:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,225 @@
+"""The local store's tables, as typed SQLAlchemy 2 models.
+
+Conventions:
+- ``id`` is a UUIDv7 string made on the device; it is what other tables and the server refer to.
+- Tables that are full-text searched also have ``rid``, an INTEGER PRIMARY KEY, because the search
+  index is keyed by an integer rowid that must survive VACUUM (an implicit rowid would not).
+- ``version`` counts the changes made to a row; each change is one outbox entry (see mutations).
+- Times are aware datetimes stored as UTC text; money is Decimal stored as text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desktop.types import Money, UTCDateTime
+
+ROLES = ("field_rep", "key_account_director", "channel_manager", "sales_manager", "finance",
+         "finance_director", "service_engineer", "admin")
+CHANNELS = ("visit", "call", "wechat", "email", "file_sent", "meeting")
+DECISION_ROLES = ("decision_maker", "technical", "purchasing", "user", "influencer")
+REACTIONS = ("positive", "neutral", "negative", "unknown")
+SEGMENTS = ("key_account", "standard", "channel", "prospect")
+CUSTOMER_STATUSES = ("active", "dormant", "lost")
+TOUCHPOINT_STATUSES = ("draft", "submitted")
+ATTACHMENT_KINDS = ("photo", "audio", "document")
+OUTBOX_STATUSES = ("pending", "applied", "rejected")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money(), dict[str, Any]: JSON()}
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_users_role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(32))
+    territory: Mapped[str] = mapped_column(String(64), default="")
+    team: Mapped[str] = mapped_column(String(64), default="")
+    manager_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint(_in("segment", SEGMENTS), name="ck_customers_segment"),
+        CheckConstraint(_in("status", CUSTOMER_STATUSES), name="ck_customers_status"),
+        Index("ix_customers_owner", "owner_id"),
+        Index("ix_customers_name", "name"),
+        Index("ix_customers_region_city", "region", "city"),
+    )
+
+    rid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(50), default="")
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    region: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    industry: Mapped[str] = mapped_column(String(64), default="")
+    segment: Mapped[str] = mapped_column(String(16), default="standard")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    credit_limit: Mapped[Decimal | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint(_in("decision_role", DECISION_ROLES), name="ck_contacts_decision_role"),
+        Index("ix_contacts_customer", "customer_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    decision_role: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    wechat: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    last_reached_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Touchpoint(Base):
+    """One step of the process trail: who reached whom, how, when, what was said and how it landed."""
+
+    __tablename__ = "touchpoints"
+    __table_args__ = (
+        CheckConstraint(_in("channel", CHANNELS), name="ck_touchpoints_channel"),
+        CheckConstraint(_in("reaction", REACTIONS), name="ck_touchpoints_reaction"),
+        CheckConstraint(_in("status", TOUCHPOINT_STATUSES), name="ck_touchpoints_status"),
+        Index("ix_touchpoints_customer_time", "customer_id", "occurred_at"),
+        Index("ix_touchpoints_user_time", "user_id", "occurred_at"),
+    )
+
+    rid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime]
+    with_whom: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text)
+    reaction: Mapped[str] = mapped_column(String(16), default="unknown")
+    reaction_note: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    next_step_due: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Attachment(Base):
+    """Metadata of a content-addressed file (photo, audio, document) kept under the data folder."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ATTACHMENT_KINDS), name="ck_attachments_kind"),
+        Index("ix_attachments_touchpoint", "touchpoint_id"),
+        Index("ix_attachments_sha256", "sha256"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    touchpoint_id: Mapped[str] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(32), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    mime: Mapped[str] = mapped_column(String(100))
+    duration_s: Mapped[float | None]
+    taken_at: Mapped[datetime | None]
+    gps_lat: Mapped[float | None]
+    gps_lon: Mapped[float | None]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class DeviceState(Base):
+    """This installation's identity and the next outbox sequence number (a single row)."""
+
+    __tablename__ = "device_state"
+    __table_args__ = (CheckConstraint("singleton = 1", name="ck_device_state_singleton"),)
+
+    singleton: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    device_id: Mapped[str] = mapped_column(String(36))
+    device_code: Mapped[str] = mapped_column(String(16))
+    next_seq: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+
+
+class OutboxEntry(Base):
+    """A mutation made on this device, durable from the moment it was made, waiting to be sent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="ck_outbox_status"),
+        Index("ix_outbox_status", "status", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    device_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]]
+    base_version: Mapped[int | None]
+    schema_version: Mapped[str] = mapped_column(String(32))
+    client_time: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(36))
+    changes: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    result: Mapped[dict[str, Any] | None]
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained record of who did what and when. See desktop.audit."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor_id: Mapped[str] = mapped_column(String(36))
+    device_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# Tables whose rows are business data: every change to them goes through a mutation
+# (or, for rows the server already holds, through desktop.snapshot).
+DATA_TABLES = ("users", "customers", "contacts", "touchpoints", "attachments")

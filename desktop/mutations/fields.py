@@ -1,0 +1,110 @@
+"""Declared mutation inputs, checked before anything is written.
+
+Args arrive as JSON-ready values (they are stored in the outbox and replayed on the server), so a
+field parses text into the domain type: times from ISO text, money from decimal text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from desktop import errors, timeutil
+from desktop.errors import Label
+from desktop.ids import is_uuid
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a mutation. ``kind`` is text, id, time, choice, money, bool or int."""
+
+    label: Label
+    kind: str = "text"
+    required: bool = False
+    max_len: int | None = None
+    choices: tuple[str, ...] = ()
+    nullable: bool = False  # may be given as None to clear it
+
+    def parse(self, name: str, value: Any) -> Any:
+        if value is None:
+            if self.required:
+                raise errors.missing_field(name, self.label)
+            if self.nullable or self.kind not in ("text", "bool"):
+                return None
+            raise errors.wrong_type(name, self.label, "文本", "text")
+        parser = getattr(self, f"_parse_{self.kind}")
+        return parser(name, value)
+
+    # ---- Private API
+
+    def _parse_text(self, name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise errors.wrong_type(name, self.label, "文本", "text")
+        value = value.strip()
+        if self.required and not value:
+            raise errors.missing_field(name, self.label)
+        if self.max_len is not None and len(value) > self.max_len:
+            raise errors.too_long(name, self.label, self.max_len, len(value))
+        return value
+
+    def _parse_id(self, name: str, value: Any) -> str:
+        if not is_uuid(value):
+            raise errors.wrong_type(name, self.label, "有效的编号（UUID）", "a valid id (UUID)")
+        return value
+
+    def _parse_time(self, name: str, value: Any) -> datetime:
+        if isinstance(value, str):
+            try:
+                return timeutil.from_text(value)
+            except ValueError:
+                pass
+        raise errors.wrong_type(name, self.label, "带时区的时间（ISO 8601）", "a time with a zone (ISO 8601)")
+
+    def _parse_choice(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.choices:
+            raise errors.invalid_choice(name, self.label, value, list(self.choices))
+        return value
+
+    def _parse_money(self, name: str, value: Any) -> Decimal:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            try:
+                amount = Decimal(value)
+            except InvalidOperation:
+                amount = None
+            if amount is not None and amount.is_finite():
+                if amount < 0:
+                    raise errors.invalid_value(name, f"“{self.label.zh}”不能为负数。",
+                                               f"{self.label.en} cannot be negative.")
+                return amount
+        raise errors.wrong_type(name, self.label, "金额（如 \"12000.00\"）", 'an amount (such as "12000.00")')
+
+    def _parse_bool(self, name: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise errors.wrong_type(name, self.label, "是或否", "true or false")
+        return value
+
+    def _parse_int(self, name: str, value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise errors.wrong_type(name, self.label, "整数", "a whole number")
+        return value
+
+
+def validate(fields: dict[str, Field], args: Any) -> dict[str, Any]:
+    """Parse args against fields: unknown names, missing required ones and bad values raise DomainError.
+
+    Only the fields present in args are returned (absent optional fields mean "leave as is").
+    """
+    if not isinstance(args, dict):
+        raise errors.invalid_value(None, "请求内容格式不正确。", "The request must be a set of named fields.")
+    for name in args:
+        if name not in fields:
+            raise errors.unknown_field(name)
+    parsed: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name in args:
+            parsed[name] = field.parse(name, args[name])
+        elif field.required:
+            raise errors.missing_field(name, field.label)
+    return parsed

@@ -1,0 +1,53 @@
+"""Search text for Chinese (and any other script), indexed by SQLite FTS5's unicode61 tokenizer.
+
+FTS5's trigram tokenizer cannot answer queries shorter than three characters, and Chinese has no
+spaces between words, so a two-character word such as ``铭牌`` is invisible to both stock
+tokenizers. We index every field as its overlapping character bigrams plus its last character:
+
+    设备铭牌照片  ->  设备 备铭 铭牌 牌照 照片 片
+
+Fields are joined by a line break, so the bigram that spans two fields ends up as the first
+field's last character alone. unicode61 then lower-cases the bigrams and drops punctuation and
+spaces (``况，`` becomes ``况``).
+
+- a term of two or more characters becomes the phrase of its bigrams (``铭牌照`` -> ``"铭牌 牌照"``),
+  which matches exactly where those characters are contiguous in the text: substring search, for
+  Chinese and Latin alike (``aser`` finds ``Laser``);
+- a single character becomes a prefix query (``铭*``), which the trailing character makes complete.
+
+Every query is answered from the index; none scans the table. Changing this expansion changes what
+is indexed, so it needs a migration that rebuilds the search tables.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BIGRAM = re.compile(r"(?=(..))", re.DOTALL)
+
+
+def _bigrams(text: str) -> str:
+    return " ".join(_BIGRAM.findall(text))
+
+
+def index_text(*parts: str | None) -> str:
+    """The text to put in the search index for the given field values."""
+    text = "\n".join([part for part in parts if part])
+    return _bigrams(text) + " " + text[-1] if text else ""
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression for what the user typed, or None when there is nothing to search.
+
+    Whitespace-separated terms must all match (AND); within a term, characters must be contiguous.
+    """
+    clauses = []
+    for term in query.split():
+        if not any(ch.isalnum() for ch in term):
+            continue  # punctuation alone is not indexed
+        clauses.append(_quote(term) + "*" if len(term) == 1 else _quote(_bigrams(term)))
+    return " AND ".join(clauses) if clauses else None

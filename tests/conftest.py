@@ -1,0 +1,97 @@
+"""Shared fixtures: a real SQLite store per test (copied from one migrated template), a small organisation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop import integrity, mutations, passwords, snapshot, timeutil  # noqa: E402
+from desktop.ids import uuid7  # noqa: E402
+from desktop.store import Store, open_store  # noqa: E402
+
+PASSWORD = "s3cret-pass"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database migrated to head, made once per run and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "fieldmark.db"
+    open_store(path, device_code="D1").close()
+    return path
+
+
+@pytest.fixture
+def store(template_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Store:
+    """A fresh migrated store. After the test, every row change in it must be accounted for by the
+    outbox and the audit chain must verify (tests that tamper on purpose are marked ``tampers``)."""
+    path = tmp_path / "fieldmark.db"
+    shutil.copy(template_db, path)
+    s = open_store(path)
+    yield s
+    if request.node.get_closest_marker("tampers") is None:
+        with s.read() as session:
+            assert integrity.check(session) == []
+    s.close()
+
+
+@dataclass
+class Org:
+    """A small organisation: ids by username."""
+
+    ids: dict[str, str]
+
+    def __getitem__(self, username: str) -> str:
+        return self.ids[username]
+
+
+ORG_USERS = [
+    # username, role, territory, team
+    ("admin", "admin", "", ""),
+    ("manager", "sales_manager", "江苏", "east1"),
+    ("kad", "key_account_director", "上海", "east1"),
+    ("rep", "field_rep", "江苏", "east1"),
+    ("rep2", "field_rep", "江苏", "east1"),
+    ("otherrep", "field_rep", "浙江", "east2"),
+    ("othermanager", "sales_manager", "浙江", "east2"),
+    ("channel", "channel_manager", "安徽", "east2"),
+    ("finance", "finance", "", "fin"),
+    ("cfo", "finance_director", "", "fin"),
+    ("service", "service_engineer", "江苏", "svc"),
+]
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return passwords.hash_password(PASSWORD)
+
+
+@pytest.fixture
+def org(store: Store, password_hash: str) -> Org:
+    """Users of every role, loaded as a server snapshot (the desktop receives users, it does not create them)."""
+    now = timeutil.to_text(timeutil.utcnow())
+    ids = {name: uuid7() for name, *_ in ORG_USERS}
+    rows = [(ids[name], name, name.title(), role, territory, team, None, password_hash, 1, now, now, 1)
+            for name, role, territory, team in ORG_USERS]
+    with store.writer("snapshot") as session:
+        snapshot.insert_rows(session, "users", ("id", "username", "display_name", "role", "territory", "team",
+                                                "manager_id", "password_hash", "active", "created_at",
+                                                "updated_at", "version"), rows)
+    return Org(ids)
+
+
+def run(store: Store, actor: str, mutation: str, /, **args: Any) -> mutations.Outcome:
+    """Run one mutation as the given user id."""
+    return mutations.run(store, actor, mutation, args)
+
+
+def make_customer(store: Store, actor: str, name: str = "苏州恒通精密机械有限公司", /, **extra: Any) -> str:
+    extra.setdefault("region", "江苏")
+    extra.setdefault("city", "苏州")
+    return run(store, actor, "customer.create", name=name, **extra).changes.entity_id
