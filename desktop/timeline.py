@@ -1,0 +1,26 @@
+"""A customer's touchpoint trail, newest first, read a page at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from desktop.models import Touchpoint
+
+
+def customer_timeline(session: Session, customer_id: str, *, limit: int = 100,
+                      before: tuple[datetime, int] | None = None) -> list[Touchpoint]:
+    """Up to ``limit`` touchpoints of a customer, newest first.
+
+    ``before`` is the (occurred_at, rid) of the last row of the previous page: keyset paging stays
+    as fast on the hundredth page as on the first (an OFFSET would re-read every skipped row).
+    """
+    query = select(Touchpoint).where(Touchpoint.customer_id == customer_id)
+    if before is not None:
+        when, rid = before
+        query = query.where(or_(Touchpoint.occurred_at < when,
+                                and_(Touchpoint.occurred_at == when, Touchpoint.rid < rid)))
+    query = query.order_by(Touchpoint.occurred_at.desc(), Touchpoint.rid.desc()).limit(limit)
+    return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""Fieldmark's desktop windows (PySide6). Holds no business rule: it calls desktop/ services."""

@@ -1,0 +1,35 @@
+"""The ``fieldmark`` command: parse arguments, open the local database, show the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop import __version__
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="fieldmark", description="Fieldmark: field-sales process control, offline first.")
+    parser.add_argument("--version", action="version", version=f"fieldmark {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="folder holding the local database (default: the platform's user data folder)")
+    parser.add_argument("--no-demo", action="store_true", help="do not seed demo data into a new database")
+    parser.add_argument("--screenshot", type=Path, default=None,
+                        help="render the window offscreen, write it to this PNG file and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)  # before importing Qt, so --version and --help stay instant
+    if args.screenshot is not None:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.startup import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
