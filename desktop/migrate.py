@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
 KEEP_BACKUPS = 5
 
@@ -105,9 +105,25 @@ def restore_database(backup: Path, target: Path) -> None:
 
 
 def _prune_backups(folder: Path, stem: str) -> None:
-    backups = sorted(folder.glob(f"{stem}-*.db"))
+    backups = sorted(folder.glob(f"{stem}-{'[0-9]' * 8}T*.db"))
     for old in backups[:-KEEP_BACKUPS]:
         old.unlink(missing_ok=True)
+
+
+def _read_stamp(path: Path) -> tuple[str | None, bool]:
+    """(schema revision stamped in the file, whether it holds any table), without changing the file."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None, False
+    conn = sqlite3.connect(path)
+    try:
+        tables = {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")}
+        if "alembic_version" not in tables:
+            return None, bool(tables)
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return (row[0] if row else None), True
+    finally:
+        conn.close()
 
 
 def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: str | None = None) -> Path | None:
@@ -115,13 +131,13 @@ def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: st
     cfg = alembic_config(script_location)
     script = ScriptDirectory.from_config(cfg)
     head = script.get_current_head()
-    current = current_revision(engine)
+    # Read on a plain connection: the engine's connections switch the file to WAL, which rewrites
+    # its header, and a file we refuse must be left exactly as it was.
+    current, has_tables = _read_stamp(path)
     if current == head:
         return None
     if current is None:
-        with engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
-        if tables:
+        if has_tables:
             raise NotAFieldmarkDatabase(
                 f"{path} 不是 Fieldmark 数据库（含有其他表），未做任何改动。",
                 f"{path} is not a Fieldmark database (it holds other tables); nothing was changed.")

@@ -36,6 +36,15 @@ def index_text(*parts: str | None) -> str:
     return _bigrams(text) + " " + text[-1] if text else ""
 
 
+def _trim(word: str) -> str:
+    start, end = 0, len(word)
+    while start < end and not word[start].isalnum():
+        start += 1
+    while end > start and not word[end - 1].isalnum():
+        end -= 1
+    return word[start:end]
+
+
 def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
@@ -44,10 +53,13 @@ def match_expression(query: str) -> str | None:
     """An FTS5 MATCH expression for what the user typed, or None when there is nothing to search.
 
     Whitespace-separated terms must all match (AND); within a term, characters must be contiguous.
+    Punctuation around a term is dropped (``“铭牌”``, ``(铭牌)`` and ``铭牌，`` search for ``铭牌``): kept,
+    its bigrams would ask for the term to be followed or preceded by punctuation in the text.
     """
     clauses = []
-    for term in query.split():
-        if not any(ch.isalnum() for ch in term):
+    for word in query.split():
+        term = _trim(word)
+        if not term:
             continue  # punctuation alone is not indexed
         clauses.append(_quote(term) + "*" if len(term) == 1 else _quote(_bigrams(term)))
     return " AND ".join(clauses) if clauses else None

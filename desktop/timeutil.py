@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
@@ -16,7 +14,9 @@ def to_text(value: datetime) -> str:
     """Serialise an aware datetime as UTC text; naive datetimes are refused because their zone is unknown."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: the time zone is unknown")
-    return value.astimezone(UTC).strftime(_FORMAT)
+    # isoformat pads the year to four digits; strftime("%Y") does not (year 5 -> "5-01-01..."), which
+    # breaks sorting and makes the text unreadable by from_text.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_text(text: str) -> datetime:

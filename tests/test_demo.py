@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -95,6 +96,12 @@ def test_command_line_generator(tmp_path: Path):
     assert "customers=120" in out.stdout and "touchpoints=2500" in out.stdout
     assert re.search(r"touchpoints_per_s=[\d,]+", out.stdout)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("fieldmark.db")) == ["fieldmark.db"]
+    # built with foreign-key checks off: what it built must still be consistent, and back in WAL mode
+    with sqlite3.connect(tmp_path / "fieldmark.db") as db:
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT count(*) FROM contacts WHERE customer_id NOT IN (SELECT id FROM customers)"
+                          ).fetchone()[0] == 0
     again = subprocess.run([sys.executable, "-m", "desktop.demo", "--data-dir", str(tmp_path)], capture_output=True,
                            text=True)
     assert again.returncode == 2 and "already exists" in again.stderr

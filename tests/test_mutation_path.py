@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 
 from desktop import audit, integrity, mutations, timeutil
 from desktop.errors import DomainError
-from desktop.models import AuditEntry, Contact, Customer, OutboxEntry, Touchpoint
 from desktop.migrate import backup_database
+from desktop.models import AuditEntry, Contact, Customer, OutboxEntry, Touchpoint
 from desktop.store import UnrecordedWriteError, open_store
 from tests.conftest import make_customer, run
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QFormLayout, QLabel, QLineEdit, QListWidget, QMainWindow, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QListWidget, QMainWindow, QVBoxLayout, QWidget
 from sqlalchemy import func, select
 
 from desktop import mutations, search

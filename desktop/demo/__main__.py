@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     print(f"users={summary.users} customers={summary.customers} contacts={summary.contacts} "
           f"touchpoints={summary.touchpoints}")
+    phase = summary.touchpoint_seconds
     print(f"elapsed={elapsed:.1f}s touchpoints_per_s={summary.touchpoints / elapsed:,.0f} "
+          f"touchpoint_phase={phase:.1f}s touchpoint_phase_per_s={summary.touchpoints / phase if phase else 0:,.0f} "
           f"db_size_mb={size / 1e6:.1f}")
     return 0
 

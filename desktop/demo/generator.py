@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ TOUCHPOINT_COLUMNS = ("id", "customer_id", "user_id", "contact_id", "channel", "
 COLUMNS = {"users": USER_COLUMNS, "customers": CUSTOMER_COLUMNS, "contacts": CONTACT_COLUMNS,
            "touchpoints": TOUCHPOINT_COLUMNS}
 CHUNK = 25_000
+CUSTOMER_CHUNK = 2_000
 PARALLEL_FROM = 50_000  # touchpoints; below this a second process costs more than it saves
 
 
@@ -52,6 +54,7 @@ class Summary:
     customers: int
     contacts: int
     touchpoints: int
+    touchpoint_seconds: float = 0.0  # from the end of the customers to the last touchpoint written
 
 
 @dataclass(frozen=True)
@@ -149,13 +152,12 @@ def _produce(p: _Params) -> Iterator[Chunk]:
                              f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", f"wx_{rand(27):08d}",
                              f"{kid[-8:]}@example.cn", "", None, since_text, since_text, 1))
         contacts_of.append(mine)
-        if len(customers) >= CHUNK:
+        if len(customers) >= CUSTOMER_CHUNK:  # small chunks: the writer starts while we go on
             yield _searchable("customers", customers)
-            customers = []
+            yield "contacts", contacts, None
+            customers, contacts = [], []
     yield _searchable("customers", customers)
-    for start in range(0, len(contacts), CHUNK):
-        yield "contacts", contacts[start:start + CHUNK], None
-    del contacts
+    yield "contacts", contacts, None
 
     # ---- touchpoints, oldest first, weekdays busier than weekends
     start_day = (now - timedelta(days=30 * p.months)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -165,8 +167,9 @@ def _produce(p: _Params) -> Iterator[Chunk]:
     prefixes = [(start_day + timedelta(days=d)).strftime("%Y-%m-%dT") for d in range(days + 15)]
     start_ms = _ms(start_day)
     now_text = ts(now)
-    channels, channel_weights = list(CHANNELS), [30, 30, 20, 8, 7, 5]
-    templates = {c: v.TEMPLATES[c] for c in channels}
+    channel_table = [c for c, weight in zip(CHANNELS, (30, 30, 20, 8, 7, 5), strict=True) for _ in range(weight)]
+    templates = v.TEMPLATES
+    surnames, given, topics, documents, next_steps = v.SURNAMES, v.GIVEN, v.TOPICS, v.DOCUMENTS, v.NEXT_STEPS
     batch: list[tuple[Any, ...]] = []
     last_reached: dict[str, str] = {}
     made = 0
@@ -177,30 +180,34 @@ def _produce(p: _Params) -> Iterator[Chunk]:
             continue
         prefix = prefixes[day]
         for seconds in sorted(rng.randrange(8 * 3600, 20 * 3600) for _ in range(n)):
+            # One draw of random bits per touchpoint, sliced into every choice below: a dozen calls
+            # into random per row would make the producer, not SQLite, the bottleneck.
+            r = rand(96)
             occurred = f"{prefix}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.000000Z"
             if occurred > now_text:
                 occurred = now_text
-            ci = rng.randrange(n_customers)
-            channel = rng.choices(channels, channel_weights)[0]
+            ci = (r & 0xFFFFFFFF) % n_customers
+            channel = channel_table[(r >> 32) % 100]
             mine = contacts_of[ci]
-            if mine and rng.random() < 0.85:
-                kid, person = mine[rng.randrange(len(mine))]
+            if mine and (r >> 39) % 100 < 85:
+                kid, person = mine[(r >> 46) % len(mine)]
                 last_reached[kid] = occurred
             else:
-                kid, person = None, rng.choice(v.SURNAMES) + rng.choice(v.GIVEN)
-            reaction = REACTIONS[rng.randrange(4)]
-            summary = rng.choice(templates[channel]).format(
-                who=person, topic=rng.choice(v.TOPICS), doc=rng.choice(v.DOCUMENTS),
-                minutes=rng.randint(3, 40), version=rng.randint(1, 5))
-            if rng.random() < 0.6:
-                due_day = day + rng.randint(1, 14)
-                due = f"{prefixes[due_day]}{seconds // 3600:02d}:00:00.000000Z"
-                next_step = rng.choice(v.NEXT_STEPS)
+                kid, person = None, surnames[(r >> 46) % len(surnames)] + given[(r >> 52) % len(given)]
+            reaction = REACTIONS[(r >> 58) & 3]
+            template = templates[channel]
+            summary = template[(r >> 60) % len(template)].format(
+                who=person, topic=topics[(r >> 64) % len(topics)], doc=documents[(r >> 68) % len(documents)],
+                minutes=3 + (r >> 72) % 38, version=1 + (r >> 78) % 5)
+            notes = v.REACTION_NOTES[reaction]
+            if (r >> 81) % 10 < 6:
+                due = f"{prefixes[day + 1 + (r >> 85) % 14]}{seconds // 3600:02d}:00:00.000000Z"
+                next_step = next_steps[(r >> 89) % len(next_steps)]
             else:
                 due, next_step = None, ""
             batch.append((uuid7_from(start_ms + day * 86_400_000 + seconds * 1000, rand(74)), customer_ids[ci],
                           customer_owner[ci], kid, channel, occurred, person, summary, reaction,
-                          rng.choice(v.REACTION_NOTES[reaction]), next_step, due, "submitted", occurred, occurred, 1))
+                          notes[(r >> 93) % len(notes)], next_step, due, "submitted", occurred, occurred, 1))
         made += n
         if len(batch) >= CHUNK:
             yield _searchable("touchpoints", batch)
@@ -253,19 +260,27 @@ def generate(store: Store, *, customers: int, touchpoints: int, months: int = 6,
     report = progress or (lambda _f, _w: True)
     device_id, _code = store.device()
     counts = dict.fromkeys(COLUMNS, 0)
+    last_write = time.perf_counter()
     expected = customers * 3.5 + touchpoints + len(v.DEMO_USERS) + extra_reps
+    touchpoints_from = touchpoints_to = 0.0
     for table, rows, bodies in _chunks(params, parallel):
+        if table == "touchpoints" and not touchpoints_from:
+            touchpoints_from = last_write
         with store.writer("snapshot") as session:
             if table == "last_reached":
                 session.connection().exec_driver_sql("UPDATE contacts SET last_reached_at = ? WHERE id = ?", rows)
                 snapshot.record_load(session, device_id, "demo", counts)
                 continue
             snapshot.insert_rows(session, table, COLUMNS[table], rows, bodies)
+        last_write = time.perf_counter()
+        if table == "touchpoints":
+            touchpoints_to = last_write
         counts[table] += len(rows)
         if report(min(0.99, sum(counts.values()) / expected), table) is False:
             raise Cancelled(table)
     report(1.0, "done")
-    return Summary(counts["users"], counts["customers"], counts["contacts"], counts["touchpoints"])
+    return Summary(counts["users"], counts["customers"], counts["contacts"], counts["touchpoints"],
+                   touchpoints_to - touchpoints_from)
 
 
 def seed_demo(store: Store, *, seed: int = 2026, progress: Progress | None = None) -> Summary:

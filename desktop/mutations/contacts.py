@@ -59,7 +59,7 @@ def add_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
     return changes
 
 
-@mutation("contact.update", {"id": ID, **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable)
+@mutation("contact.update", {"id": ID, **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable or f.required)
                                           for k, f in DETAILS.items()}})
 def update_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     contact = get_contact(session, args["id"])

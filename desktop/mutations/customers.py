@@ -39,7 +39,7 @@ def _owner(session: Session, actor: Actor, owner_id: str) -> User:
     if owner is None or not owner.active:
         raise errors.not_found("owner_id", OWNER, owner_id)
     if owner.role not in OWNERS:
-        raise errors.invalid_value("owner_id", f"{owner.display_name} 的角色不能负责客户。",
+        raise errors.invalid_value("owner_id", f"{owner.display_name} 的角色不能担任客户负责人。",
                                    f"{owner.display_name}'s role cannot own customers.")
     if not can_assign_owner(actor.user, owner):
         raise errors.forbidden("把客户分配给其他团队的人", "assign customers to someone outside your team")
@@ -51,7 +51,7 @@ def _no_duplicate_name(session: Session, name: str, except_id: str | None = None
     if except_id is not None:
         query = query.where(Customer.id != except_id)
     if session.scalars(query).first() is not None:
-        raise errors.conflict("name", f"已有名为“{name}”的客户。", f"A customer named {name!r} already exists.")
+        raise errors.conflict("name", f"客户名称“{name}”已被其他客户使用。", f"A customer named {name!r} already exists.")
 
 
 @mutation("customer.create", {"id": Field(Label("编号", "Id"), "id", required=True), **PROFILE}, id_fields=("id",))
@@ -73,7 +73,7 @@ def create_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
 
 
 @mutation("customer.update", {"id": Field(CUSTOMER, "id", required=True),
-                              **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable)
+                              **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable or f.required)
                                  for k, f in PROFILE.items()}})
 def update_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     customer = get_customer(session, args["id"], "id")

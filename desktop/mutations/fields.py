@@ -6,14 +6,19 @@ field parses text into the domain type: times from ISO text, money from decimal 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from desktop import errors, timeutil
+from desktop import errors, timeutil, types
 from desktop.errors import Label
 from desktop.ids import is_uuid
+
+
+# Tabs and line breaks are text; NUL and other control characters are not (they break exports and PDFs).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class Field:
             raise errors.missing_field(name, self.label)
         if self.max_len is not None and len(value) > self.max_len:
             raise errors.too_long(name, self.label, self.max_len, len(value))
+        if _CONTROL.search(value):
+            raise errors.invalid_value(name, f"“{self.label.zh}”含有不可见的控制字符，请删除后重试。",
+                                       f"{self.label.en} contains invisible control characters; remove them.")
         return value
 
     def _parse_id(self, name: str, value: Any) -> str:
@@ -58,7 +66,7 @@ class Field:
         if isinstance(value, str):
             try:
                 return timeutil.from_text(value)
-            except ValueError:
+            except (ValueError, OverflowError):  # OverflowError: the offset takes it past year 1 or 9999
                 pass
         raise errors.wrong_type(name, self.label, "带时区的时间（ISO 8601）", "a time with a zone (ISO 8601)")
 
@@ -77,6 +85,11 @@ class Field:
                 if amount < 0:
                     raise errors.invalid_value(name, f"“{self.label.zh}”不能为负数。",
                                                f"{self.label.en} cannot be negative.")
+                try:
+                    types.money(amount)  # what the Money column will store; too many digits fail here
+                except InvalidOperation:
+                    raise errors.invalid_value(name, f"“{self.label.zh}”金额过大。",
+                                               f"{self.label.en} is too large.") from None
                 return amount
         raise errors.wrong_type(name, self.label, "金额（如 \"12000.00\"）", 'an amount (such as "12000.00")')
 

@@ -109,6 +109,8 @@ def get(name: str) -> Mutation:
 def prepare(name: str, args: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """Complete args on the device: new ids for the mutation's id fields and the time, when absent."""
     spec = get(name)
+    if not isinstance(args, dict):  # dict(args) would raise ValueError/TypeError, not a DomainError
+        raise errors.invalid_value(None, "请求内容格式不正确。", "The request must be a set of named fields.")
     out = dict(args)
     for id_field in spec.id_fields:
         if out.get(id_field) is None:

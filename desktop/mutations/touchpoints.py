@@ -39,7 +39,7 @@ def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
     if not can_log_touchpoint(session, actor.user, customer):
         raise errors.forbidden("为此客户记录触点", "log touchpoints for this customer")
     ensure_new(session, Touchpoint, args["id"], TOUCHPOINT)
-    if args["occurred_at"] > args["at"] + FUTURE_SLACK:
+    if args["occurred_at"] - args["at"] > FUTURE_SLACK:  # a difference cannot overflow; a sum near 9999 can
         raise errors.invalid_value("occurred_at", "发生时间晚于现在，请检查日期和时间。",
                                    "The time is in the future; check the date and time.")
     due = args.get("next_step_due")

@@ -64,7 +64,7 @@ def create_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
 
 
 @mutation("user.update", {"id": Field(USER, "id", required=True),
-                          **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable)
+                          **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable or f.required)
                              for k, f in PROFILE.items()}})
 def update_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     if actor.role != "admin":
