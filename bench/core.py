@@ -31,8 +31,10 @@ from desktop.paths import database_path
 from desktop.store import open_store
 from desktop.timeline import customer_timeline
 
-QUERIES = ["铭牌", "报价", "交期", "汇率", "账期", "设备铭", "热处理", "报价单", "技术方案", "设备铭牌", "激光切割",
-           "图纸变更", "铭牌照片", "售后维修响应", "设备铭牌照片", "激光切割精度"]
+QUERIES = ["铭牌", "报价", "交期", "汇率", "账期", "王伟", "设备铭", "热处理", "报价单", "技术方案", "设备铭牌", "激光切割",
+           "图纸变更", "铭牌照片", "售后维修响应", "设备铭牌照片", "激光切割精度",
+           # every bigram common, the phrase nowhere: FTS must walk whole doclists to say "no match"
+           "户关注报价单", "拜访报价"]
 
 
 def pct(values: list[float], p: float) -> float:
