@@ -30,11 +30,20 @@ def ensure_new(session: Session, model: type[T], row_id: str, label: Label) -> N
         raise errors.conflict("id", f"{label.zh}（{row_id}）已存在。", f"{label.en} {row_id} already exists.")
 
 
-def apply_fields(row: Any, values: dict[str, Any], names: tuple[str, ...], changes: Changes, at: Any) -> None:
+def inserted(session: Session, entity: str, row: Any) -> Changes:
+    """Add a new row (at version 1) and the Changes that say so."""
+    session.add(row)
+    changes = Changes(entity, row.id)
+    changes.touch(row.__tablename__, row.id, "insert", 1)
+    return changes
+
+
+def updated(entity: str, row: Any, values: dict[str, Any], names: tuple[str, ...], at: Any) -> Changes:
     """Set the given fields on row, recording [before, after] for each that really changes.
 
     Bumps the row's version once if anything changed; refuses an edit that changes nothing.
     """
+    changes = Changes(entity, row.id, base_version=row.version)
     for name in names:
         if name in values and getattr(row, name) != values[name]:
             before = getattr(row, name)
@@ -44,6 +53,8 @@ def apply_fields(row: Any, values: dict[str, Any], names: tuple[str, ...], chang
         raise DomainError("no_change", "没有需要保存的修改。", "Nothing was changed.")
     row.updated_at = at
     row.version += 1
+    changes.touch(row.__tablename__, row.id, "update", row.version)
+    return changes
 
 
 def _jsonable(value: Any) -> Any:

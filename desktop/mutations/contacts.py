@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from desktop import errors
 from desktop.errors import Label
 from desktop.models import DECISION_ROLES, Contact
-from desktop.mutations.common import apply_fields, ensure_new, get_customer
-from desktop.mutations.fields import Field
+from desktop.mutations.common import ensure_new, get_customer, inserted, updated
+from desktop.mutations.fields import Field, optional
 from desktop.mutations.registry import Actor, Changes, mutation
 from desktop.permissions import can_edit_customer
 
@@ -53,14 +53,10 @@ def add_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
     values = {k: v for k, v in args.items() if k in DETAILS and v is not None}
     contact = Contact(id=args["id"], customer_id=customer.id, created_at=args["at"], updated_at=args["at"], version=1,
                       **{"title": "", "phone": "", "wechat": "", "email": "", "notes": "", **values})
-    session.add(contact)
-    changes = Changes("contact", contact.id)
-    changes.touch("contacts", contact.id, "insert", 1)
-    return changes
+    return inserted(session, "contact", contact)
 
 
-@mutation("contact.update", {"id": ID, **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable or f.required)
-                                          for k, f in DETAILS.items()}})
+@mutation("contact.update", {"id": ID, **optional(DETAILS)})
 def update_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     contact = get_contact(session, args["id"])
     if not can_edit_customer(session, actor.user, get_customer(session, contact.customer_id)):
@@ -69,10 +65,7 @@ def update_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
         if name in args and not args[name]:
             raise errors.missing_field(name, DETAILS[name].label)
     _check_email(args)
-    changes = Changes("contact", contact.id, base_version=contact.version)
-    apply_fields(contact, args, tuple(DETAILS), changes, args["at"])
-    changes.touch("contacts", contact.id, "update", contact.version)
-    return changes
+    return updated("contact", contact, args, tuple(DETAILS), args["at"])
 
 
 @mutation("contact.remove", {"id": ID})

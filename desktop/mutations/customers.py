@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from desktop import errors
 from desktop.errors import Label
 from desktop.models import CUSTOMER_STATUSES, SEGMENTS, Customer, User
-from desktop.mutations.common import CUSTOMER, apply_fields, ensure_new, get_customer
-from desktop.mutations.fields import Field
+from desktop.mutations.common import CUSTOMER, ensure_new, get_customer, inserted, updated
+from desktop.mutations.fields import Field, optional
 from desktop.mutations.registry import Actor, Changes, mutation
 from desktop.permissions import OWNERS, can_assign_owner, can_edit_customer
 
@@ -66,15 +66,11 @@ def create_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
     customer = Customer(id=args["id"], created_at=args["at"], updated_at=args["at"], version=1,
                         **{"short_name": "", "region": "", "city": "", "address": "", "industry": "",
                            "segment": "standard", "status": "active", "phone": "", "notes": "", **values})
-    session.add(customer)
-    changes = Changes("customer", customer.id)
-    changes.touch("customers", customer.id, "insert", 1)
-    return changes
+    return inserted(session, "customer", customer)
 
 
 @mutation("customer.update", {"id": Field(CUSTOMER, "id", required=True),
-                              **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable or f.required)
-                                 for k, f in PROFILE.items()}})
+                              **optional(PROFILE)})
 def update_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     customer = get_customer(session, args["id"], "id")
     if not can_edit_customer(session, actor.user, customer):
@@ -91,7 +87,4 @@ def update_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
     for name in ("segment", "status"):
         if name in args and args[name] is None:
             raise errors.missing_field(name, PROFILE[name].label)
-    changes = Changes("customer", customer.id, base_version=customer.version)
-    apply_fields(customer, args, EDITABLE, changes, args["at"])
-    changes.touch("customers", customer.id, "update", customer.version)
-    return changes
+    return updated("customer", customer, args, EDITABLE, args["at"])

@@ -7,7 +7,7 @@ field parses text into the domain type: times from ISO text, money from decimal 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 from desktop import errors, timeutil, types
 from desktop.errors import Label
 from desktop.ids import is_uuid
-
 
 # Tabs and line breaks are text; NUL and other control characters are not (they break exports and PDFs).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -121,3 +120,9 @@ def validate(fields: dict[str, Field], args: Any) -> dict[str, Any]:
         elif field.required:
             raise errors.missing_field(name, field.label)
     return parsed
+
+
+def optional(fields: dict[str, Field]) -> dict[str, Field]:
+    """The same fields for an update: none required, and None reaches the mutation, which can then
+    say that a required value may not be cleared."""
+    return {name: replace(f, required=False, nullable=f.nullable or f.required) for name, f in fields.items()}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from desktop import errors
 from desktop.errors import Label
 from desktop.models import CHANNELS, REACTIONS, Touchpoint
-from desktop.mutations.common import ensure_new, get_customer
+from desktop.mutations.common import ensure_new, get_customer, inserted
 from desktop.mutations.contacts import get_contact
 from desktop.mutations.fields import Field
 from desktop.mutations.registry import Actor, Changes, mutation
@@ -46,7 +46,6 @@ def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
     if due is not None and due < args["occurred_at"]:
         raise errors.invalid_value("next_step_due", "下一步期限早于发生时间。",
                                    "The next step is due before the touchpoint happened.")
-    changes = Changes("touchpoint", args["id"])
     contact = None
     if args.get("contact_id"):
         contact = get_contact(session, args["contact_id"], "contact_id")
@@ -61,8 +60,7 @@ def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
         reaction_note=args.get("reaction_note", ""), next_step=args.get("next_step", ""), next_step_due=due,
         status="submitted", created_at=args["at"], updated_at=args["at"], version=1,
     )
-    session.add(touchpoint)
-    changes.touch("touchpoints", touchpoint.id, "insert", 1)
+    changes = inserted(session, "touchpoint", touchpoint)
     if contact is not None and (contact.last_reached_at is None or contact.last_reached_at < args["occurred_at"]):
         contact.last_reached_at = args["occurred_at"]
         contact.updated_at = args["at"]

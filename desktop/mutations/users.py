@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from desktop import errors
 from desktop.errors import Label
 from desktop.models import ROLES, User
-from desktop.mutations.common import apply_fields, ensure_new
-from desktop.mutations.fields import Field
+from desktop.mutations.common import ensure_new, inserted, updated
+from desktop.mutations.fields import Field, optional
 from desktop.mutations.registry import Actor, Changes, mutation
 
 USER = Label("用户", "User")
@@ -57,15 +57,11 @@ def create_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
                 territory=args.get("territory", ""), team=args.get("team", ""), manager_id=args.get("manager_id"),
                 password_hash=args["password_hash"], active=args.get("active", True),
                 created_at=args["at"], updated_at=args["at"], version=1)
-    session.add(user)
-    changes = Changes("user", user.id)
-    changes.touch("users", user.id, "insert", 1)
-    return changes
+    return inserted(session, "user", user)
 
 
 @mutation("user.update", {"id": Field(USER, "id", required=True),
-                          **{k: Field(f.label, f.kind, False, f.max_len, f.choices, f.nullable or f.required)
-                             for k, f in PROFILE.items()}})
+                          **optional(PROFILE)})
 def update_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     if actor.role != "admin":
         raise errors.forbidden("修改用户", "change users")
@@ -78,10 +74,7 @@ def update_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
         if name in args and not args[name]:
             raise errors.missing_field(name, PROFILE[name].label)
     _check_manager(session, args.get("manager_id"))
-    changes = Changes("user", user.id, base_version=user.version)
-    apply_fields(user, args, tuple(PROFILE), changes, args["at"])
-    changes.touch("users", user.id, "update", user.version)
-    return changes
+    return updated("user", user, args, tuple(PROFILE), args["at"])
 
 
 @mutation("user.set_password", {"id": Field(USER, "id", required=True), "password_hash": PASSWORD_HASH})
