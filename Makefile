@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench demo-large system-deps clean
+.PHONY: run test lint bench translations system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: system-deps $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check desktop ui sync migrations tests bench
+
+translations: $(STAMP)
+	sh scripts/update-translations.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.core $(BENCH_ARGS)

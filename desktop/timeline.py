@@ -11,16 +11,23 @@ from desktop.models import Touchpoint
 
 
 def customer_timeline(session: Session, customer_id: str, *, limit: int = 100,
-                      before: tuple[datetime, int] | None = None) -> list[Touchpoint]:
+                      before: tuple[datetime, int] | None = None,
+                      not_before: tuple[datetime, int] | None = None) -> list[Touchpoint]:
     """Up to ``limit`` touchpoints of a customer, newest first.
 
     ``before`` is the (occurred_at, rid) of the last row of the previous page: keyset paging stays
     as fast on the hundredth page as on the first (an OFFSET would re-read every skipped row).
+    ``not_before`` keeps the rows at or after a position: a screen reads again down to the last row
+    it shows, whatever was added above it meanwhile.
     """
     query = select(Touchpoint).where(Touchpoint.customer_id == customer_id)
     if before is not None:
         when, rid = before
         query = query.where(or_(Touchpoint.occurred_at < when,
                                 and_(Touchpoint.occurred_at == when, Touchpoint.rid < rid)))
+    if not_before is not None:
+        when, rid = not_before
+        query = query.where(or_(Touchpoint.occurred_at > when,
+                                and_(Touchpoint.occurred_at == when, Touchpoint.rid >= rid)))
     query = query.order_by(Touchpoint.occurred_at.desc(), Touchpoint.rid.desc()).limit(limit)
     return list(session.scalars(query))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,10 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Settings, caches (compiled translations) and default data folders of the app go to a throw-away home.
+_HOME = tempfile.mkdtemp(prefix="fieldmark-tests-")
+for _name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+    os.environ[_name] = os.path.join(_HOME, _name.lower())
 
 from desktop import integrity, mutations, passwords, snapshot, timeutil  # noqa: E402
 from desktop.ids import uuid7  # noqa: E402

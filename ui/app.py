@@ -17,6 +17,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-demo", action="store_true", help="do not seed demo data into a new database")
     parser.add_argument("--screenshot", type=Path, default=None,
                         help="render the window offscreen, write it to this PNG file and exit")
+    parser.add_argument("--user", default=None, help="with --screenshot: show the app as this user (no sign-in)")
+    parser.add_argument("--view", default=None,
+                        help="with --screenshot: the entry to show, e.g. my_customers, todays_plan, team_activity, "
+                             "customers_by_owner, customers, approvals")
+    parser.add_argument("--lang", choices=["zh_CN", "en"], default=None,
+                        help="language of the window (default: the saved choice, else the system's)")
     return parser.parse_args(argv)
 
 

@@ -1,67 +1,213 @@
-"""A first window over the local store: what it holds, what waits to be sent, and search."""
+"""The main window: a navigation frame whose entries depend on the signed-in user's role."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QListWidget, QMainWindow, QVBoxLayout, QWidget
-from sqlalchemy import func, select
+from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
 
-from desktop import mutations, search
-from desktop.models import Contact, Customer, Touchpoint
-from desktop.store import Store
+from ui import i18n
+from ui.context import AppContext
+from ui.roles import role_name
+from ui.status_bar import StatusBar
+from ui.workbench import Entry, entries_for
 
 
 class MainWindow(QMainWindow):
-    """Counts of the local data, the outbox, and a search box over the touchpoint trail."""
+    """Navigation on the left, the chosen page on the right, the status bar below."""
 
-    def __init__(self, store: Store) -> None:
+    sig_sign_out_requested = Signal()
+    """The user asked to sign out (or to switch user); the application shows the sign-in dialog."""
+
+    def __init__(self, context: AppContext) -> None:
         super().__init__()
-        self.store = store
-        self.setWindowTitle(self.tr("Fieldmark"))
-        self.resize(900, 600)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        form = QFormLayout()
-        self.customers_label = QLabel()
-        self.touchpoints_label = QLabel()
-        self.pending_label = QLabel()
-        device_id, device_code = store.device()
-        form.addRow(self.tr("Data folder:"), QLabel(str(store.path.parent)))
-        form.addRow(self.tr("Device:"), QLabel(f"{device_code}  ({device_id})"))
-        form.addRow(self.tr("Customers / contacts:"), self.customers_label)
-        form.addRow(self.tr("Touchpoints:"), self.touchpoints_label)
-        form.addRow(self.tr("Changes waiting to be sent:"), self.pending_label)
-        layout.addLayout(form)
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText(self.tr("Search touchpoints, e.g. 铭牌"))
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.textChanged.connect(self._search)
-        layout.addWidget(self.search_edit)
-        self.results = QListWidget()
-        layout.addWidget(self.results)
-        self.setCentralWidget(central)
-        self.refresh()
+        self.context = context
+        self.entries: list[Entry] = []
+        self.pages: dict[str, QWidget] = {}
+        self._page_row = -1
+        self.nav = QListWidget()
+        self.nav.setMinimumWidth(160)
+        self.stack = QStackedWidget()
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.empty)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+        self.status = StatusBar(context, self)
+        self.setStatusBar(self.status)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self.nav.itemClicked.connect(self._on_item_clicked)
+        self._build_menu()
+        self.resize(1200, 760)
+        settings = context.settings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        context.sig_user_changed.connect(self._on_user_changed)
+        self.retranslate()
 
-    def refresh(self) -> None:
-        """Re-read the counts from the store."""
-        with self.store.read() as session:
-            customers = session.scalar(select(func.count()).select_from(Customer)) or 0
-            contacts = session.scalar(select(func.count()).select_from(Contact)) or 0
-            touchpoints = session.scalar(select(func.count()).select_from(Touchpoint)) or 0
-            pending = mutations.pending(session)
-        self.customers_label.setText(f"{customers:,} / {contacts:,}")
-        self.touchpoints_label.setText(f"{touchpoints:,}")
-        self.pending_label.setText(f"{pending:,}")
+    # ---- Public API
+
+    def current_key(self) -> str | None:
+        row = self.nav.currentRow()
+        return self.entries[row].key if 0 <= row < len(self.entries) else None
+
+    def show_view(self, key: str) -> bool:
+        """Go to the entry with this key; False when the role has no such (enabled) entry."""
+        for row, entry in enumerate(self.entries):
+            if entry.key == key and entry.page is not None and entry.disabled_reason is None:
+                self.nav.setCurrentRow(row)
+                return True
+        return False
+
+    def open_action(self, action: str) -> QWidget | None:
+        """Open the dialog an action entry stands for; returns it (for tests)."""
+        if action == "log_touchpoint":
+            from ui.dialogs.touchpoint_dialog import TouchpointDialog
+
+            dialog = TouchpointDialog(self.context, self)
+            dialog.open()
+            return dialog
+        return None
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Fieldmark"))
+        self.sign_out_action.setText(self.tr("Sign out"))
+        self.switch_action.setText(self.tr("Switch user…"))
+        self.quit_action.setText(self.tr("Quit"))
+        self.file_menu.setTitle(self.tr("&Fieldmark"))
+        self.language_menu.setTitle(self.tr("&Language"))
+        self.empty.setText(self.tr("Choose an entry on the left."))
+        self.status.retranslate()
+        for row, entry in enumerate(self.entries):
+            item = self.nav.item(row)
+            item.setText(entry.title())
+            if entry.disabled_reason is not None:
+                item.setToolTip(entry.disabled_reason())
+        user = self.context.user
+        if user is not None:
+            self.setWindowTitle(self.tr("Fieldmark — %1 (%2)").replace("%1", user.display_name)
+                                .replace("%2", role_name(user.role)))
+
+    def save_state(self) -> None:
+        settings = self.context.settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        if self.context.user is not None and self.current_key():
+            settings.setValue(f"window/last_view/{self.context.user.username}", self.current_key())
+
+    # ---- Qt events
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._rebuild_pages()
+            self.retranslate()
+        super().changeEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.save_state()
+        super().closeEvent(event)
 
     # ---- Private API
 
-    def _search(self, query: str) -> None:
-        self.results.clear()
-        with self.store.read() as session:
-            hits = search.search_touchpoints(session, query, limit=50)
-            names = dict(session.execute(select(Customer.id, Customer.name).where(
-                Customer.id.in_({t.customer_id for t in hits}))).all()) if hits else {}
-            for tp in hits:
-                when = tp.occurred_at.astimezone().strftime("%Y-%m-%d %H:%M")
-                self.results.addItem(f"{when}  {names.get(tp.customer_id, '')}  ·  {tp.summary}")
-        if query.strip() and not self.results.count():
-            self.results.addItem(self.tr("No touchpoint matches."))
+    def _build_menu(self) -> None:
+        self.file_menu = self.menuBar().addMenu("")
+        self.switch_action = QAction(self)
+        self.switch_action.triggered.connect(self._sign_out)
+        self.sign_out_action = QAction(self)
+        self.sign_out_action.triggered.connect(self._sign_out)
+        self.quit_action = QAction(self)
+        self.quit_action.triggered.connect(self.close)
+        self.language_menu = self.menuBar().addMenu("")
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in i18n.LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setChecked(code == self.context.language)
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+        self.file_menu.addAction(self.switch_action)
+        self.file_menu.addAction(self.sign_out_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+
+    def set_language(self, code: str) -> None:
+        """Switch language now and remember it."""
+        self.context.language = code
+        self.context.settings().setValue(i18n.SETTING, code)
+        self.language_actions[code].setChecked(True)
+        i18n.install(QApplication.instance(), code)
+
+    def _sign_out(self) -> None:
+        self.save_state()
+        self.sig_sign_out_requested.emit()
+
+    def _on_user_changed(self, user) -> None:
+        self._rebuild_pages()
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        self._page_row = -1
+        self.entries = entries_for(user.role) if user is not None else []
+        for entry in self.entries:
+            item = QListWidgetItem(entry.title())
+            if entry.disabled_reason is not None:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setToolTip(entry.disabled_reason())
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        self.retranslate()
+        if user is None:
+            return
+        last = self.context.settings().value(f"window/last_view/{user.username}", "")
+        if not (last and self.show_view(str(last))):
+            home = next((e.key for e in self.entries if e.page is not None and e.disabled_reason is None), None)
+            if home:
+                self.show_view(home)
+
+    def _on_nav(self, row: int) -> None:
+        if not 0 <= row < len(self.entries):
+            self.stack.setCurrentWidget(self.empty)
+            return
+        entry = self.entries[row]
+        if entry.page is None:  # an action: it opens on click; the page on show stays selected
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(self._page_row)
+            self.nav.blockSignals(False)
+            return
+        self._page_row = row
+        page = self.pages.get(entry.key)
+        if page is None:
+            page = entry.page(self.context)
+            self.pages[entry.key] = page
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+
+    def _on_item_clicked(self, item: QListWidgetItem) -> None:
+        entry = self.entries[self.nav.row(item)]
+        if entry.action is not None:
+            self.open_action(entry.action)
+
+    def _rebuild_pages(self) -> None:
+        """Drop the built pages (after a user or language change); the current one is rebuilt at once."""
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self._on_nav(self.nav.currentRow())

@@ -1,23 +1,29 @@
-"""Start-up: the Qt application, the CJK font, opening (and if need be migrating) the database."""
+"""Start-up: the Qt application on a qasync event loop, the CJK font, the language, the database,
+sign-in, and the main window."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
-from PySide6.QtCore import QLocale, QTimer
+import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import resources
 from desktop import demo
 from desktop.migrate import MigrationError
+from desktop.models import User
 from desktop.paths import database_path
 from desktop.store import Store, open_store
+from ui import i18n
+from ui.context import AppContext
 
 
 def _language() -> str:
-    return QLocale.system().name()
+    return i18n.default_language()
 
 
 def load_cjk_font(app: QApplication) -> None:
@@ -44,24 +50,90 @@ def open_database(args: argparse.Namespace) -> Store | None:
     return store
 
 
+class Application:
+    """Ties the sign-in dialog and the main window together for one run of the app."""
+
+    def __init__(self, app: QApplication, context: AppContext) -> None:
+        from ui.main_window import MainWindow
+
+        self.app = app
+        self.context = context
+        self.window = MainWindow(context)
+        self.window.sig_sign_out_requested.connect(self.sign_out)
+        self.sign_in_dialog = None
+
+    def start(self, user: User | None = None, view: str | None = None) -> None:
+        if user is None:
+            self.ask_sign_in()
+            return
+        self.signed_in(user)
+        if view:
+            self.window.show_view(view)
+
+    def ask_sign_in(self) -> None:
+        from ui.sign_in_dialog import SignInDialog
+
+        self.sign_in_dialog = SignInDialog(self.context)
+        self.sign_in_dialog.sig_signed_in.connect(self.signed_in)
+        self.sign_in_dialog.rejected.connect(self._sign_in_cancelled)
+        self.sign_in_dialog.show()
+
+    def signed_in(self, user: User) -> None:
+        self.context.set_user(user)
+        self.window.show()
+
+    def sign_out(self) -> None:
+        self.window.hide()
+        self.context.set_user(None)
+        self.ask_sign_in()
+
+    def _sign_in_cancelled(self) -> None:
+        if self.context.user is None:
+            self.app.quit()
+
+
+def _screenshot(application: Application, target, attempts: int = 100) -> None:
+    """Wait until the database thread is idle, then grab the window and quit."""
+    if application.context.tasks.pending and attempts:
+        QTimer.singleShot(100, lambda: _screenshot(application, target, attempts - 1))
+        return
+    window = application.window if application.window.isVisible() else application.sign_in_dialog
+    window.grab().save(str(target))
+    application.app.quit()
+
+
 def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fieldmark")
     app.setOrganizationName("Fieldmark")
     load_cjk_font(app)
+    language = args.lang or _language()
+    i18n.install(app, language)
     store = open_database(args)
     if store is None:
         return 1
-    from ui.main_window import MainWindow
+    context = AppContext(store, language)
+    application = Application(app, context)
+    user = None
+    if args.screenshot is not None and args.user:
+        with store.read() as session:
+            from sqlalchemy import select
 
-    window = MainWindow(store)
-    window.show()
+            user = session.scalars(select(User).where(User.username == args.user)).first()
+        if user is None:
+            print(f"no user {args.user!r} in {store.path}", file=sys.stderr)
+            return 2
+    application.start(user, args.view)
     if args.screenshot is not None:
-        def shoot() -> None:
-            window.grab().save(str(args.screenshot))
-            app.quit()
+        QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))
 
-        QTimer.singleShot(300, shoot)
-    code = app.exec()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+    with loop:
+        loop.run_until_complete(closing.wait())
+    application.window.save_state()
+    context.tasks.shutdown()
     store.close()
-    return code
+    return 0

@@ -1,0 +1,210 @@
+"""The desktop shell driven as a user would: sign in, the role's workbench, sign out, language, state."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from sqlalchemy import select
+
+from desktop import timeutil
+from desktop.models import User
+from tests.conftest import PASSWORD, make_customer, run
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.ops import QueryOp
+from ui.sign_in_dialog import SignInDialog
+
+
+@pytest.fixture
+def context(qapp, store, org):
+    QCoreApplication.setOrganizationName("FieldmarkTests")
+    QCoreApplication.setApplicationName("FieldmarkTests")
+    QSettings().clear()
+    ctx = AppContext(store, "en")
+    yield ctx
+    ctx.tasks.shutdown()
+
+
+def user(store, username: str) -> User:
+    with store.read() as s:
+        return s.scalars(select(User).where(User.username == username)).one()
+
+
+def sign_in(qtbot, context, username: str, password: str) -> SignInDialog:
+    dialog = SignInDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.select_user(username)
+    dialog.password_edit.setText(password)
+    dialog.submit()
+    return dialog
+
+
+def test_sign_in_with_the_right_password_opens_the_role_workbench(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    dialog = sign_in(qtbot, context, "rep", PASSWORD)
+    dialog.sig_signed_in.connect(context.set_user)
+    qtbot.waitUntil(lambda: context.user is not None, timeout=5000)
+    assert context.user.username == "rep"
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == ["My customers", "Today's plan", "Log a touchpoint…"]
+    assert window.current_key() == "my_customers"
+
+
+def test_a_wrong_password_says_so_and_keeps_the_dialog_open(qtbot, context):
+    dialog = sign_in(qtbot, context, "rep", "not-the-password")
+    qtbot.waitUntil(lambda: dialog.error_label.isVisibleTo(dialog), timeout=5000)
+    assert "not correct" in dialog.error_label.text()
+    assert context.user is None and dialog.result() == 0
+    assert dialog.buttons.isEnabled() and dialog.password_edit.text() == "not-the-password"
+
+
+def test_an_empty_password_is_caught_before_checking(qtbot, context):
+    dialog = sign_in(qtbot, context, "rep", "")
+    assert dialog.error_label.text() == "Enter your password."
+
+
+@pytest.mark.parametrize("username, home, keys", [
+    ("manager", "team_activity", ["team_activity", "customers_by_owner", "todays_plan", "log_touchpoint"]),
+    ("finance", "approvals", ["approvals", "customers"]),
+    ("cfo", "approvals", ["approvals", "customers"]),
+    ("service", "customers", ["customers", "after_sales", "log_touchpoint"]),
+    ("channel", "my_customers", ["my_customers", "todays_plan", "log_touchpoint"]),
+])
+def test_each_role_gets_its_entries_and_home(qtbot, context, username, home, keys):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    context.set_user(user(context.store, username))
+    assert [e.key for e in window.entries] == keys
+    assert window.current_key() == home
+
+
+def test_a_feature_not_built_yet_is_a_disabled_entry_with_a_reason(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    context.set_user(user(context.store, "service"))
+    item = window.nav.item([e.key for e in window.entries].index("after_sales"))
+    assert not item.flags() & item.flags().ItemIsEnabled
+    assert "not available yet" in item.toolTip()
+    assert not window.show_view("after_sales")
+
+
+def test_sign_out_and_switch_user(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    context.set_user(user(context.store, "rep"))
+    with qtbot.waitSignal(window.sig_sign_out_requested):
+        window.sign_out_action.trigger()
+    context.set_user(None)
+    assert window.nav.count() == 0
+    context.set_user(user(context.store, "manager"))
+    assert window.current_key() == "team_activity"
+
+
+def test_a_two_second_op_does_not_block_the_event_loop(qtbot, context):
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(20)
+    main_thread = threading.get_ident()
+    seen = {}
+
+    def slow(store):
+        seen["worker"] = threading.get_ident()
+        time.sleep(2)
+        return 42
+
+    results = []
+    started = time.monotonic()
+    QueryOp(context.tasks, slow).success(lambda r: results.append((r, threading.get_ident()))).run()
+    assert time.monotonic() - started < 0.1  # run() returned at once
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    timer.stop()
+    assert results == [(42, main_thread)] and seen["worker"] != main_thread
+    during = [t for t in ticks if t < started + 2]
+    assert len(during) >= 40  # ~100 possible; the loop kept running timers meanwhile
+
+
+def test_database_ops_run_one_at_a_time_in_order(qtbot, context):
+    order, done = [], []
+    for i in range(5):
+        QueryOp(context.tasks, lambda store, i=i: (time.sleep(0.02 * (5 - i)), order.append(i))).success(
+            lambda _r: done.append(1)).run()
+    qtbot.waitUntil(lambda: len(done) == 5, timeout=5000)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_status_bar_counts_the_real_outbox(qtbot, context, org):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    context.set_user(user(context.store, "rep"))
+    qtbot.waitUntil(lambda: window.status.pending_label.text() == "0 change(s) waiting to be sent")
+    assert window.status.last_sync_label.text() == "Last sync: never"
+    outcome = run(context.store, org["rep"], "customer.create", name="宁波海川物流有限公司")
+    context.tasks.sig_data_changed.emit(outcome)
+    qtbot.waitUntil(lambda: window.status.pending_label.text() == "1 change(s) waiting to be sent")
+
+
+def test_last_view_and_window_layout_are_remembered(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    context.set_user(user(context.store, "cfo"))
+    window.show_view("approvals")
+    window.resize(700, 500)  # within the offscreen screen (800x600): restoring clamps to the screen
+    qtbot.waitUntil(lambda: window.width() == 700)
+    window.splitter.setSizes([250, 450])
+    sizes = window.splitter.sizes()
+    window.save_state()
+    window.close()
+    again = MainWindow(context)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    context.set_user(user(context.store, "cfo"))
+    assert again.current_key() == "approvals"
+    assert again.size() == window.size()
+    assert again.splitter.sizes() == sizes and sizes[0] == 250
+    context.set_user(user(context.store, "manager"))  # each user has their own last view
+    assert again.current_key() == "team_activity"
+
+
+def test_todays_plan_lists_due_next_steps_and_todays_touchpoints(qtbot, context, org):
+    customer = make_customer(context.store, org["rep"])
+    now = timeutil.utcnow()
+    run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="call",
+        occurred_at=timeutil.to_text(now - timedelta(days=3)), summary="询价",
+        next_step="发送修订版报价", next_step_due=timeutil.to_text(now - timedelta(days=1)))
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    context.set_user(user(context.store, "rep"))
+    window.show_view("todays_plan")
+    page = window.pages["todays_plan"]
+    qtbot.waitUntil(lambda: page.due_model.rowCount() == 1)
+    assert page.due_model.rows[0].next_step == "发送修订版报价"
+    assert "1 overdue" in page.due_label.text()
+    assert page.logged_model.rowCount() == 0
+    outcome = run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit",
+                  occurred_at=timeutil.to_text(timeutil.utcnow()), summary="上门跟进报价")
+    context.tasks.sig_data_changed.emit(outcome)
+    qtbot.waitUntil(lambda: page.logged_model.rowCount() == 1)
+    assert page.due_model.rowCount() == 0  # the later touchpoint is the follow-up
+
+
+def test_team_activity_shows_the_teams_trail_only(qtbot, context, org):
+    mine = make_customer(context.store, org["rep"])
+    theirs = make_customer(context.store, org["otherrep"], "温州富达化工有限公司")
+    for actor, customer in ((org["rep"], mine), (org["otherrep"], theirs)):
+        run(context.store, actor, "touchpoint.log", customer_id=customer, channel="wechat",
+            occurred_at=timeutil.to_text(timeutil.utcnow()), summary="微信发送技术方案")
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    context.set_user(user(context.store, "manager"))
+    page = window.pages["team_activity"]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert page.model.rows[0].customer_name == "苏州恒通精密机械有限公司"

@@ -1,0 +1,35 @@
+"""What every window and page shares: the store, the worker threads, the signed-in user, the language."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from desktop.models import User
+from desktop.store import Store
+from ui.ops import TaskManager
+
+
+class AppContext(QObject):
+    """The application's state, passed to every page instead of globals."""
+
+    sig_user_changed = Signal(object)
+    """The signed-in user changed (a desktop.models.User, or None after signing out)."""
+
+    def __init__(self, store: Store, language: str) -> None:
+        super().__init__()
+        self.store = store
+        self.tasks = TaskManager(store)
+        self.user: User | None = None
+        self.language = language
+
+    def settings(self) -> QSettings:
+        return QSettings()
+
+    def set_user(self, user: User | None) -> None:
+        self.user = user
+        self.sig_user_changed.emit(user)
+
+    @property
+    def user_id(self) -> str:
+        assert self.user is not None, "no one is signed in"
+        return self.user.id

@@ -1,0 +1,97 @@
+"""Stored choice values and times as users read them: translated names, local and relative times.
+
+The database keeps ``visit``, ``decision_maker``, UTC times; screens show "Visit", "Decision maker"
+and the user's local time. The translate calls spell out every source string so that lupdate finds them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from PySide6.QtCore import QCoreApplication
+
+
+def channel_name(channel: str) -> str:
+    names = {
+        "visit": QCoreApplication.translate("labels", "Visit"),
+        "call": QCoreApplication.translate("labels", "Call"),
+        "wechat": QCoreApplication.translate("labels", "WeChat"),
+        "email": QCoreApplication.translate("labels", "Email"),
+        "file_sent": QCoreApplication.translate("labels", "File sent"),
+        "meeting": QCoreApplication.translate("labels", "Meeting"),
+    }
+    return names.get(channel, channel)
+
+
+def decision_role_name(role: str) -> str:
+    names = {
+        "decision_maker": QCoreApplication.translate("labels", "Decision maker"),
+        "technical": QCoreApplication.translate("labels", "Technical evaluator"),
+        "purchasing": QCoreApplication.translate("labels", "Purchasing"),
+        "user": QCoreApplication.translate("labels", "User"),
+        "influencer": QCoreApplication.translate("labels", "Influencer"),
+    }
+    return names.get(role, role)
+
+
+def reaction_name(reaction: str) -> str:
+    names = {
+        "positive": QCoreApplication.translate("labels", "Positive"),
+        "neutral": QCoreApplication.translate("labels", "Neutral"),
+        "negative": QCoreApplication.translate("labels", "Negative"),
+        "unknown": QCoreApplication.translate("labels", "Unknown"),
+    }
+    return names.get(reaction, reaction)
+
+
+def segment_name(segment: str) -> str:
+    names = {
+        "key_account": QCoreApplication.translate("labels", "Key account"),
+        "standard": QCoreApplication.translate("labels", "Standard"),
+        "channel": QCoreApplication.translate("labels", "Channel"),
+        "prospect": QCoreApplication.translate("labels", "Prospect"),
+    }
+    return names.get(segment, segment)
+
+
+def customer_status_name(status: str) -> str:
+    names = {
+        "active": QCoreApplication.translate("labels", "Active"),
+        "dormant": QCoreApplication.translate("labels", "Dormant"),
+        "lost": QCoreApplication.translate("labels", "Lost"),
+    }
+    return names.get(status, status)
+
+
+def local_time(value: datetime | None) -> str:
+    """An aware time in the user's zone, to the minute; "" for None."""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def local_date(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d") if value is not None else ""
+
+
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in words: "just now", "5 minutes ago", "3 days ago"; a date beyond a month."""
+    if value is None:
+        return ""
+    seconds = ((now or datetime.now(UTC)) - value).total_seconds()
+    if seconds < 60:  # also a time slightly in the future (clocks disagree)
+        return QCoreApplication.translate("labels", "just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return QCoreApplication.translate("labels", "%n minute(s) ago", "", minutes)
+    hours = minutes // 60
+    if hours < 24:
+        return QCoreApplication.translate("labels", "%n hour(s) ago", "", hours)
+    days = hours // 24
+    if days < 31:
+        return QCoreApplication.translate("labels", "%n day(s) ago", "", days)
+    return local_date(value)
+
+
+def money_text(value: Decimal | None) -> str:
+    """An amount with thousands separators and two decimals ("1,250,000.50"), as both zh_CN and en write it."""
+    return "" if value is None else f"{value:,.2f}"

@@ -1,0 +1,174 @@
+"""Running work off the main thread, Anki-style.
+
+All database work runs on ONE worker thread, one task at a time, in submission order; network work
+runs on another. An op's function receives the store (or nothing, for network ops) and runs on the
+worker: it must never touch a widget. Its result, or its exception, comes back on the main thread
+through a queued Qt signal, where ``success`` / ``failure`` run. Mutations announce what they changed
+through :attr:`TaskManager.sig_data_changed`; views listen to that one signal to refresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from desktop import mutations
+from desktop.errors import DomainError
+from desktop.store import Store
+
+T = TypeVar("T")
+
+
+class Progress:
+    """Handed to long jobs: they report progress and check for cancellation; no Qt involved."""
+
+    def __init__(self, report: Callable[[float, str], None]) -> None:
+        self._report = report
+        self._cancelled = threading.Event()
+
+    def set(self, fraction: float, what: str = "") -> bool:
+        """Report progress; returns False once cancellation was requested (the job should stop)."""
+        self._report(fraction, what)
+        return not self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+class TaskManager(QObject):
+    """The worker threads, and the bridge back to the main thread."""
+
+    sig_data_changed = Signal(object)
+    """Emitted on the main thread after a mutation committed; carries its desktop.mutations.Outcome."""
+
+    _sig_done = Signal(object)
+    _sig_progress = Signal(object)
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-db")
+        self._net = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-net")
+        self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self.pending = 0
+
+    def run_db(self, fn: Callable[[Store], T], done: Callable[[Future[T]], None]) -> None:
+        """Run fn(store) on the database thread; call done(future) on the main thread."""
+        self._submit(self._db, lambda: fn(self.store), done)
+
+    def run_net(self, fn: Callable[[], T], done: Callable[[Future[T]], None]) -> None:
+        """Run fn() on the network thread; call done(future) on the main thread."""
+        self._submit(self._net, fn, done)
+
+    def progress_bridge(self, callback: Callable[[float, str], None]) -> Callable[[float, str], None]:
+        """A report function safe to call from a worker: callback runs on the main thread."""
+        return lambda fraction, what: self._sig_progress.emit((callback, fraction, what))
+
+    def shutdown(self) -> None:
+        self._db.shutdown(wait=True)
+        self._net.shutdown(wait=False, cancel_futures=True)
+
+    # ---- Private API
+
+    def _submit(self, executor: ThreadPoolExecutor, fn: Callable[[], T], done: Callable[[Future[T]], None]) -> None:
+        self.pending += 1
+        future = executor.submit(fn)
+        future.add_done_callback(lambda f: self._sig_done.emit((done, f)))
+
+    def _on_done(self, payload: tuple[Callable[[Future[Any]], None], Future[Any]]) -> None:
+        done, future = payload
+        self.pending -= 1
+        done(future)
+
+    def _on_progress(self, payload: tuple[Callable[[float, str], None], float, str]) -> None:
+        callback, fraction, what = payload
+        callback(fraction, what)
+
+
+class QueryOp(Generic[T]):
+    """Read something on the database thread and hand it to ``success`` on the main thread."""
+
+    def __init__(self, tasks: TaskManager, op: Callable[[Store], T]) -> None:
+        self._tasks = tasks
+        self._op = op
+        self._success: Callable[[T], None] = lambda _r: None
+        self._failure: Callable[[Exception], None] | None = None
+
+    def success(self, fn: Callable[[T], None]) -> QueryOp[T]:
+        self._success = fn
+        return self
+
+    def failure(self, fn: Callable[[Exception], None]) -> QueryOp[T]:
+        self._failure = fn
+        return self
+
+    def run(self) -> None:
+        def done(future: Future[T]) -> None:
+            exc = future.exception()
+            if exc is None:
+                self._success(future.result())
+            elif self._failure is not None:
+                self._failure(exc)  # type: ignore[arg-type]
+            else:
+                raise exc
+
+        self._tasks.run_db(self._op, done)
+
+
+class MutationOp:
+    """Run one mutation (or a batch) as the signed-in user; on success, announce the data change.
+
+    A DomainError goes to ``failure`` (the dialog shows it next to the field and keeps what was typed);
+    any other exception too, so nothing a user did disappears silently.
+    """
+
+    def __init__(self, tasks: TaskManager, actor_id: str, name: str, args: dict[str, Any]) -> None:
+        self._tasks = tasks
+        self._calls = [(name, args)]
+        self._actor_id = actor_id
+        self._success: Callable[[mutations.Outcome], None] = lambda _o: None
+        self._failure: Callable[[Exception], None] = _raise
+
+    def success(self, fn: Callable[[mutations.Outcome], None]) -> MutationOp:
+        self._success = fn
+        return self
+
+    def failure(self, fn: Callable[[Exception], None]) -> MutationOp:
+        self._failure = fn
+        return self
+
+    def run(self) -> None:
+        def op(store: Store) -> list[mutations.Outcome]:
+            return mutations.run_many(store, self._actor_id, self._calls)
+
+        def done(future: Future[list[mutations.Outcome]]) -> None:
+            exc = future.exception()
+            if exc is not None:
+                self._failure(exc)  # type: ignore[arg-type]
+                return
+            outcomes = future.result()
+            for outcome in outcomes:
+                self._tasks.sig_data_changed.emit(outcome)
+            self._success(outcomes[-1])
+
+        self._tasks.run_db(op, done)
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def describe(exc: Exception, language: str) -> str:
+    """A message for the user: a domain error's own words, or the exception for anything unexpected."""
+    if isinstance(exc, DomainError):
+        return exc.message(language)
+    return f"{type(exc).__name__}: {exc}"

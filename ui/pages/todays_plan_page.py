@@ -1,0 +1,93 @@
+"""Today's plan: next steps due (overdue first) on the user's customers, and what was logged today."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import activity
+from desktop.timeutil import utcnow
+from ui.activity_table import ActivityTableModel
+from ui.context import AppContext
+from ui.ops import QueryOp
+
+
+def today_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Start and end of the user's local day around now, as aware datetimes."""
+    local = now.astimezone()
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+class TodaysPlanPage(QWidget):
+    """Double-click a row to log the follow-up touchpoint for that customer."""
+
+    def __init__(self, context: AppContext, parent=None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.due_label = QLabel()
+        self.due_model = ActivityTableModel(["due", "customer", "next_step", "when", "channel", "summary"], self)
+        self.due_table = self._table(self.due_model)
+        self.logged_label = QLabel()
+        self.logged_model = ActivityTableModel(["when", "customer", "channel", "summary", "reaction"], self)
+        self.logged_table = self._table(self.logged_model)
+        self.log_button = QPushButton(self.tr("Log a touchpoint…"))
+        self.log_button.clicked.connect(lambda: self._log(None))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.due_label)
+        layout.addWidget(self.due_table, 3)
+        layout.addWidget(self.logged_label)
+        layout.addWidget(self.logged_table, 2)
+        layout.addWidget(self.log_button)
+        self.due_table.doubleClicked.connect(lambda index: self._log(self.due_model.rows[index.row()].customer_id))
+        context.tasks.sig_data_changed.connect(lambda _outcome: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        user = self.context.user
+        if user is None:
+            return
+        start, end = today_bounds(utcnow())
+
+        def load(store):
+            with store.read() as session:
+                return (activity.next_steps_due(session, user, end),
+                        activity.logged_between(session, user, start, end))
+
+        QueryOp(self.context.tasks, load).success(lambda result: self._show(result, start)).run()
+
+    # ---- Private API
+
+    def _table(self, model: ActivityTableModel) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def _show(self, result, start: datetime) -> None:
+        due, logged = result
+        self.due_model.overdue_before = start
+        self.due_model.set_rows(due)
+        self.logged_model.set_rows(logged)
+        overdue = sum(1 for r in due if r.next_step_due is not None and r.next_step_due < start)
+        self.due_label.setText(self.tr("Next steps due today or overdue: %1 (%2 overdue)")
+                               .replace("%1", str(len(due))).replace("%2", str(overdue)))
+        self.logged_label.setText(self.tr("Logged today: %1").replace("%1", str(len(logged))))
+
+    def _log(self, customer_id: str | None) -> None:
+        from ui.dialogs.touchpoint_dialog import TouchpointDialog
+
+        TouchpointDialog(self.context, self, customer_id=customer_id).open()

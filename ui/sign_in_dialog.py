@@ -1,0 +1,97 @@
+"""Sign in, offline: choose a user, type the password; checked against the local hash."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from desktop import auth
+from desktop.models import User
+from ui.context import AppContext
+from ui.ops import QueryOp, describe
+from ui.roles import role_name
+
+
+class SignInDialog(QDialog):
+    """Modal sign-in. ``sig_signed_in`` carries the user once the password was right."""
+
+    sig_signed_in = Signal(object)
+    """A desktop.models.User whose password was verified."""
+
+    def __init__(self, context: AppContext, parent=None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(self.tr("Sign in to Fieldmark"))
+        self.user_combo = QComboBox()
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #b00020")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        form = QFormLayout()
+        form.addRow(self.tr("User:"), self.user_combo)
+        form.addRow(self.tr("Password:"), self.password_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Sign in"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        with context.store.read() as session:
+            for user in auth.users_for_sign_in(session):
+                self.user_combo.addItem(f"{user.display_name} · {role_name(user.role)} ({user.username})",
+                                        user.username)
+        last = context.settings().value("signin/last_user", "")
+        if last:
+            index = self.user_combo.findData(last)
+            if index >= 0:
+                self.user_combo.setCurrentIndex(index)
+        self.password_edit.setFocus()
+
+    def select_user(self, username: str) -> None:
+        self.user_combo.setCurrentIndex(self.user_combo.findData(username))
+
+    def submit(self) -> None:
+        """Check the password on the database thread (scrypt is deliberately slow)."""
+        username = self.user_combo.currentData()
+        password = self.password_edit.text()
+        if not password:
+            self._show_error(self.tr("Enter your password."))
+            return
+        self.buttons.setEnabled(False)
+        QueryOp(self.context.tasks, lambda store: _sign_in(store, username, password)) \
+            .success(self._signed_in).failure(self._failed).run()
+
+    # ---- Private API
+
+    def _signed_in(self, user: User) -> None:
+        self.buttons.setEnabled(True)
+        self.context.settings().setValue("signin/last_user", user.username)
+        self.sig_signed_in.emit(user)
+        self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self.buttons.setEnabled(True)
+        self.password_edit.selectAll()
+        self.password_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_error(describe(exc, self.context.language))
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+
+
+def _sign_in(store, username: str, password: str) -> User:
+    with store.read() as session:
+        return auth.sign_in(session, username, password)

@@ -1,0 +1,78 @@
+"""Which entries each role's navigation shows, and what each entry opens.
+
+An entry is a page (a widget built from the AppContext) or an action (a dialog). The first page of a
+role is its home. ``key`` names an entry for ``--view`` and for the remembered last view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
+
+from ui.context import AppContext
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    title: Callable[[], str]  # translated when shown, so a language switch re-reads it
+    page: Callable[[AppContext], QWidget] | None = None
+    action: str | None = None  # "log_touchpoint"
+    disabled_reason: Callable[[], str] | None = None
+
+
+def _customers(scope: str) -> Callable[[AppContext], QWidget]:
+    def make(context: AppContext) -> QWidget:
+        from ui.pages.customers_page import CustomersPage
+
+        return CustomersPage(context, scope)
+
+    return make
+
+
+def _todays_plan(context: AppContext) -> QWidget:
+    from ui.pages.todays_plan_page import TodaysPlanPage
+
+    return TodaysPlanPage(context)
+
+
+def _team_activity(context: AppContext) -> QWidget:
+    from ui.pages.team_activity_page import TeamActivityPage
+
+    return TeamActivityPage(context)
+
+
+def _approvals(context: AppContext) -> QWidget:
+    from ui.pages.approvals_page import ApprovalsPage
+
+    return ApprovalsPage(context)
+
+
+MY_CUSTOMERS = Entry("my_customers", lambda: QCoreApplication.translate("workbench", "My customers"), _customers("mine"))
+TODAYS_PLAN = Entry("todays_plan", lambda: QCoreApplication.translate("workbench", "Today's plan"), _todays_plan)
+LOG_TOUCHPOINT = Entry("log_touchpoint", lambda: QCoreApplication.translate("workbench", "Log a touchpoint…"), action="log_touchpoint")
+TEAM_ACTIVITY = Entry("team_activity", lambda: QCoreApplication.translate("workbench", "Team activity"), _team_activity)
+BY_OWNER = Entry("customers_by_owner", lambda: QCoreApplication.translate("workbench", "Customers by owner"), _customers("team"))
+ALL_CUSTOMERS = Entry("customers", lambda: QCoreApplication.translate("workbench", "Customers"), _customers("all"))
+APPROVALS = Entry("approvals", lambda: QCoreApplication.translate("workbench", "Approvals inbox"), _approvals)
+AFTER_SALES = Entry("after_sales", lambda: QCoreApplication.translate("workbench", "After-sales"),
+                    disabled_reason=lambda: QCoreApplication.translate(
+                        "workbench", "The after-sales pool is not available yet; it arrives in a later version."))
+
+ENTRIES: dict[str, list[Entry]] = {
+    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT],
+    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT],
+    "sales_manager": [TEAM_ACTIVITY, BY_OWNER, TODAYS_PLAN, LOG_TOUCHPOINT],
+    "key_account_director": [TEAM_ACTIVITY, BY_OWNER, TODAYS_PLAN, LOG_TOUCHPOINT],
+    "finance": [APPROVALS, ALL_CUSTOMERS],
+    "finance_director": [APPROVALS, ALL_CUSTOMERS],
+    "service_engineer": [ALL_CUSTOMERS, AFTER_SALES, LOG_TOUCHPOINT],
+    "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY],
+}
+
+
+def entries_for(role: str) -> list[Entry]:
+    return ENTRIES.get(role, [ALL_CUSTOMERS])
