@@ -28,7 +28,7 @@ class MainWindow(QMainWindow):
     sig_sign_out_requested = Signal()
     """The user asked to sign out (or to switch user); the application shows the sign-in dialog."""
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, *, restore_layout: bool = True) -> None:
         super().__init__()
         self.context = context
         self.entries: list[Entry] = []
@@ -52,12 +52,14 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self.resize(1200, 760)
         settings = context.settings()
-        geometry = settings.value("window/geometry")
+        geometry = settings.value("window/geometry") if restore_layout else None
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        splitter = settings.value("window/splitter")
+        splitter = settings.value("window/splitter") if restore_layout else None
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([180, 1020])
         context.sig_user_changed.connect(self._on_user_changed)
         self.retranslate()
 

@@ -53,12 +53,15 @@ def open_database(args: argparse.Namespace) -> Store | None:
 class Application:
     """Ties the sign-in dialog and the main window together for one run of the app."""
 
-    def __init__(self, app: QApplication, context: AppContext) -> None:
+    def __init__(self, app: QApplication, context: AppContext, *, screenshot: bool = False) -> None:
         from ui.main_window import MainWindow
 
         self.app = app
         self.context = context
-        self.window = MainWindow(context)
+        # A screenshot shows the window as a new user sees it, whatever this machine remembers.
+        self.window = MainWindow(context, restore_layout=not screenshot)
+        if screenshot:
+            self.window.resize(1280, 800)
         self.window.sig_sign_out_requested.connect(self.sign_out)
         self.sign_in_dialog = None
 
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if store is None:
         return 1
     context = AppContext(store, language)
-    application = Application(app, context)
+    application = Application(app, context, screenshot=args.screenshot is not None)
     user = None
     if args.screenshot is not None and args.user:
         with store.read() as session:

@@ -8,7 +8,9 @@
         <source>No quotes are waiting for your approval.
 
 Quotes appear here when reps submit them; you will see which approval rules fired and why.</source>
-        <translation type="unfinished"></translation>
+        <translation>目前没有待您审批的报价单。
+
+销售代表提交报价后会出现在这里，并显示触发了哪些审批规则及原因。</translation>
     </message>
 </context>
 <context>
@@ -16,262 +18,262 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/dialogs/contact_dialog.py" line="+53"/>
         <source>New contact</source>
-        <translation type="unfinished"></translation>
+        <translation>新建联系人</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Edit contact</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑联系人</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>加载中…</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Choose a role</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择角色</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Customer</source>
-        <translation type="unfinished"></translation>
+        <translation>客户</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Title</source>
-        <translation type="unfinished"></translation>
+        <translation>职务</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Decision role</source>
-        <translation type="unfinished"></translation>
+        <translation>决策角色</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>电话</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>WeChat</source>
-        <translation type="unfinished"></translation>
+        <translation>微信</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>邮箱</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>备注</translation>
     </message>
     <message>
         <location line="+3"/>
         <location line="+32"/>
         <source>Remove contact</source>
-        <translation type="unfinished"></translation>
+        <translation>删除联系人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Remove %1 from this customer&apos;s contacts? Touchpoints that mention them are kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>要从该客户的联系人中删除 %1 吗？提到此人的触点记录会保留。</translation>
     </message>
 </context>
 <context>
     <name>CustomerDetail</name>
     <message>
-        <location filename="../../ui/customer_detail.py" line="+99"/>
+        <location filename="../../ui/customer_detail.py" line="+101"/>
         <location line="+127"/>
         <source>Select a customer to see its profile, contacts and touchpoints.</source>
-        <translation type="unfinished"></translation>
+        <translation>选择一个客户，查看其档案、联系人和触点记录。</translation>
     </message>
     <message>
         <location line="-88"/>
         <source>Short name:</source>
-        <translation type="unfinished"></translation>
+        <translation>简称：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Owner:</source>
-        <translation type="unfinished"></translation>
+        <translation>负责人：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Region / city:</source>
-        <translation type="unfinished"></translation>
+        <translation>区域 / 城市：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Address:</source>
-        <translation type="unfinished"></translation>
+        <translation>地址：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Industry:</source>
-        <translation type="unfinished"></translation>
+        <translation>行业：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Segment:</source>
-        <translation type="unfinished"></translation>
+        <translation>客户类型：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Status:</source>
-        <translation type="unfinished"></translation>
+        <translation>状态：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Phone:</source>
-        <translation type="unfinished"></translation>
+        <translation>电话：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Credit limit:</source>
-        <translation type="unfinished"></translation>
+        <translation>信用额度：</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Notes:</source>
-        <translation type="unfinished"></translation>
+        <translation>备注：</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Edit customer…</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑客户…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Add contact…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加联系人…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Edit contact…</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑联系人…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Log touchpoint…</source>
-        <translation type="unfinished"></translation>
+        <translation>记录触点…</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Title</source>
-        <translation type="unfinished"></translation>
+        <translation>职务</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Decision role</source>
-        <translation type="unfinished"></translation>
+        <translation>决策角色</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>电话</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>WeChat</source>
-        <translation type="unfinished"></translation>
+        <translation>微信</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>邮箱</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Last reached</source>
-        <translation type="unfinished"></translation>
+        <translation>最近联系</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Contacts</source>
-        <translation type="unfinished"></translation>
+        <translation>联系人</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Search this customer&apos;s touchpoints</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索该客户的触点记录</translation>
     </message>
     <message>
         <location line="+22"/>
         <source>Touchpoints</source>
-        <translation type="unfinished"></translation>
+        <translation>触点记录</translation>
     </message>
     <message>
         <location line="+111"/>
         <source>Searching…</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索中…</translation>
     </message>
     <message>
-        <location line="+107"/>
+        <location line="+111"/>
         <source>draft</source>
-        <translation type="unfinished"></translation>
+        <translation>草稿</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Reaction: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>反应：%1</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>(due %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>（期限 %1）</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Next step: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>下一步：%1</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>No touchpoints yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>暂无触点记录。</translation>
     </message>
     <message numerus="yes">
         <location line="+2"/>
         <source>All %n touchpoint(s) shown.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已显示全部 %n 条触点记录。</numerusform>
         </translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1 of %2 touchpoints shown; scroll down for older ones.</source>
-        <translation type="unfinished"></translation>
+        <translation>已显示 %2 条触点记录中的 %1 条；向下滚动查看更早的记录。</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>No touchpoint of this customer matches.</source>
-        <translation type="unfinished"></translation>
+        <translation>该客户没有匹配的触点记录。</translation>
     </message>
     <message numerus="yes">
         <location line="+2"/>
         <source>The newest %n matches are shown.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>已显示最新的 %n 条匹配结果。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <location line="+2"/>
         <source>%n touchpoint(s) match.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 条触点记录匹配。</numerusform>
         </translation>
     </message>
 </context>
@@ -280,130 +282,130 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/dialogs/customer_dialog.py" line="+42"/>
         <source>New customer</source>
-        <translation type="unfinished"></translation>
+        <translation>新建客户</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Edit customer</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑客户</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Choose an owner</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择负责人</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Amount in yuan, such as 50000.00; empty for none</source>
-        <translation type="unfinished"></translation>
+        <translation>金额（元），如 50000.00；不设可留空</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Customer name</source>
-        <translation type="unfinished"></translation>
+        <translation>客户名称</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Short name</source>
-        <translation type="unfinished"></translation>
+        <translation>简称</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Owner</source>
-        <translation type="unfinished"></translation>
+        <translation>负责人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Region</source>
-        <translation type="unfinished"></translation>
+        <translation>区域</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>City</source>
-        <translation type="unfinished"></translation>
+        <translation>城市</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Address</source>
-        <translation type="unfinished"></translation>
+        <translation>地址</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Industry</source>
-        <translation type="unfinished"></translation>
+        <translation>行业</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Segment</source>
-        <translation type="unfinished"></translation>
+        <translation>客户类型</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>电话</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Credit limit</source>
-        <translation type="unfinished"></translation>
+        <translation>信用额度</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
     <name>CustomerListModel</name>
     <message>
-        <location filename="../../ui/customer_list_model.py" line="+191"/>
+        <location filename="../../ui/customer_list_model.py" line="+194"/>
         <source>Customer</source>
-        <translation type="unfinished"></translation>
+        <translation>客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Short name</source>
-        <translation type="unfinished"></translation>
+        <translation>简称</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Owner</source>
-        <translation type="unfinished"></translation>
+        <translation>负责人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Region</source>
-        <translation type="unfinished"></translation>
+        <translation>区域</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>City</source>
-        <translation type="unfinished"></translation>
+        <translation>城市</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Segment</source>
-        <translation type="unfinished"></translation>
+        <translation>客户类型</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Contacts</source>
-        <translation type="unfinished"></translation>
+        <translation>联系人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Last touchpoint</source>
-        <translation type="unfinished"></translation>
+        <translation>最近触点</translation>
     </message>
 </context>
 <context>
@@ -411,18 +413,18 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/customer_picker.py" line="+53"/>
         <source>Type part of a customer&apos;s name, city or address…</source>
-        <translation type="unfinished"></translation>
+        <translation>输入客户名称、城市或地址的一部分…</translation>
     </message>
     <message>
         <location line="+95"/>
         <source>No customer matches.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有匹配的客户。</translation>
     </message>
     <message numerus="yes">
         <location line="+2"/>
         <source>Showing the newest %n matches; type more to narrow the list.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>显示最新的 %n 个匹配项；继续输入可缩小范围。</numerusform>
         </translation>
     </message>
 </context>
@@ -431,106 +433,106 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/pages/customers_page.py" line="+57"/>
         <source>Filter by name, city, address, industry…</source>
-        <translation type="unfinished"></translation>
+        <translation>按名称、城市、地址、行业筛选…</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>All owners</source>
-        <translation type="unfinished"></translation>
+        <translation>全部负责人</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>All regions</source>
-        <translation type="unfinished"></translation>
+        <translation>全部区域</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>New customer…</source>
-        <translation type="unfinished"></translation>
+        <translation>新建客户…</translation>
     </message>
     <message>
         <location line="+59"/>
         <location line="+7"/>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>加载中…</translation>
     </message>
     <message numerus="yes">
         <location line="+84"/>
         <source>%n customer(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个客户</numerusform>
         </translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+81"/>
+        <location filename="../../ui/main_window.py" line="+89"/>
         <source>Fieldmark</source>
-        <translation type="unfinished"></translation>
+        <translation>Fieldmark 销售过程管控</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sign out</source>
-        <translation type="unfinished"></translation>
+        <translation>退出登录</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Switch user…</source>
-        <translation type="unfinished"></translation>
+        <translation>切换用户…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Fieldmark</source>
-        <translation type="unfinished"></translation>
+        <translation>Fieldmark(&amp;F)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Choose an entry on the left.</source>
-        <translation type="unfinished"></translation>
+        <translation>请在左侧选择一项。</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Fieldmark — %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Fieldmark — %1（%2）</translation>
     </message>
 </context>
 <context>
     <name>SignInDialog</name>
     <message>
-        <location filename="../../ui/sign_in_dialog.py" line="+25"/>
+        <location filename="../../ui/sign_in_dialog.py" line="+32"/>
         <source>Sign in to Fieldmark</source>
-        <translation type="unfinished"></translation>
+        <translation>登录 Fieldmark</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>User:</source>
-        <translation type="unfinished"></translation>
+        <translation>用户：</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Password:</source>
-        <translation type="unfinished"></translation>
+        <translation>密码：</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Sign in</source>
-        <translation type="unfinished"></translation>
+        <translation>登录</translation>
     </message>
     <message>
         <location line="+26"/>
         <source>Enter your password.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入密码。</translation>
     </message>
 </context>
 <context>
@@ -538,74 +540,74 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/status_bar.py" line="+31"/>
         <source>Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>离线</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Not connected to a Fieldmark server. Everything you enter is kept on this computer and sent when a connection exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>未连接 Fieldmark 服务器。您录入的所有内容都保存在本机，连接后自动发送。</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Last sync: never</source>
-        <translation type="unfinished"></translation>
+        <translation>上次同步：从未</translation>
     </message>
     <message numerus="yes">
         <location line="+16"/>
         <source>%n change(s) waiting to be sent</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 项修改待发送</numerusform>
         </translation>
     </message>
 </context>
 <context>
     <name>TeamActivityPage</name>
     <message numerus="yes">
-        <location filename="../../ui/pages/team_activity_page.py" line="+28"/>
+        <location filename="../../ui/pages/team_activity_page.py" line="+36"/>
         <source>Last %n day(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>最近 %n 天</numerusform>
         </translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Who:</source>
-        <translation type="unfinished"></translation>
+        <translation>人员：</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Period:</source>
-        <translation type="unfinished"></translation>
+        <translation>时间范围：</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Everyone in the team</source>
-        <translation type="unfinished"></translation>
+        <translation>团队全体成员</translation>
     </message>
     <message numerus="yes">
         <location line="+26"/>
         <source>%n touchpoint(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 条触点记录</numerusform>
         </translation>
     </message>
 </context>
 <context>
     <name>TodaysPlanPage</name>
     <message>
-        <location filename="../../ui/pages/todays_plan_page.py" line="+36"/>
+        <location filename="../../ui/pages/todays_plan_page.py" line="+43"/>
         <source>Log a touchpoint…</source>
-        <translation type="unfinished"></translation>
+        <translation>记录触点…</translation>
     </message>
     <message>
         <location line="+43"/>
         <source>Next steps due today or overdue: %1 (%2 overdue)</source>
-        <translation type="unfinished"></translation>
+        <translation>今日到期或已逾期的下一步：%1（其中逾期 %2）</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Logged today: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>今日已记录：%1</translation>
     </message>
 </context>
 <context>
@@ -613,87 +615,87 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/dialogs/touchpoint_dialog.py" line="+54"/>
         <source>Log a touchpoint</source>
-        <translation type="unfinished"></translation>
+        <translation>记录触点</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>What was said, shown, agreed or asked for</source>
-        <translation type="unfinished"></translation>
+        <translation>说了什么、展示了什么、约定了什么或对方提了什么要求</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Due by</source>
-        <translation type="unfinished"></translation>
+        <translation>截止日期</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Customer</source>
-        <translation type="unfinished"></translation>
+        <translation>客户</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Contact</source>
-        <translation type="unfinished"></translation>
+        <translation>联系人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Channel</source>
-        <translation type="unfinished"></translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>With whom</source>
-        <translation type="unfinished"></translation>
+        <translation>沟通对象</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>What was said</source>
-        <translation type="unfinished"></translation>
+        <translation>沟通内容</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Customer&apos;s reaction</source>
-        <translation type="unfinished"></translation>
+        <translation>客户反应</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Reaction details</source>
-        <translation type="unfinished"></translation>
+        <translation>反应说明</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Next step</source>
-        <translation type="unfinished"></translation>
+        <translation>下一步</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Next step due</source>
-        <translation type="unfinished"></translation>
+        <translation>下一步期限</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Log touchpoint</source>
-        <translation type="unfinished"></translation>
+        <translation>记录触点</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>加载中…</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Choose the customer from the list under the search box.</source>
-        <translation type="unfinished"></translation>
+        <translation>请从搜索框下方的列表中选择客户。</translation>
     </message>
     <message>
         <location line="+53"/>
         <source>(no particular contact)</source>
-        <translation type="unfinished"></translation>
+        <translation>（不指定联系人）</translation>
     </message>
 </context>
 <context>
@@ -701,42 +703,42 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/activity_table.py" line="+22"/>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>记录人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Customer</source>
-        <translation type="unfinished"></translation>
+        <translation>客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Channel</source>
-        <translation type="unfinished"></translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>What was said</source>
-        <translation type="unfinished"></translation>
+        <translation>沟通内容</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Reaction</source>
-        <translation type="unfinished"></translation>
+        <translation>反应</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Next step</source>
-        <translation type="unfinished"></translation>
+        <translation>下一步</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Due</source>
-        <translation type="unfinished"></translation>
+        <translation>期限</translation>
     </message>
 </context>
 <context>
@@ -744,12 +746,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/forms.py" line="+173"/>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>保存</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -757,138 +759,132 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/labels.py" line="+17"/>
         <source>Visit</source>
-        <translation type="unfinished"></translation>
+        <translation>拜访</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Call</source>
-        <translation type="unfinished"></translation>
+        <translation>电话</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>WeChat</source>
-        <translation type="unfinished"></translation>
+        <translation>微信</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Email</source>
-        <translation type="unfinished"></translation>
+        <translation>邮件</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>File sent</source>
-        <translation type="unfinished"></translation>
+        <translation>发送文件</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Meeting</source>
-        <translation type="unfinished"></translation>
+        <translation>会议</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Decision maker</source>
-        <translation type="unfinished"></translation>
+        <translation>决策人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Technical evaluator</source>
-        <translation type="unfinished"></translation>
+        <translation>技术评估人</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Purchasing</source>
-        <translation type="unfinished"></translation>
+        <translation>采购</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>使用者</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Influencer</source>
-        <translation type="unfinished"></translation>
+        <translation>影响者</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Positive</source>
-        <translation type="unfinished"></translation>
+        <translation>积极</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Neutral</source>
-        <translation type="unfinished"></translation>
+        <translation>中立</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Negative</source>
-        <translation type="unfinished"></translation>
+        <translation>消极</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>未知</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Key account</source>
-        <translation type="unfinished"></translation>
+        <translation>大客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Standard</source>
-        <translation type="unfinished"></translation>
+        <translation>普通客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Channel</source>
-        <translation type="unfinished"></translation>
+        <translation>渠道</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Prospect</source>
-        <translation type="unfinished"></translation>
+        <translation>潜在客户</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>活跃</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Dormant</source>
-        <translation type="unfinished"></translation>
+        <translation>休眠</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Lost</source>
-        <translation type="unfinished"></translation>
+        <translation>已流失</translation>
     </message>
     <message>
         <location line="+20"/>
         <source>just now</source>
-        <translation type="unfinished"></translation>
+        <translation>刚刚</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location line="+3"/>
         <source>%n minute(s) ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
+        <translation>%n 分钟前</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location line="+3"/>
         <source>%n hour(s) ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
+        <translation>%n 小时前</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <location line="+3"/>
         <source>%n day(s) ago</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-        </translation>
+        <translation>%n 天前</translation>
     </message>
 </context>
 <context>
@@ -896,42 +892,42 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/roles.py" line="+10"/>
         <source>Field rep</source>
-        <translation type="unfinished"></translation>
+        <translation>销售代表</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Key-account director</source>
-        <translation type="unfinished"></translation>
+        <translation>大客户总监</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Channel manager</source>
-        <translation type="unfinished"></translation>
+        <translation>渠道经理</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sales manager</source>
-        <translation type="unfinished"></translation>
+        <translation>销售经理</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Finance</source>
-        <translation type="unfinished"></translation>
+        <translation>财务</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Finance director</source>
-        <translation type="unfinished"></translation>
+        <translation>财务总监</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Service engineer</source>
-        <translation type="unfinished"></translation>
+        <translation>服务工程师</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Administrator</source>
-        <translation type="unfinished"></translation>
+        <translation>系统管理员</translation>
     </message>
 </context>
 <context>
@@ -939,7 +935,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/startup.py" line="+45"/>
         <source>Cannot open the database</source>
-        <translation type="unfinished"></translation>
+        <translation>无法打开数据库</translation>
     </message>
 </context>
 <context>
@@ -947,47 +943,47 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <message>
         <location filename="../../ui/workbench.py" line="+54"/>
         <source>My customers</source>
-        <translation type="unfinished"></translation>
+        <translation>我的客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Today&apos;s plan</source>
-        <translation type="unfinished"></translation>
+        <translation>今日计划</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Log a touchpoint…</source>
-        <translation type="unfinished"></translation>
+        <translation>记录触点…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Team activity</source>
-        <translation type="unfinished"></translation>
+        <translation>团队动态</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Customers by owner</source>
-        <translation type="unfinished"></translation>
+        <translation>按负责人查看客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Customers</source>
-        <translation type="unfinished"></translation>
+        <translation>客户</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Approvals inbox</source>
-        <translation type="unfinished"></translation>
+        <translation>审批收件箱</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>After-sales</source>
-        <translation type="unfinished"></translation>
+        <translation>售后</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The after-sales pool is not available yet; it arrives in a later version.</source>
-        <translation type="unfinished"></translation>
+        <translation>售后问题池尚未开放，将在后续版本中提供。</translation>
     </message>
 </context>
 </TS>

@@ -218,6 +218,8 @@ class CustomersPage(QWidget):
             if row is not None and self.table.selectionModel().currentIndex().row() != row:
                 # Selecting the customer shown already does not read it again (see _show_row).
                 self.select_row(row)
+        elif count:
+            self.select_row(0)  # the page opens on its first customer rather than an empty detail
         self.sig_list_loaded.emit(count)
 
     def _on_data_changed(self, _outcome: object) -> None:
