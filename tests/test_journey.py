@@ -16,14 +16,14 @@ from ui.startup import Application
 
 
 @pytest.fixture
-def application(qapp, store, org):
+def application(qapp, qtbot, store, org):
     QCoreApplication.setOrganizationName("FieldmarkTests")
     QSettings().clear()
     make_customer(store, org["rep"], "苏州恒通精密机械有限公司")
     make_customer(store, org["rep"], "无锡华创电子科技有限公司", city="无锡")
     app = Application(qapp, AppContext(store, "en"))
+    qtbot.addWidget(app.window)
     yield app
-    app.window.close()
     app.context.tasks.shutdown()
 
 

@@ -208,3 +208,12 @@ def test_team_activity_shows_the_teams_trail_only(qtbot, context, org):
     page = window.pages["team_activity"]
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert page.model.rows[0].customer_name == "苏州恒通精密机械有限公司"
+
+
+def test_after_shutdown_reads_are_dropped_but_a_change_is_refused_loudly(qtbot, context, org):
+    from ui.ops import MutationOp
+
+    context.tasks.shutdown()
+    QueryOp(context.tasks, lambda store: 1).run()  # a late view refresh: nothing happens
+    with pytest.raises(RuntimeError, match="not made"):
+        MutationOp(context.tasks, org["rep"], "customer.create", {"name": "迟到的客户"}).run()

@@ -60,9 +60,16 @@ class TaskManager(QObject):
         self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
+        self._closed = False
 
-    def run_db(self, fn: Callable[[Store], T], done: Callable[[Future[T]], None]) -> None:
-        """Run fn(store) on the database thread; call done(future) on the main thread."""
+    def run_db(self, fn: Callable[[Store], T], done: Callable[[Future[T]], None], *, writes: bool = False) -> None:
+        """Run fn(store) on the database thread; call done(future) on the main thread.
+
+        After shutdown a read is dropped (no one is left to show it to); a write raises, so that a
+        change is never lost without a word.
+        """
+        if self._closed and writes:
+            raise RuntimeError("the database thread has shut down; the change was not made")
         self._submit(self._db, lambda: fn(self.store), done)
 
     def run_net(self, fn: Callable[[], T], done: Callable[[Future[T]], None]) -> None:
@@ -74,12 +81,16 @@ class TaskManager(QObject):
         return lambda fraction, what: self._sig_progress.emit((callback, fraction, what))
 
     def shutdown(self) -> None:
+        """Finish the database work already queued (nothing is lost), then refuse new work."""
+        self._closed = True
         self._db.shutdown(wait=True)
         self._net.shutdown(wait=False, cancel_futures=True)
 
     # ---- Private API
 
     def _submit(self, executor: ThreadPoolExecutor, fn: Callable[[], T], done: Callable[[Future[T]], None]) -> None:
+        if self._closed:
+            return  # the app is closing: a view refreshing now has no one to show it to
         self.pending += 1
         future = executor.submit(fn)
         future.add_done_callback(lambda f: self._sig_done.emit((done, f)))
@@ -160,7 +171,7 @@ class MutationOp:
                 self._tasks.sig_data_changed.emit(outcome)
             self._success(outcomes[-1])
 
-        self._tasks.run_db(op, done)
+        self._tasks.run_db(op, done, writes=True)
 
 
 def _raise(exc: Exception) -> None:
