@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
+from concurrent.futures import Future
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy import select
 
 import resources
 from desktop import demo
@@ -20,6 +23,8 @@ from desktop.paths import database_path
 from desktop.store import Store, open_store
 from ui import i18n
 from ui.context import AppContext
+from ui.ops import Progress
+from ui.progress import run_with_progress
 
 
 def _language() -> str:
@@ -40,14 +45,33 @@ def open_database(args: argparse.Namespace) -> Store | None:
     """Open the store; on a start-up database problem, say what happened in the user's language."""
     path = database_path(args.data_dir)
     try:
-        store = open_store(path)
+        return open_store(path)
     except MigrationError as exc:
         QMessageBox.critical(None, QApplication.translate("startup", "Cannot open the database"),
                              exc.message(_language()))
         return None
-    if not args.no_demo and demo.is_empty(store):
-        demo.seed_demo(store)
-    return store
+
+
+def seed_if_new(context: AppContext, then: Callable[[], None]) -> None:
+    """On a new, empty database, load the demo organisation behind a progress dialog; then continue."""
+    if not demo.is_empty(context.store):
+        then()
+        return
+
+    def job(store: Store, progress: Progress) -> demo.Summary:
+        return demo.seed_demo(store, progress=lambda fraction, what: progress.set(fraction, ""))
+
+    def done(future: Future[demo.Summary]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            QMessageBox.critical(None, QApplication.translate("startup", "Demo data"),
+                                 QApplication.translate("startup", "The demo data could not be loaded: %1")
+                                 .replace("%1", str(exc)))
+        then()
+
+    # Not cancellable: a half-loaded demo organisation would be worse than waiting a second.
+    run_with_progress(context.tasks, None, QApplication.translate("startup", "Preparing the demo organisation…"),
+                      job, done, cancellable=False)
 
 
 class Application:
@@ -117,18 +141,26 @@ def run(args: argparse.Namespace) -> int:
         return 1
     context = AppContext(store, language)
     application = Application(app, context, screenshot=args.screenshot is not None)
-    user = None
-    if args.screenshot is not None and args.user:
-        with store.read() as session:
-            from sqlalchemy import select
+    exit_code = [0]
 
-            user = session.scalars(select(User).where(User.username == args.user)).first()
-        if user is None:
-            print(f"no user {args.user!r} in {store.path}", file=sys.stderr)
-            return 2
-    application.start(user, args.view)
-    if args.screenshot is not None:
-        QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))
+    def start() -> None:
+        user = None
+        if args.screenshot is not None and args.user:
+            with store.read() as session:
+                user = session.scalars(select(User).where(User.username == args.user)).first()
+            if user is None:
+                print(f"no user {args.user!r} in {store.path}", file=sys.stderr)
+                exit_code[0] = 2
+                app.quit()
+                return
+        application.start(user, args.view)
+        if args.screenshot is not None:
+            QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))
+
+    if args.no_demo:
+        QTimer.singleShot(0, start)
+    else:
+        QTimer.singleShot(0, lambda: seed_if_new(context, start))
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -139,4 +171,4 @@ def run(args: argparse.Namespace) -> int:
     application.window.save_state()
     context.tasks.shutdown()
     store.close()
-    return 0
+    return exit_code[0]

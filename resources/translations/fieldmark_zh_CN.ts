@@ -467,7 +467,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+89"/>
+        <location filename="../../ui/main_window.py" line="+91"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -742,6 +742,14 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>dialog</name>
+    <message>
+        <location filename="../../ui/progress.py" line="+40"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>forms</name>
     <message>
         <location filename="../../ui/forms.py" line="+173"/>
@@ -933,9 +941,24 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../ui/startup.py" line="+45"/>
+        <location filename="../../ui/startup.py" line="+50"/>
         <source>Cannot open the database</source>
         <translation>无法打开数据库</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Demo data</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The demo data could not be loaded: %1</source>
+        <translation>演示数据加载失败：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Preparing the demo organisation…</source>
+        <translation>正在准备演示组织…</translation>
     </message>
 </context>
 <context>
