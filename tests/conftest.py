@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,17 @@ def make_customer(store: Store, actor: str, name: str = "苏州恒通精密机�
     extra.setdefault("region", "江苏")
     extra.setdefault("city", "苏州")
     return run(store, actor, "customer.create", name=name, **extra).changes.entity_id
+
+
+@pytest.fixture
+def shanghai_time():
+    """Local time is UTC+8 (no daylight saving), for Python and Qt alike."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()

@@ -6,8 +6,6 @@ Local time is pinned to Asia/Shanghai (UTC+8) so that "shown in local time" is v
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,17 +29,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
-def shanghai_time():
-    """Local time is UTC+8 (no daylight saving), for Python and Qt alike."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _local_time_is_shanghai(shanghai_time):
+    """Every test here reads times in UTC+8."""
 
 
 def _summary(n: int) -> str:

@@ -8,7 +8,6 @@ insertPlainText), the way an input method delivers it.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -51,20 +50,6 @@ def context(qtbot, store: Store, org: Org):
     ctx = AppContext(store, "en")
     yield ctx
     ctx.tasks.shutdown()
-
-
-@pytest.fixture
-def shanghai_time():
-    """Local time is UTC+8 (no daylight saving), for Python and Qt alike."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def sign_in(context: AppContext, user_id: str) -> None:

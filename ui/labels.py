@@ -95,3 +95,18 @@ def relative_time(value: datetime | None, now: datetime | None = None) -> str:
 def money_text(value: Decimal | None) -> str:
     """An amount with thousands separators and two decimals ("1,250,000.50"), as both zh_CN and en write it."""
     return "" if value is None else f"{value:,.2f}"
+
+
+def role_name(role: str) -> str:
+    """A user's role, as people in the company name it."""
+    names = {
+        "field_rep": QCoreApplication.translate("roles", "Field rep"),
+        "key_account_director": QCoreApplication.translate("roles", "Key-account director"),
+        "channel_manager": QCoreApplication.translate("roles", "Channel manager"),
+        "sales_manager": QCoreApplication.translate("roles", "Sales manager"),
+        "finance": QCoreApplication.translate("roles", "Finance"),
+        "finance_director": QCoreApplication.translate("roles", "Finance director"),
+        "service_engineer": QCoreApplication.translate("roles", "Service engineer"),
+        "admin": QCoreApplication.translate("roles", "Administrator"),
+    }
+    return names.get(role, role)

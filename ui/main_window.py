@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ui import i18n
 from ui.context import AppContext
-from ui.roles import role_name
+from ui.labels import role_name
 from ui.status_bar import StatusBar
 from ui.workbench import Entry, entries_for
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 from desktop import auth
 from desktop.models import User
 from ui.context import AppContext
+from ui.labels import role_name
 from ui.ops import QueryOp, describe
-from ui.roles import role_name
 
 
 class SignInDialog(QDialog):

@@ -898,7 +898,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>roles</name>
     <message>
-        <location filename="../../ui/roles.py" line="+10"/>
+        <location line="+12"/>
         <source>Field rep</source>
         <translation>销售代表</translation>
     </message>

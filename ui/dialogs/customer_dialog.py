@@ -16,9 +16,8 @@ from desktop.mutations.customers import PROFILE
 from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import FormDialog, alive
-from ui.labels import customer_status_name, segment_name
+from ui.labels import customer_status_name, role_name, segment_name
 from ui.ops import QueryOp
-from ui.roles import role_name
 
 TEXT_FIELDS = ("name", "short_name", "region", "city", "address", "industry", "phone")
 
