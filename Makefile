@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench translations system-deps clean
+.PHONY: run server test lint bench translations system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/fieldmark $(ARGS)
+
+server: $(STAMP)
+	$(BIN)/fieldmark-server --data-dir server-data seed-demo
+	$(BIN)/fieldmark-server --data-dir server-data serve $(ARGS)
 
 system-deps:
 	@sh scripts/system-deps.sh

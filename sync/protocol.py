@@ -1,0 +1,44 @@
+"""The wire protocol between desktop and server (JSON over HTTPS), version 1.
+
+    POST /v1/auth/token   {username, password, device_id, device_name}
+                          -> {token, user_id, device_id, expires_at}
+    POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
+                          -> {results: [Result...], server_time}
+    GET  /v1/pull?cursor=N&limit=M
+                          -> {changes: [Change...], next_cursor, has_more, server_time}
+
+Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
+desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?} where status is
+"applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
+"out_of_order" (the server expected an earlier seq; processing of the batch stopped there).
+Change: {seq, table, id, op, version, row} where op is "upsert" (row = the row's columns in storage
+form) or "forget" (the row left the user's scope or was deleted: remove it locally).
+
+Every request carries the app version and the schema version in headers; an app older than the
+server accepts is answered 426 with a message asking to upgrade. Errors are JSON
+{code, message_zh, message_en} with a 4xx status; a 5xx means "try again later".
+"""
+
+from __future__ import annotations
+
+PROTOCOL = "1"
+APP_HEADER = "X-Fieldmark-App"
+SCHEMA_HEADER = "X-Fieldmark-Schema"
+MIN_APP_VERSION = (0, 1, 0)
+MAX_BODY_BYTES = 5 * 1024 * 1024
+PUSH_BATCH = 200
+PULL_LIMIT = 1000
+
+APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
+UPSERT, FORGET = "upsert", "forget"
+
+# Tables that travel, in the order a page must be applied in (parents before children).
+SYNCED_TABLES = ("users", "customers", "contacts", "touchpoints", "attachments")
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """'0.1.0' -> (0, 1, 0); anything unparsable sorts as the oldest version."""
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except (AttributeError, ValueError):
+        return (0,)

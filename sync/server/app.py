@@ -1,0 +1,146 @@
+"""The HTTP API (FastAPI). OpenAPI at /docs. See sync/protocol.py for the messages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from desktop import __version__, timeutil
+from desktop.errors import DomainError
+from desktop.ids import is_uuid
+from sync import protocol
+from sync.server import auth, changes, push
+from sync.server.db import create_schema, make_engine, reading, writing
+
+STATUS = {"unauthorized": 401, "bad_credentials": 401, "forbidden": 403, "too_large": 413,
+          "upgrade_required": 426}
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 400) -> None:
+        super().__init__(message_en)
+        self.code, self.message_zh, self.message_en, self.status = code, message_zh, message_en, status
+
+
+def _bad(message_zh: str, message_en: str) -> ApiError:
+    return ApiError("bad_request", message_zh, message_en, 422)
+
+
+async def _json_body(request: Request) -> Any:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > protocol.MAX_BODY_BYTES:
+        raise ApiError("too_large", "请求内容过大。", "The request is too large.", 413)
+    body = await request.body()
+    if len(body) > protocol.MAX_BODY_BYTES:
+        raise ApiError("too_large", "请求内容过大。", "The request is too large.", 413)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            # Bounded: a small compressed body must not expand into gigabytes.
+            body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, protocol.MAX_BODY_BYTES + 1)
+        except (zlib.error, gzip.BadGzipFile) as exc:
+            raise _bad("请求内容无法解压。", "The request body is not valid gzip.") from exc
+        if len(body) > protocol.MAX_BODY_BYTES:
+            raise ApiError("too_large", "请求内容过大。", "The request is too large.", 413)
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad("请求内容不是有效的 JSON。", "The request body is not valid JSON.") from exc
+
+
+def _check_version(request: Request) -> None:
+    app_version = request.headers.get(protocol.APP_HEADER)
+    if app_version is not None and protocol.parse_version(app_version) < protocol.MIN_APP_VERSION:
+        minimum = ".".join(map(str, protocol.MIN_APP_VERSION))
+        raise ApiError("upgrade_required", f"您的 Fieldmark 版本过旧（{app_version}），请升级到 {minimum} 或更新版本。",
+                       f"Your Fieldmark ({app_version}) is too old; please upgrade to {minimum} or later.", 426)
+
+
+def _token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise ApiError("unauthorized", "请先登录。", "Sign in first.", 401)
+    return header[7:].strip()
+
+
+def _mutation_items(body: Any) -> tuple[str, list[dict[str, Any]]]:
+    if not isinstance(body, dict) or not isinstance(body.get("mutations"), list):
+        raise _bad("请求应包含 device_id 和 mutations 列表。", "The request needs a device_id and a list of mutations.")
+    items = body["mutations"]
+    if len(items) > protocol.PUSH_BATCH:
+        raise ApiError("too_large", f"每次最多发送 {protocol.PUSH_BATCH} 项修改。",
+                       f"Send at most {protocol.PUSH_BATCH} mutations at a time.", 413)
+    for item in items:
+        if not (isinstance(item, dict) and isinstance(item.get("seq"), int) and not isinstance(item["seq"], bool)
+                and item["seq"] >= 1 and is_uuid(item.get("mutation_id")) and isinstance(item.get("name"), str)
+                and isinstance(item.get("args"), dict)):
+            raise _bad("修改项格式不正确：需要 seq（正整数）、mutation_id、name 和 args。",
+                       "A mutation needs seq (a positive whole number), mutation_id, name and args.")
+    return str(body.get("device_id", "")), items
+
+
+def create_app(engine: Engine | str) -> FastAPI:
+    """The API on an engine (or a database URL), creating the schema if needed."""
+    if isinstance(engine, str):
+        engine = make_engine(engine)
+    create_schema(engine)
+    app = FastAPI(title="Fieldmark sync server", version=__version__)
+    app.state.engine = engine
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en},
+                            status_code=exc.status)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.code, 422))
+
+    @app.get("/v1/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "protocol": protocol.PROTOCOL,
+                "server_time": timeutil.to_text(timeutil.utcnow())}
+
+    @app.post("/v1/auth/token")
+    async def token(request: Request) -> dict[str, Any]:
+        _check_version(request)
+        body = await _json_body(request)
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str)
+                                                 for k in ("username", "password", "device_id")):
+            raise _bad("需要用户名、密码和设备编号。", "username, password and device_id are required.")
+        with writing(engine) as session:
+            issued, device = auth.issue(session, body["username"], body["password"], body["device_id"],
+                                        str(body.get("device_name", "")))
+            return {"token": issued, "user_id": device.user_id, "device_id": device.id,
+                    "expires_at": timeutil.to_text(device.expires_at)}
+
+    @app.post("/v1/push")
+    async def push_(request: Request) -> dict[str, Any]:
+        _check_version(request)
+        token_ = _token(request)
+        body = await _json_body(request)
+        device_id, items = _mutation_items(body)
+        with reading(engine) as session:
+            user, device = auth.authenticate(session, token_)
+        if device_id != device.id:
+            raise ApiError("forbidden", "不能替其他设备发送修改。", "A device may only send its own changes.", 403)
+        results = push.push(engine, user.id, device.id, items)
+        return {"results": results, "server_time": timeutil.to_text(timeutil.utcnow())}
+
+    @app.get("/v1/pull")
+    def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT) -> dict[str, Any]:
+        _check_version(request)
+        token_ = _token(request)
+        limit = max(1, min(limit, protocol.PULL_LIMIT))
+        with reading(engine) as session:
+            user, _device = auth.authenticate(session, token_)
+            found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
+        return {"changes": found, "next_cursor": next_cursor, "has_more": has_more,
+                "server_time": timeutil.to_text(timeutil.utcnow())}
+
+    return app

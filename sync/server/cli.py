@@ -1,0 +1,143 @@
+"""fieldmark-server: run the sync server, and administer its users and devices.
+
+    fieldmark-server [serve] [--data-dir DIR] [--host 127.0.0.1] [--port 8765] [--database-url URL]
+    fieldmark-server user add NAME --role ROLE [--territory T] [--team T] [--display-name N] [--password P]
+    fieldmark-server user disable NAME
+    fieldmark-server device list
+    fieldmark-server device revoke DEVICE_ID
+    fieldmark-server seed-demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from desktop import passwords, timeutil
+from desktop.demo import vocabulary
+from desktop.ids import uuid7
+from desktop.models import ROLES, User
+from sync.server import changes
+from sync.server.db import create_schema, database_url, make_engine, reading, writing
+from sync.server.models import Device
+
+
+def _add_user(session, username: str, role: str, *, display_name: str, territory: str = "", team: str = "",
+              password: str, manager_id: str | None = None) -> User:
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        raise SystemExit(f"user {username!r} already exists")
+    now = timeutil.utcnow()
+    user = User(id=uuid7(), username=username, display_name=display_name, role=role, territory=territory,
+                team=team, manager_id=manager_id, password_hash=passwords.hash_password(password), active=True,
+                created_at=now, updated_at=now, version=1)
+    session.add(user)
+    session.flush()
+    changes.record(session, "users", [user.id])
+    return user
+
+
+def seed_demo(engine) -> int:
+    """The desktop's demo organisation's people (same usernames, roles, teams and password)."""
+    made = 0
+    with writing(engine) as session:
+        ids: dict[str, str] = {}
+        for username, display, role, territory, team, manager in vocabulary.DEMO_USERS:
+            existing = session.scalars(select(User).where(User.username == username)).first()
+            if existing is not None:
+                ids[username] = existing.id
+                continue
+            user = _add_user(session, username, role, display_name=display, territory=territory, team=team,
+                             password=vocabulary.DEMO_PASSWORD, manager_id=ids.get(manager) if manager else None)
+            ids[username] = user.id
+            made += 1
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fieldmark-server", description="Fieldmark's central sync server.")
+    parser.add_argument("--data-dir", type=Path, default=Path("server-data"))
+    parser.add_argument("--database-url", default=None, help="e.g. postgresql+psycopg://user:pw@host/db")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the HTTP server (the default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    user = sub.add_parser("user").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--territory", default="")
+    add.add_argument("--team", default="")
+    add.add_argument("--display-name", default=None)
+    add.add_argument("--password", default=None, help="asked for when not given")
+    disable = user.add_parser("disable")
+    disable.add_argument("name")
+    device = sub.add_parser("device").add_subparsers(dest="action", required=True)
+    device.add_parser("list")
+    revoke = device.add_parser("revoke")
+    revoke.add_argument("device_id")
+    sub.add_parser("seed-demo", help="add the demo organisation's users (password: fieldmark)")
+    args = parser.parse_args(argv)
+
+    url = database_url(args.data_dir, args.database_url)
+    engine = make_engine(url)
+    create_schema(engine)
+    if args.command in (None, "serve"):
+        import uvicorn
+
+        from sync.server.app import create_app
+
+        uvicorn.run(create_app(engine), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
+                    log_level="info")
+        return 0
+    if args.command == "seed-demo":
+        print(f"added {seed_demo(engine)} demo users")
+        return 0
+    if args.command == "user" and args.action == "add":
+        password = args.password or getpass.getpass(f"password for {args.name}: ")
+        with writing(engine) as session:
+            _add_user(session, args.name.lower(), args.role, display_name=args.display_name or args.name,
+                      territory=args.territory, team=args.team, password=password)
+        print(f"added {args.name}")
+        return 0
+    if args.command == "user" and args.action == "disable":
+        with writing(engine) as session:
+            found = session.scalars(select(User).where(User.username == args.name.lower())).first()
+            if found is None:
+                print(f"no user {args.name!r}", file=sys.stderr)
+                return 1
+            found.active = False
+            found.version += 1
+            found.updated_at = timeutil.utcnow()
+            for dev in session.scalars(select(Device).where(Device.user_id == found.id)):
+                dev.revoked_at = timeutil.utcnow()
+            session.flush()
+            changes.record(session, "users", [found.id])
+        print(f"disabled {args.name} and revoked their devices")
+        return 0
+    if args.command == "device" and args.action == "list":
+        with reading(engine) as session:
+            names = dict(session.execute(select(User.id, User.username)).all())
+            for dev in session.scalars(select(Device).order_by(Device.created_at)):
+                state = "revoked" if dev.revoked_at else "active"
+                print(f"{dev.id}  {names.get(dev.user_id, '?'):<16} {dev.name:<24} {state}  "
+                      f"last seen {dev.last_seen_at and timeutil.to_text(dev.last_seen_at)}")
+        return 0
+    if args.command == "device" and args.action == "revoke":
+        with writing(engine) as session:
+            dev = session.get(Device, args.device_id)
+            if dev is None:
+                print(f"no device {args.device_id}", file=sys.stderr)
+                return 1
+            dev.revoked_at = timeutil.utcnow()
+        print(f"revoked {args.device_id}")
+        return 0
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

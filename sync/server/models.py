@@ -1,0 +1,60 @@
+"""The server's own tables, beside the business tables it shares with the desktop (desktop.models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desktop.types import UTCDateTime
+
+
+class ServerBase(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Device(ServerBase):
+    """A desktop installation signed in as a user; only the hash of its token is kept."""
+
+    __tablename__ = "server_devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)  # users.id (a separate metadata: no FK)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class Processed(ServerBase):
+    """The stored result of each (device, seq): a repeated push gets the same answer, never a twin."""
+
+    __tablename__ = "server_processed"
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_processed_device_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int]
+    mutation_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    result: Mapped[dict[str, Any]]
+    processed_at: Mapped[datetime]
+
+
+class ChangeLogEntry(ServerBase):
+    """One changed row, in commit order. ``customer_id`` is the scope key for customer-linked rows."""
+
+    __tablename__ = "server_change_log"
+    __table_args__ = (Index("ix_change_log_row", "table_name", "row_id"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    committed_at: Mapped[datetime]
