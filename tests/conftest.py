@@ -115,3 +115,19 @@ def shanghai_time():
     else:
         os.environ["TZ"] = old
     time.tzset()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL for the session. Outside CI a machine without one skips those tests; in CI
+    (CI=true) that is an error, never a skip."""
+    from tests import postgres as pg
+
+    try:
+        cluster = pg.start()
+    except Exception as exc:  # noqa: BLE001 - the reason is reported either way
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL here: {exc}")
+    yield cluster
+    cluster.stop()

@@ -26,6 +26,7 @@ class ServerProcess:
 
     def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         base = [sys.executable, "-m", "sync.server.cli", "--data-dir", str(data_dir)]

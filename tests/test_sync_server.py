@@ -18,12 +18,24 @@ from sync import protocol
 from tests.server_process import Api, ServerProcess
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """One server for the module: each test signs in with a new device and makes its own customers."""
-    process = ServerProcess(tmp_path_factory.mktemp("server"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    """One server per database for the module: each test signs in with a new device and makes its own
+    customers."""
+    url = request.getfixturevalue("postgres").database() if request.param == "postgresql" else None
+    process = ServerProcess(tmp_path_factory.mktemp("server"), url)
+    process.kind = request.param
     yield process
     process.stop()
+
+
+def server_db(server):
+    """A DB-API connection to the server's database, whichever it is."""
+    if server.kind == "sqlite":
+        return sqlite3.connect(server.data_dir / "fieldmark-server.db")
+    import psycopg
+
+    return psycopg.connect(server.database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
 
 
 _names = itertools.count(1)
@@ -51,8 +63,8 @@ def test_sign_in_gives_a_token_and_a_wrong_password_is_refused(server):
                                                                   "device_id": api.device_id}, timeout=10)
     assert response.status_code == 401
     assert response.json()["code"] == "bad_credentials" and "密码" in response.json()["message_zh"]
-    with sqlite3.connect(server.data_dir / "fieldmark-server.db") as db:
-        hashes = [r[0] for r in db.execute("SELECT token_hash FROM server_devices")]
+    with server_db(server) as db:
+        hashes = [r[0] for r in db.execute("SELECT token_hash FROM server_devices").fetchall()]
     assert hashes and all(len(h) == 64 for h in hashes)
     assert api.headers["Authorization"][7:] not in hashes  # only the hash is stored
 
@@ -124,8 +136,9 @@ def test_revoked_and_expired_tokens_are_refused(server):
     response = api.push(refused)
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
     other = Api(server, "rep.zhang")
-    with sqlite3.connect(server.data_dir / "fieldmark-server.db") as db:
-        db.execute("UPDATE server_devices SET expires_at = ? WHERE id = ?",
+    with server_db(server) as db:
+        mark = "?" if server.kind == "sqlite" else "%s"
+        db.execute(f"UPDATE server_devices SET expires_at = {mark} WHERE id = {mark}",
                    (timeutil.to_text(timeutil.utcnow() - timedelta(seconds=1)), other.device_id))
     late = create("壬公司")
     assert other.push(late).status_code == 401
