@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
-from desktop.models import DATA_TABLES, Base
-from sync.server.models import ServerBase
 
 WRITE_LOCK = 7_346_001  # the advisory lock id serialising writers on PostgreSQL
 
@@ -50,9 +48,10 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the business tables (as the desktop defines them) and the server's own tables."""
-    Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in DATA_TABLES])
-    ServerBase.metadata.create_all(engine)
+    """Bring the database to this version's schema (the server's own Alembic line)."""
+    from sync.server import schema
+
+    schema.upgrade(engine)
 
 
 @contextmanager
