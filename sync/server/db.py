@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
-
 WRITE_LOCK = 7_346_001  # the advisory lock id serialising writers on PostgreSQL
 
 
