@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from desktop import permissions, timeutil
@@ -35,24 +35,38 @@ def _get(session: Session, table: str, row_id: str) -> Any:
     return session.scalars(select(model).where(model.id == row_id)).first()  # type: ignore[attr-defined]
 
 
-def record(session: Session, table: str, row_ids: list[str]) -> None:
-    """Append the given rows to the change log (call inside the writing transaction)."""
+def entries(session: Session, table: str, row_ids: list[str]) -> list[dict[str, Any]]:
+    """Change-log rows for the given rows, to insert (in order) inside the writing transaction."""
     now = timeutil.utcnow()
+    out = []
     for row_id in row_ids:
         row = _get(session, table, row_id)
-        customer_id = _customer_of(session, table, row) if row is not None else None
-        session.add(ChangeLogEntry(table_name=table, row_id=row_id, customer_id=customer_id, committed_at=now))
-    session.flush()
+        out.append({"table_name": table, "row_id": row_id, "committed_at": now,
+                    "customer_id": _customer_of(session, table, row) if row is not None else None})
+    return out
 
 
-def record_customer_tree(session: Session, customer_id: str) -> None:
-    """Re-announce a customer's contacts, touchpoints and attachments (after it changed hands, the
-    new owner has never received them)."""
+def record(session: Session, table: str, row_ids: list[str]) -> None:
+    """Append the given rows to the change log now (call inside the writing transaction)."""
+    write(session, entries(session, table, row_ids))
+
+
+def write(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert change-log rows in one statement; their sequence follows the list's order."""
+    if rows:
+        session.execute(insert(ChangeLogEntry), rows)
+
+
+def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
+    """Entries re-announcing a customer's contacts, touchpoints and attachments (after it changed
+    hands, the new owner has never received them)."""
+    out = []
     for model, table in ((Contact, "contacts"), (Touchpoint, "touchpoints")):
-        record(session, table, list(session.scalars(select(model.id).where(model.customer_id == customer_id))))
+        out += entries(session, table, list(session.scalars(select(model.id).where(model.customer_id == customer_id))))
     touchpoints = select(Touchpoint.id).where(Touchpoint.customer_id == customer_id)
-    record(session, "attachments",
-           list(session.scalars(select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints)))))
+    out += entries(session, "attachments",
+                   list(session.scalars(select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints)))))
+    return out
 
 
 def serialize(row: Any, *, with_secret: bool = False) -> dict[str, Any]:

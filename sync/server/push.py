@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
 
 from desktop import mutations, timeutil
 from desktop.errors import DomainError
-from desktop.mutations.registry import load_actor
+from desktop.mutations.registry import Actor, load_actor
 from sync import protocol
 from sync.server import changes
 from sync.server.db import writing
@@ -17,44 +18,58 @@ from sync.server.models import Processed
 
 
 def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Process items in order; stop after the first one that is out of order."""
-    results = []
-    for item in items:
-        result = apply_one(engine, user_id, device_id, item)
-        results.append(result)
-        if result["status"] == protocol.OUT_OF_ORDER:
-            break
+    """Process a batch in order, in one serialised transaction; stop at the first item out of order.
+
+    Each mutation runs in its own savepoint, so it is atomic on its own: its business rows, its change
+    log entries and its stored result are kept together, or (rejected) only the result is. The batch
+    commits once, which makes a queue of thousands cheap; if the batch fails as a whole (a crash, a
+    server fault), nothing of it was committed and the device sends it again.
+    """
+    results: list[dict[str, Any]] = []
+    log: list[dict[str, Any]] = []
+    processed: list[dict[str, Any]] = []
+    with writing(engine) as session:
+        last = session.scalar(select(func.max(Processed.seq)).where(Processed.device_id == device_id)) or 0
+        actor = load_actor(session, user_id, device_id)
+        for item in items:
+            done = session.scalars(select(Processed).where(Processed.device_id == device_id,
+                                                           Processed.seq == item["seq"])).first()
+            if done is not None:  # a resend after a lost acknowledgement: the same answer, no twin
+                results.append(done.result)
+                continue
+            if item["seq"] != last + 1:
+                results.append({"seq": item["seq"], "mutation_id": item["mutation_id"],
+                                "status": protocol.OUT_OF_ORDER, "expected": last + 1})
+                break
+            result = _apply(session, actor, item, log)
+            results.append(result)
+            processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
+                              "name": item["name"], "status": result["status"], "result": result,
+                              "processed_at": timeutil.utcnow()})
+            last = item["seq"]
+        # Bulk inserts at the end: the log keeps the mutations' order, and no ORM object per row.
+        changes.write(session, log)
+        if processed:
+            session.execute(insert(Processed), processed)
     return results
 
 
-def apply_one(engine: Engine, user_id: str, device_id: str, item: dict[str, Any]) -> dict[str, Any]:
-    """One mutation in one serialised transaction: the business rows, the change log and the stored result.
-
-    The actor is the authenticated user behind the token, whatever the payload says. A rejection is
-    final and stored like an application, so a resend gets the same answer and the queue moves on.
-    """
-    seq, mutation_id, name = item["seq"], item["mutation_id"], item["name"]
-    with writing(engine) as session:
-        done = session.scalars(select(Processed).where(Processed.device_id == device_id, Processed.seq == seq)).first()
-        if done is not None:
-            return done.result
-        last = session.scalar(select(func.max(Processed.seq)).where(Processed.device_id == device_id)) or 0
-        if seq != last + 1:
-            return {"seq": seq, "mutation_id": mutation_id, "status": protocol.OUT_OF_ORDER, "expected": last + 1}
-        result: dict[str, Any] = {"seq": seq, "mutation_id": mutation_id}
-        try:
-            with session.begin_nested():
-                actor = load_actor(session, user_id, device_id)
-                outcome = mutations.execute(session, actor, name, copy.deepcopy(item["args"]))
-                session.flush()
-                for table in dict.fromkeys(r.table for r in outcome.rows):
-                    changes.record(session, table, [r.id for r in outcome.rows if r.table == table])
-                if outcome.entity == "customer" and "owner_id" in outcome.diff:
-                    changes.record_customer_tree(session, outcome.entity_id)
-            result["status"] = protocol.APPLIED
-        except DomainError as exc:
-            result["status"] = protocol.REJECTED
-            result["error"] = exc.to_dict()
-        session.add(Processed(device_id=device_id, seq=seq, mutation_id=mutation_id, name=name,
-                              status=result["status"], result=result, processed_at=timeutil.utcnow()))
+def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
+    """One mutation under the authenticated user (never a user named in the payload); its change-log
+    entries are added to ``log`` only if it was applied."""
+    result: dict[str, Any] = {"seq": item["seq"], "mutation_id": item["mutation_id"]}
+    try:
+        with session.begin_nested():
+            outcome = mutations.execute(session, actor, item["name"], copy.deepcopy(item["args"]))
+            session.flush()
+            mine = []
+            for table in dict.fromkeys(r.table for r in outcome.rows):
+                mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
+            if outcome.entity == "customer" and "owner_id" in outcome.diff:
+                mine += changes.customer_tree(session, outcome.entity_id)
+        log.extend(mine)
+        result["status"] = protocol.APPLIED
+    except DomainError as exc:  # final: stored like an application, so the queue moves on
+        result["status"] = protocol.REJECTED
+        result["error"] = exc.to_dict()
     return result
