@@ -32,6 +32,9 @@ def _customer_of(session: Session, table: str, row: Any) -> str | None:
 
 def _get(session: Session, table: str, row_id: str) -> Any:
     model = MODELS[table]
+    for obj in session.identity_map.values():  # just written by the mutation: no round trip needed
+        if type(obj) is model and obj.id == row_id:
+            return obj
     return session.scalars(select(model).where(model.id == row_id)).first()  # type: ignore[attr-defined]
 
 
