@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.models import Customer, Touchpoint, User
-from desktop.permissions import MANAGERS
+from desktop.permissions import MANAGERS, visible_customers
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,16 @@ def team_members(session: Session, user: User) -> list[User]:
 
 def team_activity(session: Session, user: User, since: datetime, *, member_id: str | None = None,
                   limit: int = 500) -> list[ActivityRow]:
-    """The team's touchpoints since a time, newest first (at most ``limit``)."""
+    """The team's touchpoints since a time, newest first (at most ``limit``).
+
+    Only touchpoints on customers the user may see: a team member's trail on a customer handed to
+    another team (or logged before the member joined this one) is not this user's to read.
+    """
     members = [m.id for m in team_members(session, user)]
     if member_id is not None:
         members = [m for m in members if m == member_id]
+    viewer = session.get(User, user.id) or user  # judged as the database knows them now
     query = _joined(select(Touchpoint, Customer.name, User.display_name)) \
-        .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since) \
+        .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer)) \
         .order_by(Touchpoint.occurred_at.desc()).limit(limit)
     return _rows(session, query)

@@ -337,3 +337,6 @@ def test_buttons_open_the_dialogs_for_this_customer(qtbot, org, customer, contex
     log = opened(detail.log_button, TouchpointDialog)
     log.reject()
     _settle(qtbot, detail)
+    # A closed form is deleted: opening one a hundred times a day must not keep a hundred hidden ones.
+    qtbot.waitUntil(lambda: not detail.findChildren(CustomerDialog) and not detail.findChildren(ContactDialog)
+                    and not detail.findChildren(TouchpointDialog))

@@ -6,7 +6,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -38,6 +38,12 @@ def test_seed_demo_is_a_realistic_organisation(store):
         now = timeutil.utcnow()
         assert newest <= now and now - newest < timedelta(days=3)
         assert timedelta(days=170) < newest - oldest < timedelta(days=190)
+        # East China works 08:00-20:00 local time (UTC+8), which is what its people read on screen
+        china = timezone(timedelta(hours=8))
+        local_hours = {t.astimezone(china).hour for t in s.scalars(select(Touchpoint.occurred_at))}
+        due_hours = {t.astimezone(china).hour for t in s.scalars(select(Touchpoint.next_step_due)) if t is not None}
+        assert min(local_hours) >= 8 and max(local_hours) < 20 and len(local_hours) >= 10
+        assert min(due_hours) >= 8 and max(due_hours) < 20
         reached = s.scalars(select(Contact).where(Contact.last_reached_at.is_not(None))).all()
         assert len(reached) > 500
         # newer touchpoints have higher rowids, which search relies on for "newest first"

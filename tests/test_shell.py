@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtCore import SIGNAL, QCoreApplication, QSettings, QTimer
 from sqlalchemy import select
 
 from desktop import timeutil
@@ -182,6 +183,7 @@ def test_todays_plan_lists_due_next_steps_and_todays_touchpoints(qtbot, context,
         next_step="发送修订版报价", next_step_due=timeutil.to_text(now - timedelta(days=1)))
     window = MainWindow(context)
     qtbot.addWidget(window)
+    window.show()  # a page out of sight reads again only when shown
     context.set_user(user(context.store, "rep"))
     window.show_view("todays_plan")
     page = window.pages["todays_plan"]
@@ -196,6 +198,34 @@ def test_todays_plan_lists_due_next_steps_and_todays_touchpoints(qtbot, context,
     assert page.due_model.rowCount() == 0  # the later touchpoint is the follow-up
 
 
+@pytest.fixture
+def berlin_time():
+    """Local time is Central European, with daylight saving time."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+@pytest.mark.parametrize("now, start, end", [
+    ("2026-11-27T10:00:00Z", "2026-11-26T23:00:00Z", "2026-11-27T23:00:00Z"),
+    # Clocks go forward at 02:00 on 29 March 2026: the day starts at UTC+1 and ends at UTC+2.
+    ("2026-03-29T12:00:00Z", "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"),
+    # and back at 03:00 on 25 October 2026: a day of 25 hours.
+    ("2026-10-25T12:00:00Z", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z"),
+])
+def test_today_is_the_users_local_day_even_when_clocks_change(berlin_time, now, start, end):
+    from ui.pages.todays_plan_page import today_bounds
+
+    bounds = today_bounds(timeutil.from_text(now))
+    assert [timeutil.to_text(b) for b in bounds] == [timeutil.to_text(timeutil.from_text(t)) for t in (start, end)]
+
+
 def test_team_activity_shows_the_teams_trail_only(qtbot, context, org):
     mine = make_customer(context.store, org["rep"])
     theirs = make_customer(context.store, org["otherrep"], "温州富达化工有限公司")
@@ -208,6 +238,105 @@ def test_team_activity_shows_the_teams_trail_only(qtbot, context, org):
     page = window.pages["team_activity"]
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert page.model.rows[0].customer_name == "苏州恒通精密机械有限公司"
+
+
+def test_the_customers_page_does_not_force_a_wide_window(qtbot, context, org):
+    # What widened it: four buttons in a row in the detail, the trail's status line, and combos as
+    # wide as the longest owner or region name.
+    customer = make_customer(context.store, org["rep"], region="新疆维吾尔自治区伊犁哈萨克自治州",
+                             city="伊宁市")
+    start = timeutil.utcnow() - timedelta(days=1)
+    for minute in range(60):
+        run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="call",
+            occurred_at=timeutil.to_text(start + timedelta(minutes=minute)), summary="电话跟进")
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    context.set_user(user(context.store, "admin"))
+    page = window.pages["customers"]
+    qtbot.waitUntil(lambda: page.detail.customer_id == customer and "scroll down" in page.detail.timeline_status.text()
+                    and page.region_combo.count() == 2 and context.tasks.pending == 0, timeout=5000)
+    assert window.minimumSizeHint().width() <= 800  # it was ~970: too wide for a small laptop screen
+
+
+def _listeners(context) -> int:
+    return context.tasks.receivers(SIGNAL("sig_data_changed(PyObject)"))
+
+
+@pytest.mark.parametrize("username, key", [("manager", "team_activity"), ("rep", "todays_plan")])
+def test_pages_dropped_on_sign_out_stop_listening_for_data_changes(qtbot, context, org, username, key):
+    customer = make_customer(context.store, org["rep"])
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    context.set_user(user(context.store, username))
+    window.show_view(key)
+    qtbot.waitUntil(lambda: context.tasks.pending == 0)
+    listening = _listeners(context)
+    for _ in range(3):  # sign out and in again: each time the pages are built anew
+        context.set_user(None)
+        assert window.pages == {}  # nothing is built for no one
+        context.set_user(user(context.store, username))
+        window.show_view(key)
+        qtbot.wait(10)  # the dropped pages are deleted (deleteLater)
+    assert _listeners(context) == listening
+    page = window.pages[key]
+    # A change now reaches only the live page; a dropped one would fail on its deleted widgets.
+    outcome = run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit",
+                  occurred_at=timeutil.to_text(timeutil.utcnow()), summary="上门拜访",
+                  next_step="寄样品", next_step_due=timeutil.to_text(timeutil.utcnow()))
+    context.tasks.sig_data_changed.emit(outcome)
+    model = page.model if key == "team_activity" else page.logged_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and context.tasks.pending == 0)
+
+
+def test_activity_pages_out_of_sight_read_again_only_when_shown(qtbot, context, org, monkeypatch):
+    from desktop import activity
+
+    customer = make_customer(context.store, org["rep"])
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    context.set_user(user(context.store, "manager"))
+    team = window.pages["team_activity"]
+    window.show_view("todays_plan")
+    plan = window.pages["todays_plan"]
+    window.show_view("customers_by_owner")
+    qtbot.waitUntil(lambda: context.tasks.pending == 0)
+    reads = []
+    for name in ("team_activity", "logged_between"):
+        real = getattr(activity, name)
+        monkeypatch.setattr(activity, name, lambda *a, real=real, name=name, **k: (reads.append(name), real(*a, **k))[1])
+    outcome = run(context.store, org["manager"], "touchpoint.log", customer_id=customer, channel="call",
+                  occurred_at=timeutil.to_text(timeutil.utcnow()), summary="电话回访")
+    context.tasks.sig_data_changed.emit(outcome)
+    qtbot.wait(100)
+    qtbot.waitUntil(lambda: context.tasks.pending == 0)
+    assert reads == []  # neither hidden page read anything
+    window.show_view("team_activity")
+    qtbot.waitUntil(lambda: team.model.rowCount() == 1)
+    window.show_view("todays_plan")
+    qtbot.waitUntil(lambda: plan.logged_model.rowCount() == 1)
+    assert reads == ["team_activity", "logged_between"]
+
+
+def test_todays_plan_shown_again_on_a_new_day_reads_that_day(qtbot, context, org, monkeypatch):
+    from ui.pages import todays_plan_page
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    context.set_user(user(context.store, "rep"))
+    window.show_view("todays_plan")
+    plan = window.pages["todays_plan"]
+    qtbot.waitUntil(lambda: context.tasks.pending == 0)
+    today = plan._day_start
+    window.show_view("my_customers")
+    tomorrow = timeutil.utcnow() + timedelta(days=1)
+    monkeypatch.setattr(todays_plan_page, "utcnow", lambda: tomorrow)  # the window stayed open overnight
+    window.show_view("todays_plan")
+    assert plan._day_start == todays_plan_page.today_bounds(tomorrow)[0] != today
+    qtbot.waitUntil(lambda: context.tasks.pending == 0)
 
 
 def test_after_shutdown_reads_are_dropped_but_a_change_is_refused_loudly(qtbot, context, org):

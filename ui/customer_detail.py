@@ -36,6 +36,7 @@ from desktop import customer_profile
 from desktop.customer_profile import CustomerProfile, TimelineEntry
 from desktop.store import Store
 from ui.context import AppContext
+from ui.forms import open_form
 from ui.labels import (
     channel_name,
     customer_status_name,
@@ -156,10 +157,16 @@ class CustomerDetail(QWidget):
         self.add_contact_button.clicked.connect(self._add_contact)
         self.edit_contact_button.clicked.connect(self._edit_contact)
         self.log_button.clicked.connect(self._log_touchpoint)
+        # Two short rows rather than one of four buttons: the detail must not force a wide window.
         buttons = QHBoxLayout()
-        for button in (self.edit_button, self.add_contact_button, self.edit_contact_button, self.log_button):
+        for button in (self.edit_button, self.log_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        contacts_header = QHBoxLayout()
+        contacts_header.addWidget(QLabel(self.tr("Contacts")))
+        contacts_header.addStretch(1)
+        for button in (self.add_contact_button, self.edit_contact_button):
+            contacts_header.addWidget(button)
 
         self.contacts_table = QTableWidget(0, 7)
         self.contacts_table.setHorizontalHeaderLabels([
@@ -180,7 +187,7 @@ class CustomerDetail(QWidget):
         top_layout.addWidget(self.name_label)
         top_layout.addLayout(form)
         top_layout.addLayout(buttons)
-        top_layout.addWidget(QLabel(self.tr("Contacts")))
+        top_layout.addLayout(contacts_header)
         top_layout.addWidget(self.contacts_table, 1)
 
         self.search_edit = QLineEdit()
@@ -192,6 +199,7 @@ class CustomerDetail(QWidget):
         self._search_timer.timeout.connect(self._search)
         self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
         self.timeline_status = QLabel()
+        self.timeline_status.setWordWrap(True)  # a long status must not widen the window
         self.timeline = QListWidget()
         self.timeline.setWordWrap(True)
         self.timeline.setTextElideMode(Qt.TextElideMode.ElideNone)
@@ -475,13 +483,13 @@ class CustomerDetail(QWidget):
         from ui.dialogs.customer_dialog import CustomerDialog
 
         if self.customer_id is not None:
-            CustomerDialog(self.context, self, customer_id=self.customer_id).open()
+            open_form(CustomerDialog(self.context, self, customer_id=self.customer_id))
 
     def _add_contact(self) -> None:
         from ui.dialogs.contact_dialog import ContactDialog
 
         if self.customer_id is not None:
-            ContactDialog(self.context, self, customer_id=self.customer_id, contact_id=None).open()
+            open_form(ContactDialog(self.context, self, customer_id=self.customer_id, contact_id=None))
 
     def _edit_contact(self) -> None:
         contact_id = self.contact_id_selected()
@@ -489,10 +497,10 @@ class CustomerDetail(QWidget):
             return
         from ui.dialogs.contact_dialog import ContactDialog
 
-        ContactDialog(self.context, self, customer_id=self.customer_id, contact_id=contact_id).open()
+        open_form(ContactDialog(self.context, self, customer_id=self.customer_id, contact_id=contact_id))
 
     def _log_touchpoint(self) -> None:
         from ui.dialogs.touchpoint_dialog import TouchpointDialog
 
         if self.customer_id is not None:
-            TouchpointDialog(self.context, self, customer_id=self.customer_id).open()
+            open_form(TouchpointDialog(self.context, self, customer_id=self.customer_id))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, SignalInstance
+from PySide6.QtCore import QCoreApplication, QObject, Qt, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -45,6 +45,13 @@ def alive(obj: QObject) -> bool:
     """False once the C++ side of obj was deleted (a dialog closed with WA_DeleteOnClose while a
     database op was still running: its result must not touch the dead widget)."""
     return shiboken6.isValid(obj)
+
+
+def open_form(dialog: QDialog) -> QDialog:
+    """Open a form window-modally; once closed it is deleted, so forms do not pile up under their parent."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
 
 
 def precheck(fields: Mapping[str, Field], args: Mapping[str, Any]) -> list[DomainError]:

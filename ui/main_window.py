@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ui import i18n
 from ui.context import AppContext
+from ui.forms import open_form
 from ui.labels import role_name
 from ui.status_bar import StatusBar
 from ui.workbench import Entry, entries_for
@@ -82,9 +83,7 @@ class MainWindow(QMainWindow):
         if action == "log_touchpoint":
             from ui.dialogs.touchpoint_dialog import TouchpointDialog
 
-            dialog = TouchpointDialog(self.context, self)
-            dialog.open()
-            return dialog
+            return open_form(TouchpointDialog(self.context, self))
         return None
 
     def retranslate(self) -> None:
@@ -162,7 +161,6 @@ class MainWindow(QMainWindow):
         self.sig_sign_out_requested.emit()
 
     def _on_user_changed(self, user) -> None:
-        self._rebuild_pages()
         self.nav.blockSignals(True)
         self.nav.clear()
         self._page_row = -1
@@ -174,6 +172,9 @@ class MainWindow(QMainWindow):
                 item.setToolTip(entry.disabled_reason())
             self.nav.addItem(item)
         self.nav.blockSignals(False)
+        # After the entries were replaced (no row is current): the previous user's page is dropped,
+        # not built again for the new user (or for no one, after signing out).
+        self._rebuild_pages()
         self.retranslate()
         if user is None:
             return

@@ -42,6 +42,9 @@ COLUMNS = {"users": USER_COLUMNS, "customers": CUSTOMER_COLUMNS, "contacts": CON
 CHUNK = 25_000
 CUSTOMER_CHUNK = 2_000
 PARALLEL_FROM = 50_000  # touchpoints; below this a second process costs more than it saves
+# The demo organisation works in East China (UTC+8, no daylight saving): 08:00-20:00 there is
+# 00:00-12:00 UTC, on the same calendar date. Times are written as UTC text.
+WORKDAY_UTC_HOURS = (0, 12)
 
 
 class Cancelled(Exception):
@@ -179,7 +182,8 @@ def _produce(p: _Params) -> Iterator[Chunk]:
         if n <= 0 or not n_customers:
             continue
         prefix = prefixes[day]
-        for seconds in sorted(rng.randrange(8 * 3600, 20 * 3600) for _ in range(n)):
+        for seconds in sorted(rng.randrange(WORKDAY_UTC_HOURS[0] * 3600, WORKDAY_UTC_HOURS[1] * 3600)
+                              for _ in range(n)):
             # One draw of random bits per touchpoint, sliced into every choice below: a dozen calls
             # into random per row would make the producer, not SQLite, the bottleneck.
             r = rand(96)

@@ -26,6 +26,7 @@ from desktop.store import Store
 from ui.context import AppContext
 from ui.customer_detail import CustomerDetail
 from ui.customer_list_model import CustomerListModel
+from ui.forms import open_form
 from ui.ops import QueryOp
 from ui.signals import blocked
 
@@ -62,10 +63,14 @@ class CustomersPage(QWidget):
         self.owner_combo.setVisible(scope != "mine")
         self.region_combo = QComboBox()
         self.region_combo.addItem(self.tr("All regions"), "")
+        # A combo is as wide as its longest item; a long owner or region name must not widen the window.
+        for combo in (self.owner_combo, self.region_combo):
+            combo.setMinimumWidth(combo.fontMetrics().averageCharWidth() * 8)
         self.new_button = QPushButton(self.tr("New customer…"))
         user = context.user
         self.new_button.setEnabled(user is not None and (user.role in OWNERS or user.role == "admin"))
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # it also shows error messages, which must not widen the window
 
         self.model = CustomerListModel(context, scope, self)
         self.table = QTableView()
@@ -244,4 +249,4 @@ class CustomersPage(QWidget):
     def _new_customer(self) -> None:
         from ui.dialogs.customer_dialog import CustomerDialog
 
-        CustomerDialog(self.context, self, customer_id=None).open()
+        open_form(CustomerDialog(self.context, self, customer_id=None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop import activity
 from desktop.timeutil import utcnow
@@ -30,6 +32,7 @@ class TeamActivityPage(QWidget):
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.context = context
+        self._stale = False  # data changed while the page was out of sight
         self.member_combo = QComboBox()
         self.period_combo = QComboBox()
         for days in PERIODS:
@@ -63,13 +66,14 @@ class TeamActivityPage(QWidget):
                     self.member_combo.addItem(member.display_name, member.id)
         self.member_combo.currentIndexChanged.connect(self.refresh)
         self.period_combo.currentIndexChanged.connect(self.refresh)
-        context.tasks.sig_data_changed.connect(lambda _outcome: self.refresh())
+        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
         self.refresh()
 
     def refresh(self) -> None:
         user = self.context.user
         if user is None:
             return
+        self._stale = False
         since = utcnow() - timedelta(days=self.period_combo.currentData())
         member = self.member_combo.currentData()
 
@@ -79,6 +83,23 @@ class TeamActivityPage(QWidget):
 
         QueryOp(self.context.tasks, load).success(self._show).run()
 
+    # ---- Qt events
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    # ---- Private API
+
+    def _on_data_changed(self, _outcome: object) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # read again when shown (showEvent)
+
     def _show(self, rows) -> None:
+        if not isValid(self):
+            return  # the page was rebuilt (language or user change) while the trail was read
         self.model.set_rows(rows)
         self.count_label.setText(self.tr("%n touchpoint(s)", "", len(rows)))

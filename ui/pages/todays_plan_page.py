@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -13,19 +14,23 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop import activity
 from desktop.timeutil import utcnow
 from ui.activity_table import ActivityTableModel
 from ui.context import AppContext
+from ui.forms import open_form
 from ui.ops import QueryOp
 
 
 def today_bounds(now: datetime) -> tuple[datetime, datetime]:
     """Start and end of the user's local day around now, as aware datetimes."""
-    local = now.astimezone()
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
+    day = now.astimezone().date()
+    # Each midnight takes the zone's offset at that midnight (naive .astimezone() reads it as local
+    # time): on a day that changes to or from daylight saving time, the day is 23 or 25 hours long.
+    return (datetime.combine(day, time()).astimezone(),
+            datetime.combine(day + timedelta(days=1), time()).astimezone())
 
 
 class TodaysPlanPage(QWidget):
@@ -34,6 +39,8 @@ class TodaysPlanPage(QWidget):
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.context = context
+        self._stale = False  # data changed while the page was out of sight
+        self._day_start: datetime | None = None  # the local day shown
         self.due_label = QLabel()
         self.due_model = ActivityTableModel(["due", "customer", "next_step", "when", "channel", "summary"], self)
         self.due_table = self._table(self.due_model)
@@ -49,7 +56,7 @@ class TodaysPlanPage(QWidget):
         layout.addWidget(self.logged_table, 2)
         layout.addWidget(self.log_button)
         self.due_table.doubleClicked.connect(lambda index: self._log(self.due_model.rows[index.row()].customer_id))
-        context.tasks.sig_data_changed.connect(lambda _outcome: self.refresh())
+        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
         self.refresh()
 
     def refresh(self) -> None:
@@ -57,6 +64,8 @@ class TodaysPlanPage(QWidget):
         if user is None:
             return
         start, end = today_bounds(utcnow())
+        self._stale = False
+        self._day_start = start
 
         def load(store):
             with store.read() as session:
@@ -65,7 +74,21 @@ class TodaysPlanPage(QWidget):
 
         QueryOp(self.context.tasks, load).success(lambda result: self._show(result, start)).run()
 
+    # ---- Qt events
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        # Also read again on a new day: the window may have stayed open overnight.
+        if self._stale or (self._day_start is not None and today_bounds(utcnow())[0] != self._day_start):
+            self.refresh()
+
     # ---- Private API
+
+    def _on_data_changed(self, _outcome: object) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # read again when shown (showEvent)
 
     def _table(self, model: ActivityTableModel) -> QTableView:
         table = QTableView()
@@ -78,6 +101,8 @@ class TodaysPlanPage(QWidget):
         return table
 
     def _show(self, result, start: datetime) -> None:
+        if not isValid(self):
+            return  # the page was rebuilt (language or user change) while the plan was read
         due, logged = result
         self.due_model.overdue_before = start
         self.due_model.set_rows(due)
@@ -90,4 +115,4 @@ class TodaysPlanPage(QWidget):
     def _log(self, customer_id: str | None) -> None:
         from ui.dialogs.touchpoint_dialog import TouchpointDialog
 
-        TouchpointDialog(self.context, self, customer_id=customer_id).open()
+        open_form(TouchpointDialog(self.context, self, customer_id=customer_id))
