@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from desktop.types import Money, UTCDateTime
@@ -29,6 +29,7 @@ CUSTOMER_STATUSES = ("active", "dormant", "lost")
 TOUCHPOINT_STATUSES = ("draft", "submitted")
 ATTACHMENT_KINDS = ("photo", "audio", "document")
 OUTBOX_STATUSES = ("pending", "applied", "rejected")
+PROBLEM_SOURCES = ("rejected", "replay")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -219,6 +220,68 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SyncState(Base):
+    """Where this device stands with the server (a single row, made by the migration). See desktop.remote.
+
+    The device token is not here: it lives in the OS keyring or a private file (sync.token_store).
+    """
+
+    __tablename__ = "sync_state"
+    __table_args__ = (CheckConstraint("singleton = 1", name="ck_sync_state_singleton"),)
+
+    singleton: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    server_url: Mapped[str | None] = mapped_column(String(500))
+    user_id: Mapped[str | None] = mapped_column(String(36))  # who signed this device in
+    cursor: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # last change-log seq applied
+    last_success_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[dict[str, Any] | None]  # {code, message_zh, message_en, at}
+    server_time_offset_s: Mapped[float | None]  # server clock minus ours, shown when large, never used to order
+
+
+class SyncProblem(Base):
+    """A local change the server refused, or that no longer applies on top of the server's rows.
+
+    Keeps the user's version (the mutation's args) beside the server's version of the row, so nothing
+    the user entered is lost and the two can be shown side by side. Open while ``resolved_at`` is null.
+    """
+
+    __tablename__ = "sync_problems"
+    __table_args__ = (
+        CheckConstraint(_in("source", PROBLEM_SOURCES), name="ck_sync_problems_source"),
+        Index("ix_sync_problems_open", "resolved_at", "outbox_seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outbox_seq: Mapped[int] = mapped_column(ForeignKey("outbox.seq"))
+    mutation: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]]
+    entity: Mapped[str] = mapped_column(String(32), default="")  # table of the row the change is about
+    entity_id: Mapped[str] = mapped_column(String(36), default="")
+    server_row: Mapped[dict[str, Any] | None]
+    source: Mapped[str] = mapped_column(String(16))  # rejected: by the server; replay: failed here
+    code: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str | None] = mapped_column(String(64))
+    message_zh: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class SyncedRow(Base):
+    """The version at which the server last sent a row, when that is not 1; null once it said forget.
+
+    What lets desktop.integrity account for rows whose versions were counted on the server (see there).
+    """
+
+    __tablename__ = "sync_rows"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int | None]
 
 
 # Tables whose rows are business data: every change to them goes through a mutation

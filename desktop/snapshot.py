@@ -1,9 +1,9 @@
 """Loading rows the server already holds (a snapshot), without queueing them to be sent back.
 
 The outbox records what *this device* changed and still owes the server. Rows that come from the
-server - a first snapshot, the demo organisation that stands in for one, later every pulled page -
-are not owed to anyone, so they bypass the outbox; each load is still written to the audit log.
-This is the only other sanctioned writer besides the mutation path (see desktop.store).
+server - a first snapshot, the demo organisation that stands in for one - are not owed to anyone,
+so they bypass the outbox; each load is still written to the audit log. Pulled pages are written
+the same way by desktop.remote (the "sync" writer). See desktop.store for the sanctioned writers.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ so two writers queue on the lock instead of failing mid-transaction.
 
 The write guard refuses any INSERT/UPDATE/DELETE on a business table from a connection that has
 not declared itself one of the sanctioned writers: the mutation path (desktop.mutations), the
-application of rows the server already holds (desktop.snapshot, and later sync), and migrations.
+application of rows the server already holds (desktop.snapshot, desktop.remote), and migrations.
+The sync tables (cursor, sync problems, server-counted versions) accept only the sync writer.
 A stray ``session.add()`` anywhere else fails loudly instead of writing data the outbox never saw.
 """
 
@@ -27,7 +28,10 @@ from desktop.models import DATA_TABLES, DeviceState
 from desktop.search_text import index_text
 
 WRITERS = ("mutation", "snapshot", "sync", "migration")
-GUARDED_TABLES = frozenset(DATA_TABLES) | {"outbox", "audit_log", "device_state"}
+# Where the device stands with the server: only the sync writer (desktop.remote) and migrations change it.
+SYNC_TABLES = frozenset({"sync_state", "sync_problems", "sync_rows"})
+SYNC_WRITERS = ("sync", "migration")
+GUARDED_TABLES = frozenset(DATA_TABLES) | {"outbox", "audit_log", "device_state"} | SYNC_TABLES
 _WRITE = re.compile(
     r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?',
     re.IGNORECASE,
@@ -88,10 +92,16 @@ def make_engine(path: Path, *, build: bool = False) -> Engine:
     def _guard(conn: Any, _cursor: object, statement: str, _params: object, _ctx: object,
                _many: bool) -> None:
         m = _WRITE.match(statement)
-        if m and m.group(1).lower() in GUARDED_TABLES and conn.get_execution_options().get("fm_writer") not in WRITERS:
+        if not m or m.group(1).lower() not in GUARDED_TABLES:
+            return
+        writer = conn.get_execution_options().get("fm_writer")
+        if writer not in WRITERS:
             raise UnrecordedWriteError(
                 f"write to {m.group(1)} outside the mutation path: run it as a mutation "
                 "(desktop.mutations) so the outbox and the audit log record it")
+        if m.group(1).lower() in SYNC_TABLES and writer not in SYNC_WRITERS:
+            raise UnrecordedWriteError(f"write to {m.group(1)} by the {writer} writer: only sync (desktop.remote) "
+                                       "changes the sync state")
 
     return engine
 

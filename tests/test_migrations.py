@@ -19,9 +19,10 @@ from desktop import audit, migrate, search, timeutil
 from desktop.models import Base
 from desktop.store import make_engine, open_store
 
-HEAD = "0002"
+HEAD = "0003"
 PREVIOUS = "0001"
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "device_state", "outbox", "audit_log")
+SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows")
 SEARCH_TABLES = ("customer_search", "touchpoint_search")
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -174,13 +175,13 @@ def test_new_database_is_created_at_head_without_a_backup(tmp_path):
             assert s.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         store.close()
-    assert set(TABLES) | set(SEARCH_TABLES) | {"alembic_version"} <= names
+    assert set(TABLES) | set(SEARCH_TABLES) | set(SYNC_TABLES) | {"alembic_version"} <= names
     assert _revision(path) == HEAD
     assert not (path.parent / "backups").exists()
 
 
 def test_populated_previous_revision_upgrades_without_losing_a_row(old_db):
-    """0001 -> 0002 rebuilds customers; every row of every table survives (no cascade), search works."""
+    """0001 -> head (0002 rebuilds customers); every row of every table survives (no cascade), search works."""
     path, info = old_db
     columns = info["columns"]
     before = _dump(path, columns)
@@ -253,14 +254,14 @@ def test_backup_database_captures_rows_still_in_the_wal(tmp_path):
 
 FAILING_MIGRATION = '''"""A broken migration for the tests: real damage, then an error.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0099
+Revises: {head}
 """
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0099"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -271,7 +272,7 @@ def upgrade():
     op.execute("DELETE FROM touchpoints")
     op.execute("DELETE FROM customers")
     {commit}
-    raise RuntimeError("simulated failure in 0003")
+    raise RuntimeError("simulated failure in 0099")
 
 
 def downgrade():
@@ -294,9 +295,9 @@ def test_failed_migration_restores_the_backup(head_db, tmp_path, damage):
     path, info = head_db
     scripts = tmp_path / "scripts"
     shutil.copytree(migrate.default_script_location(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0003_broken.py").write_text(
-        FAILING_MIGRATION.replace("{commit}", COMMIT_DAMAGE[damage]), encoding="utf-8")
-    assert migrate.head_revision(str(scripts)) == "0003"
+    (scripts / "versions" / "0099_broken.py").write_text(
+        FAILING_MIGRATION.replace("{commit}", COMMIT_DAMAGE[damage]).replace("{head}", HEAD), encoding="utf-8")
+    assert migrate.head_revision(str(scripts)) == "0099"
     columns = {table: ["*"] for table in TABLES}
     before = _dump(path, columns)
 
@@ -307,7 +308,7 @@ def test_failed_migration_restores_the_backup(head_db, tmp_path, damage):
     assert error.backup.parent == path.parent / "backups" and error.backup.name.endswith(f"-{HEAD}.db")
     assert "备份" in error.message_zh and "恢复" in error.message_zh and str(error.backup) in error.message_zh
     assert "backup" in error.message_en and "restored" in error.message_en
-    assert str(error.backup) in error.message_en and "simulated failure in 0003" in error.message_en
+    assert str(error.backup) in error.message_en and "simulated failure in 0099" in error.message_en
 
     assert _revision(path) == HEAD
     assert _dump(path, columns) == before

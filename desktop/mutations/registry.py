@@ -6,7 +6,8 @@ times are made *before* the call (by the mutation's ``prepare`` on the device) a
 args, so the server can later re-run the very same function during sync and reach the same rows.
 
 :func:`run` is the device's entry point: one transaction writes the data, one outbox row (what to
-send to the server) and one audit entry (who did what), or nothing at all.
+send to the server, with the before-images of the rows it touched) and one audit entry (who did
+what), or nothing at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from desktop import audit, errors, timeutil
+from desktop import audit, errors, rows, timeutil
 from desktop.errors import DomainError, Label
 from desktop.ids import uuid7
 from desktop.models import DeviceState, OutboxEntry, User
@@ -134,6 +135,40 @@ def execute(session: Session, actor: Actor, name: str, args: dict[str, Any]) -> 
     return spec.apply(session, actor, parsed)
 
 
+def capture_before(session: Session, changes: Changes) -> list[list[Any]]:
+    """The rows a mutation touched as they were before it: ``[table, id, row or None]`` per row.
+
+    Call after the mutation ran and before its changes are flushed: the database still holds the old
+    rows then (sessions here do not autoflush). None means the mutation created the row. Kept in the
+    outbox entry, these let desktop.remote undo a local change exactly - when the server refuses it,
+    or to re-apply it on top of newer rows from the server. A row whose stored version is not the one
+    just before the mutation's means the changes were flushed too early; that is refused, because
+    an undo to the wrong image would silently lose data.
+    """
+    conn = session.connection()
+    before: list[list[Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for change in changes.rows:
+        key = (change.table, change.id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if change.op == "insert":
+            before.append([change.table, change.id, None])
+            continue
+        row = rows.read(conn, change.table, change.id)
+        if row is None or row["version"] != change.version - 1:
+            raise RuntimeError(f"{change.table} {change.id}: the mutation's changes reached the database before "
+                               "its before-image was read (a mutation must not flush)")
+        before.append([change.table, change.id, row])
+    return before
+
+
+def outbox_changes(changes: Changes, before: list[list[Any]]) -> dict[str, Any]:
+    """What an outbox entry keeps about its effect here: the rows it accounts for and their before-images."""
+    return {**changes.to_dict(), "before": before}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A mutation that was committed: its outbox sequence number, id, args as stored, and changes."""
@@ -146,7 +181,7 @@ class Outcome:
 
 
 def _record(session: Session, actor: Actor, name: str, args: dict[str, Any], changes: Changes,
-            schema_version: str) -> Outcome:
+            before: list[list[Any]], schema_version: str) -> Outcome:
     seq = session.execute(
         update(DeviceState).values(next_seq=DeviceState.next_seq + 1).returning(DeviceState.next_seq)
     ).scalar_one() - 1
@@ -155,7 +190,7 @@ def _record(session: Session, actor: Actor, name: str, args: dict[str, Any], cha
     session.add(OutboxEntry(
         seq=seq, device_id=actor.device_id, mutation_id=mutation_id, name=name, args=args,
         base_version=changes.base_version, schema_version=schema_version, client_time=at, actor_id=actor.id,
-        changes=changes.to_dict(), status="pending", result=None,
+        changes=outbox_changes(changes, before), status="pending", result=None,
     ))
     detail: dict[str, Any] = {"outbox_seq": seq, "rows": changes.to_dict()["rows"]}
     if changes.diff:
@@ -180,11 +215,12 @@ def run_many(store: Any, actor_id: str, calls: Iterable[tuple[str, dict[str, Any
             full = prepare(name, args)
             try:
                 changes = execute(session, actor, name, copy.deepcopy(full))
-                session.flush()
             except DomainError as exc:
                 exc.detail.setdefault("index", index)
                 raise
-            outcomes.append(_record(session, actor, name, full, changes, schema_version))
+            before = capture_before(session, changes)
+            session.flush()
+            outcomes.append(_record(session, actor, name, full, changes, before, schema_version))
     return outcomes
 
 

@@ -1,0 +1,69 @@
+"""Whole rows in storage form: the column values exactly as the desktop tables hold them.
+
+Times are UTC text, money is text, booleans are 0/1 - what the server sends (sync.server.changes
+serialises the same way) and what the sync layer writes back, without the ORM's conversions in
+between. ``rid`` is this database's own row number for the search index: it is never read into a
+row and never written from one.
+
+Used by desktop.remote (rows the server sends, and restoring rows under undone local changes) and by
+the mutation path (the before-images of the rows a mutation touches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from desktop.models import DATA_TABLES, Base
+
+LOCAL_COLUMNS = frozenset({"rid"})
+# Values for NOT NULL columns that the server may leave out of a row. The server sends a user's
+# password hash only to that user's own devices; an empty hash never verifies, so another user
+# simply cannot sign in offline on this device.
+MISSING = {"users": {"password_hash": ""}}
+
+
+def columns(table: str) -> tuple[str, ...]:
+    """The columns a row of ``table`` travels with (every column but the local ones)."""
+    if table not in DATA_TABLES:
+        raise ValueError(f"{table} is not a data table")
+    return tuple(c.name for c in Base.metadata.tables[table].columns if c.name not in LOCAL_COLUMNS)
+
+
+def read(conn: Connection, table: str, row_id: str) -> dict[str, Any] | None:
+    """One row by id as a dict of storage-form values, or None."""
+    names = columns(table)
+    found = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table} WHERE id = ?", (row_id,)).first()
+    return None if found is None else dict(zip(names, found, strict=True))
+
+
+def upsert(conn: Connection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert each row, or update the existing row with the same id (only the columns the row has).
+
+    ``INSERT ... ON CONFLICT(id) DO UPDATE`` keeps the row's ``rid`` and fires the update triggers, so
+    the search index follows. Rows with the same set of columns are written with one executemany.
+    """
+    known = set(columns(table))
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        names = tuple(name for name in row if name in known)
+        groups.setdefault(names, []).append(tuple(row[name] for name in names))
+    fill = MISSING.get(table, {})
+    for names, values in groups.items():
+        extra = tuple(name for name in fill if name not in names)
+        insert = names + extra
+        updates = ", ".join(f"{name} = excluded.{name}" for name in names if name != "id")
+        sql = (f"INSERT INTO {table} ({', '.join(insert)}) VALUES ({', '.join('?' * len(insert))}) "
+               f"ON CONFLICT(id) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING"))
+        conn.exec_driver_sql(sql, [v + tuple(fill[name] for name in extra) for v in values])
+
+
+def delete(conn: Connection, table: str, row_ids: Iterable[str]) -> None:
+    """Delete rows by id (children go with them where the schema says ON DELETE CASCADE)."""
+    if table not in DATA_TABLES:
+        raise ValueError(f"{table} is not a data table")
+    params = [(row_id,) for row_id in row_ids]
+    if params:
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE id = ?", params)

@@ -1,0 +1,400 @@
+"""The device's sync client: sign in, push the outbox, pull the server's changes (see sync.protocol).
+
+Runs on the network worker, never on the UI thread. It holds no state of its own: the cursor, the
+last success, attempt and error and the clock offset live in the database (desktop.remote), the
+device token in the token store (sync.token_store). Everything it writes goes through
+desktop.remote, one transaction per page or per push answer.
+
+Transport: bodies are gzip-compressed JSON; every request names the app and schema versions. A
+network failure, a timeout or a 5xx (and 408/429, which also mean "later") is retried with
+exponential backoff and full jitter, a bounded number of times per request; then
+:class:`SyncUnavailable`, and the caller tries again later - the outbox keeps everything meanwhile.
+Retrying is safe: the server answers a repeated push from its stored results, and pulls only read.
+Any other 4xx is final: :class:`SyncError` with the server's code and messages; 401 is
+:class:`SignInRequired`, 426 :class:`UpgradeRequired`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import requests
+from sqlalchemy import select
+
+import desktop
+from desktop import mutations, remote, timeutil
+from desktop.models import OutboxEntry
+from desktop.store import Store
+from sync import protocol
+from sync.token_store import TokenStore, open_token_store
+
+RETRYABLE_STATUS = frozenset({408, 429})
+# A batch stays below what the server accepts after decompression, with room for the envelope.
+BATCH_BYTES = protocol.MAX_BODY_BYTES * 9 // 10
+
+
+class Progress(Protocol):
+    """What sync needs from whoever shows its progress (ui.ops.Progress fits)."""
+
+    def set(self, fraction: float, what: str = "") -> bool:
+        """Report progress; False asks the job to stop at the next safe point."""
+        ...
+
+
+class SyncError(Exception):
+    """Sync failed; ``code`` is stable, the messages say what happened in Chinese and English."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, status: int | None = None) -> None:
+        super().__init__(message_en)
+        self.code, self.message_zh, self.message_en, self.status = code, message_zh, message_en, status
+
+    def message(self, language: str) -> str:
+        return self.message_zh if language.lower().startswith("zh") else self.message_en
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
+
+
+class SignInRequired(SyncError):
+    """No token, or the server no longer accepts it: sign in again."""
+
+
+class UpgradeRequired(SyncError):
+    """The server no longer accepts this version of Fieldmark."""
+
+
+class SyncUnavailable(SyncError):
+    """The server could not be reached (or kept failing) after every retry; try again later."""
+
+
+class SyncCancelled(Exception):
+    """The user stopped sync. What was done so far is kept; the next sync continues from there."""
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    applied: int = 0
+    rejected: int = 0
+    out_of_order: bool = False
+
+
+@dataclass
+class PullReport:
+    pages: int = 0
+    changes: int = 0
+    cursor: int = 0
+    replayed: int = 0
+    replay_failed: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SyncReport:
+    push: PushReport
+    pull: PullReport
+
+
+def _bad_response(detail: str) -> SyncError:
+    return SyncError("bad_response", f"服务器的回复无法处理：{detail}", f"The server's answer could not be used: {detail}")
+
+
+class SyncClient:
+    """Sync for one local store against one server. Not thread-safe: use it from one worker."""
+
+    def __init__(self, store: Store, base_url: str, token_store: TokenStore, *,
+                 timeout: tuple[float, float] = (10.0, 60.0), attempts: int = 5, backoff_s: float = 0.5,
+                 max_delay_s: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+                 jitter: Callable[[], float] = random.random, session: requests.Session | None = None) -> None:
+        self.store = store
+        self.base_url = base_url.rstrip("/")
+        self.token_store = token_store
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.backoff_s = backoff_s
+        self.max_delay_s = max_delay_s
+        self._sleep = sleep
+        self._jitter = jitter
+        self.http = session or requests.Session()
+        self._offset: float | None = None
+
+    # ---- Public API
+
+    def sign_in(self, username: str, password: str, device_name: str) -> str:
+        """Get a token for this device as the given user and keep it; returns the user id."""
+        device_id, _code = self.store.device()
+        body = {"username": username, "password": password, "device_id": device_id, "device_name": device_name}
+        answer = self._recorded(lambda: self._request("POST", "/v1/auth/token", body=body, auth=False),
+                                success=False)
+        token, user_id = answer.get("token"), answer.get("user_id")
+        if not isinstance(token, str) or not token or not isinstance(user_id, str):
+            raise _bad_response("no token")
+        if answer.get("device_id", device_id) != device_id:
+            raise _bad_response("the token is for another device")
+        self.token_store.save(token)
+        remote.update_state(self.store, server_url=self.base_url, user_id=user_id)
+        return user_id
+
+    def sign_out(self) -> None:
+        """Forget the token (the outbox and the data stay)."""
+        self.token_store.clear()
+
+    def push(self, progress: Progress | None = None) -> PushReport:
+        """Send the pending outbox entries in seq order, in batches; apply the server's answers."""
+        return self._recorded(lambda: self._push(progress))
+
+    def pull(self, progress: Progress | None = None) -> PullReport:
+        """Fetch and apply pages of changes until there are no more, then re-apply pending changes on top."""
+        return self._recorded(lambda: self._pull(progress))
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Push, then pull (so the server's rows already include this device's changes)."""
+
+        def both() -> SyncReport:
+            pushed = self._push(_Part(progress, 0.0, 0.5))
+            return SyncReport(pushed, self._pull(_Part(progress, 0.5, 1.0)))
+
+        return self._recorded(both)
+
+    # ---- Push and pull
+
+    def _push(self, progress: Progress | None) -> PushReport:
+        report = PushReport()
+        device_id, _code = self.store.device()
+        user_id = remote.read_state(self.store).user_id
+        with self.store.read() as session:
+            total = mutations.pending(session)
+        after = 0
+        while True:
+            batch = self._next_batch(after)
+            if not batch:
+                return report
+            foreign = [e.seq for e in batch if user_id is not None and e.actor_id != user_id]
+            if foreign:
+                # The server runs every change under the token's user; sending another user's change
+                # would put it in this user's name.
+                raise SyncError("other_user", f"待发送的修改（序号 {foreign[0]}）是另一位用户在本机做的，不能以当前登录用户的名义发送。",
+                                f"Change {foreign[0]} waiting to be sent was made by another user on this computer; "
+                                "it cannot be sent in the signed-in user's name.")
+            _check(progress, report.sent / max(total, 1), "push")
+            answer = self._request("POST", "/v1/push", body={
+                "device_id": device_id, "mutations": [_wire(e) for e in batch]})
+            results = answer.get("results")
+            if not isinstance(results, list) or not results:
+                raise _bad_response("no results for the changes sent")
+            marked = self._remote(lambda r=results: remote.mark_results(self.store, r))
+            report.sent += len(batch)
+            report.applied += len(marked.applied)
+            report.rejected += len(marked.rejected)
+            if marked.out_of_order is not None:
+                report.out_of_order = True  # the entries from there on stay pending; the next push resends them
+                return report
+            answered = {r["seq"] for r in results}
+            if batch[0].seq not in answered:
+                raise _bad_response(f"no answer for change {batch[0].seq}")
+            after = max(answered)
+
+    def _next_batch(self, after: int) -> list[OutboxEntry]:
+        """Pending entries after seq ``after``, in order: at most PUSH_BATCH, within the body limit."""
+        with self.store.read() as session:
+            entries = session.scalars(select(OutboxEntry).where(OutboxEntry.status == remote.PENDING,
+                                                                OutboxEntry.seq > after)
+                                      .order_by(OutboxEntry.seq).limit(protocol.PUSH_BATCH)).all()
+        batch: list[OutboxEntry] = []
+        size = 0
+        for entry in entries:
+            size += len(json.dumps(_wire(entry), ensure_ascii=False).encode("utf-8"))
+            if batch and size > BATCH_BYTES:
+                break
+            batch.append(entry)
+        return batch
+
+    def _pull(self, progress: Progress | None) -> PullReport:
+        report = PullReport(cursor=remote.read_state(self.store).cursor)
+        cancelled = False
+        while True:
+            answer = self._request("GET", "/v1/pull", params={"cursor": report.cursor, "limit": protocol.PULL_LIMIT})
+            changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
+            if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
+                raise _bad_response("a page needs changes, next_cursor and has_more")
+            if has_more and next_cursor <= report.cursor:
+                raise _bad_response(f"the cursor did not move past {report.cursor}")
+            report.changes += self._remote(lambda c=changes, n=next_cursor: remote.apply_page(self.store, c, n))
+            report.pages += 1
+            report.cursor = next_cursor
+            if not has_more:
+                break
+            # The server gives no total; this creeps towards 1 as pages come in.
+            if progress is not None and not progress.set(report.pages / (report.pages + 1), "pull"):
+                cancelled = True
+                break
+        replay = self._remote(lambda: remote.replay_pending(self.store))
+        report.replayed, report.replay_failed = len(replay.replayed), replay.failed
+        if cancelled:
+            raise SyncCancelled()
+        if progress is not None:
+            progress.set(1.0, "pull")
+        return report
+
+    def _remote(self, apply: Callable[[], Any]) -> Any:
+        """Run a desktop.remote call, turning what it refuses into a SyncError."""
+        try:
+            return apply()
+        except remote.RemoteDataError as exc:
+            raise _bad_response(str(exc)) from exc
+        except remote.NotRewindable as exc:
+            raise SyncError("push_first", "请先发送本机较早的修改，再接收服务器的数据。",
+                            "Send this computer's earlier changes first, then receive the server's data.") from exc
+
+    # ---- Recording in sync_state
+
+    def _recorded(self, job: Callable[[], Any], *, success: bool = True) -> Any:
+        """Run job, recording the attempt, then the success (when it is a sync) or the error, and the
+        clock offset measured on the way."""
+        self._offset = None
+        remote.update_state(self.store, last_attempt_at=timeutil.utcnow())
+        try:
+            result = job()
+        except SyncCancelled:
+            self._note()
+            raise
+        except Exception as exc:
+            error = exc.to_dict() if isinstance(exc, SyncError) else {
+                "code": "error", "message_zh": f"同步出错：{exc}", "message_en": f"Sync failed: {exc}"}
+            self._note(last_error={**error, "at": timeutil.to_text(timeutil.utcnow())})
+            raise
+        self._note(**({"last_success_at": timeutil.utcnow(), "last_error": None} if success else {}))
+        return result
+
+    def _note(self, **values: Any) -> None:
+        if self._offset is not None:
+            values["server_time_offset_s"] = self._offset
+        if values:
+            remote.update_state(self.store, **values)
+
+    # ---- HTTP
+
+    def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
+                 params: dict[str, Any] | None = None, auth: bool = True) -> dict[str, Any]:
+        headers = {protocol.APP_HEADER: desktop.__version__, protocol.SCHEMA_HEADER: self.store.schema_version,
+                   "Accept": "application/json"}
+        if auth:
+            token = self.token_store.load()
+            if not token:
+                raise SignInRequired("unauthorized", "请先登录服务器。", "Sign in to the server first.")
+            headers["Authorization"] = f"Bearer {token}"
+        data = None
+        if body is not None:
+            data = gzip.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
+            headers["Content-Type"] = "application/json"
+            headers["Content-Encoding"] = "gzip"
+        url = self.base_url + path
+        failure = ""
+        for attempt in range(1, self.attempts + 1):
+            retry_after = None
+            sent = time.time()
+            try:
+                response = self.http.request(method, url, data=data, params=params, headers=headers,
+                                             timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    try:
+                        answer = response.json()
+                    except ValueError:
+                        answer = None
+                    if isinstance(answer, dict):
+                        self._measure(answer, sent, time.time())
+                        return answer
+                    # Often a captive portal or a proxy's page rather than our server: a network problem.
+                    failure = f"HTTP {status} without a JSON object"
+                elif status >= 500 or status in RETRYABLE_STATUS:
+                    failure = f"HTTP {status}"
+                    retry_after = _seconds(response.headers.get("Retry-After"))
+                else:
+                    raise _final_error(response)
+            if attempt < self.attempts:
+                self._sleep(self._delay(attempt, retry_after))
+        raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {self.attempts} 次）。修改都已保存在本机，稍后会再发送。",
+                              f"The server could not be reached ({self.attempts} attempts: {failure}). "
+                              "Your changes are kept on this computer and will be sent later.")
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with full jitter; a server's Retry-After is honoured up to the cap."""
+        delay = self._jitter() * min(self.max_delay_s, self.backoff_s * 2 ** (attempt - 1))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_delay_s))
+        return delay
+
+    def _measure(self, answer: dict[str, Any], sent: float, received: float) -> None:
+        """Server clock minus ours, from server_time against the middle of the request."""
+        server_time = answer.get("server_time")
+        if not isinstance(server_time, str):
+            return
+        try:
+            server = timeutil.from_text(server_time).timestamp()
+        except ValueError:
+            return
+        self._offset = round(server - (sent + received) / 2, 3)
+
+
+def for_store(store: Store, base_url: str, **options: Any) -> SyncClient:
+    """A client whose token lives in the keyring (or the store's data folder), named by the device."""
+    device_id, _code = store.device()
+    return SyncClient(store, base_url, open_token_store(store.path.parent, device_id), **options)
+
+
+class _Part:
+    """Maps a sub-job's progress 0..1 onto [start, end] of the whole."""
+
+    def __init__(self, progress: Progress | None, start: float, end: float) -> None:
+        self.progress, self.start, self.end = progress, start, end
+
+    def set(self, fraction: float, what: str = "") -> bool:
+        if self.progress is None:
+            return True
+        return self.progress.set(self.start + (self.end - self.start) * fraction, what)
+
+
+def _check(progress: Progress | None, fraction: float, what: str) -> None:
+    if progress is not None and not progress.set(fraction, what):
+        raise SyncCancelled()
+
+
+def _wire(entry: OutboxEntry) -> dict[str, Any]:
+    """An outbox row as the protocol's Mutation."""
+    return {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
+            "base_version": entry.base_version, "schema_version": entry.schema_version,
+            "client_time": timeutil.to_text(entry.client_time)}
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _final_error(response: requests.Response) -> SyncError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    status = response.status_code
+    code = str(body.get("code") or f"http_{status}")
+    zh = str(body.get("message_zh") or f"服务器拒绝了请求（HTTP {status}）。")
+    en = str(body.get("message_en") or f"The server refused the request (HTTP {status}).")
+    if status == 426:
+        return UpgradeRequired(code, zh, en, status)
+    if status == 401:
+        return SignInRequired(code, zh, en, status)
+    return SyncError(code, zh, en, status)
