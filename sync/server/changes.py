@@ -72,6 +72,27 @@ def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
     return out
 
 
+REFERENCES = {
+    "users": (("manager_id", "users"),),
+    "customers": (("owner_id", "users"),),
+    "contacts": (("customer_id", "customers"),),
+    "touchpoints": (("user_id", "users"), ("customer_id", "customers"), ("contact_id", "contacts")),
+    "attachments": (("touchpoint_id", "touchpoints"),),
+}
+
+
+def _parents(session: Session, table: str, row: Any) -> list[tuple[str, Any]]:
+    """The rows this row refers to (all of them visible whenever the row itself is)."""
+    out = []
+    for column, parent_table in REFERENCES[table]:
+        parent_id = getattr(row, column)
+        if parent_id is not None:
+            parent = _get(session, parent_table, parent_id)
+            if parent is not None:
+                out.append((parent_table, parent))
+    return out
+
+
 def serialize(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
     """A row's columns in the desktop's storage form (times as UTC text, money as text)."""
     out: dict[str, Any] = {}
@@ -109,7 +130,21 @@ def page(session: Session, user: User, cursor: int, limit: int) -> tuple[list[di
     latest: dict[tuple[str, str], int] = {}
     for entry in entries:
         latest[(entry.table_name, entry.row_id)] = entry.seq
-    changes = []
+    changes: list[dict[str, Any]] = []
+    sent: set[tuple[str, str]] = set()
+
+    def upsert(seq: int, table: str, row: Any) -> None:
+        # A row is sent as it is now, which may name parents (a new owner, a contact) the device has
+        # never received: they go first, in the same page, so the page applies on its own.
+        for parent_table, parent in _parents(session, table, row):
+            if (parent_table, parent.id) not in sent:
+                upsert(seq, parent_table, parent)
+        if (table, row.id) in sent:
+            return
+        sent.add((table, row.id))
+        changes.append({"seq": seq, "table": table, "id": row.id, "op": protocol.UPSERT, "version": row.version,
+                        "row": serialize(row, with_secret=row.id == user.id)})
+
     for entry in entries:
         key = (entry.table_name, entry.row_id)
         if latest[key] != entry.seq:
@@ -124,7 +159,6 @@ def page(session: Session, user: User, cursor: int, limit: int) -> tuple[list[di
             changes.append({"seq": entry.seq, "table": entry.table_name, "id": entry.row_id,
                             "op": protocol.FORGET, "version": None, "row": None})
             continue
-        changes.append({"seq": entry.seq, "table": entry.table_name, "id": entry.row_id, "op": protocol.UPSERT,
-                        "version": row.version, "row": serialize(row, with_secret=row.id == user.id)})
+        upsert(entry.seq, entry.table_name, row)
     next_cursor = entries[-1].seq if entries else cursor
     return changes, next_cursor, has_more
