@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,18 +104,27 @@ def make_customer(store: Store, actor: str, name: str = "苏州恒通精密机�
     return run(store, actor, "customer.create", name=name, **extra).changes.entity_id
 
 
+@contextmanager
+def local_time_zone(zone: str):
+    """Run with the process's local time zone set to ``zone``, for Python and Qt alike."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
+
+
 @pytest.fixture
 def shanghai_time():
-    """Local time is UTC+8 (no daylight saving), for Python and Qt alike."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    """Local time is UTC+8 (no daylight saving)."""
+    with local_time_zone("Asia/Shanghai"):
+        yield
 
 
 @pytest.fixture(scope="session")

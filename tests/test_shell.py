@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import timedelta
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from desktop import timeutil
 from desktop.models import User
-from tests.conftest import PASSWORD, make_customer, run
+from tests.conftest import PASSWORD, local_time_zone, make_customer, run
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.ops import QueryOp
@@ -201,15 +200,8 @@ def test_todays_plan_lists_due_next_steps_and_todays_touchpoints(qtbot, context,
 @pytest.fixture
 def berlin_time():
     """Local time is Central European, with daylight saving time."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Europe/Berlin"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+    with local_time_zone("Europe/Berlin"):
+        yield
 
 
 @pytest.mark.parametrize("now, start, end", [
