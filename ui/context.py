@@ -14,6 +14,10 @@ class AppContext(QObject):
 
     sig_user_changed = Signal(object)
     """The signed-in user changed (a desktop.models.User, or None after signing out)."""
+    sig_sync_started = Signal()
+    """A sync with the server began (on the network thread)."""
+    sig_sync_finished = Signal()
+    """A sync ended, well or not; desktop.remote.read_state says how."""
 
     def __init__(self, store: Store, language: str) -> None:
         super().__init__()
@@ -21,6 +25,7 @@ class AppContext(QObject):
         self.tasks = TaskManager(store)
         self.user: User | None = None
         self.language = language
+        self.sync_client = None  # a sync.client.SyncClient, made once a server is configured
 
     def settings(self) -> QSettings:
         return QSettings()

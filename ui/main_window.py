@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import remote
 from ui import i18n
 from ui.context import AppContext
 from ui.forms import open_form
 from ui.labels import role_name
 from ui.status_bar import StatusBar
+from ui.sync_actions import client_for, run_sync
 from ui.workbench import Entry, entries_for
 
 
@@ -90,6 +92,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Fieldmark"))
         self.sign_out_action.setText(self.tr("Sign out"))
         self.switch_action.setText(self.tr("Switch user…"))
+        self.connect_action.setText(self.tr("Connect to server…"))
+        self.sync_action.setText(self.tr("Sync now"))
         self.quit_action.setText(self.tr("Quit"))
         self.file_menu.setTitle(self.tr("&Fieldmark"))
         self.language_menu.setTitle(self.tr("&Language"))
@@ -132,6 +136,12 @@ class MainWindow(QMainWindow):
         self.switch_action.triggered.connect(self._sign_out)
         self.sign_out_action = QAction(self)
         self.sign_out_action.triggered.connect(self._sign_out)
+        self.connect_action = QAction(self)
+        self.connect_action.triggered.connect(self.open_server_dialog)
+        self.sync_action = QAction(self)
+        self.sync_action.triggered.connect(self.sync_now)
+        self.context.sig_sync_started.connect(lambda: self.sync_action.setEnabled(False))
+        self.context.sig_sync_finished.connect(self._update_sync_action)
         self.quit_action = QAction(self)
         self.quit_action.triggered.connect(self.close)
         self.language_menu = self.menuBar().addMenu("")
@@ -144,10 +154,30 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.language_menu.addAction(action)
             self.language_actions[code] = action
+        self.file_menu.addAction(self.connect_action)
+        self.file_menu.addAction(self.sync_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.switch_action)
         self.file_menu.addAction(self.sign_out_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
+        self._update_sync_action()
+
+    def open_server_dialog(self) -> QWidget:
+        from ui.dialogs.server_dialog import ServerDialog
+
+        return open_form(ServerDialog(self.context, self))
+
+    def sync_now(self) -> bool:
+        """Push and pull on the network thread; False when no server is configured."""
+        client = client_for(self.context)
+        if client is None:
+            return False
+        run_sync(self.context, lambda c: c.sync(), client, lambda _future: None)
+        return True
+
+    def _update_sync_action(self) -> None:
+        self.sync_action.setEnabled(bool(remote.read_state(self.context.store).server_url))
 
     def set_language(self, code: str) -> None:
         """Switch language now and remember it."""

@@ -51,6 +51,12 @@ def _approvals(context: AppContext) -> QWidget:
     return ApprovalsPage(context)
 
 
+def _sync_problems(context: AppContext) -> QWidget:
+    from ui.pages.sync_problems_page import SyncProblemsPage
+
+    return SyncProblemsPage(context)
+
+
 MY_CUSTOMERS = Entry("my_customers", lambda: QCoreApplication.translate("workbench", "My customers"), _customers("mine"))
 TODAYS_PLAN = Entry("todays_plan", lambda: QCoreApplication.translate("workbench", "Today's plan"), _todays_plan)
 LOG_TOUCHPOINT = Entry("log_touchpoint", lambda: QCoreApplication.translate("workbench", "Log a touchpoint…"), action="log_touchpoint")
@@ -62,6 +68,9 @@ AFTER_SALES = Entry("after_sales", lambda: QCoreApplication.translate("workbench
                     disabled_reason=lambda: QCoreApplication.translate(
                         "workbench", "The after-sales pool is not available yet; it arrives in a later version."))
 
+SYNC_PROBLEMS = Entry("sync_problems", lambda: QCoreApplication.translate("workbench", "Sync problems"),
+                      _sync_problems)
+
 ENTRIES: dict[str, list[Entry]] = {
     "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT],
     "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT],
@@ -72,7 +81,9 @@ ENTRIES: dict[str, list[Entry]] = {
     "service_engineer": [ALL_CUSTOMERS, AFTER_SALES, LOG_TOUCHPOINT],
     "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY],
 }
+for _entries in ENTRIES.values():
+    _entries.append(SYNC_PROBLEMS)  # every role, at the end
 
 
 def entries_for(role: str) -> list[Entry]:
-    return ENTRIES.get(role, [ALL_CUSTOMERS])
+    return ENTRIES.get(role, [ALL_CUSTOMERS, SYNC_PROBLEMS])

@@ -90,13 +90,13 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomerDetail</name>
     <message>
-        <location filename="../../ui/customer_detail.py" line="+101"/>
-        <location line="+127"/>
+        <location filename="../../ui/customer_detail.py" line="+102"/>
+        <location line="+134"/>
         <source>Select a customer to see its profile, contacts and touchpoints.</source>
         <translation>选择一个客户，查看其档案、联系人和触点记录。</translation>
     </message>
     <message>
-        <location line="-88"/>
+        <location line="-95"/>
         <source>Short name:</source>
         <translation>简称：</translation>
     </message>
@@ -166,7 +166,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>记录触点…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -201,17 +201,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>最近联系</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-8"/>
         <source>Contacts</source>
         <translation>联系人</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+28"/>
         <source>Search this customer&apos;s touchpoints</source>
         <translation>搜索该客户的触点记录</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>Touchpoints</source>
         <translation>触点记录</translation>
     </message>
@@ -280,7 +280,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomerDialog</name>
     <message>
-        <location filename="../../ui/dialogs/customer_dialog.py" line="+42"/>
+        <location filename="../../ui/dialogs/customer_dialog.py" line="+41"/>
         <source>New customer</source>
         <translation>新建客户</translation>
     </message>
@@ -431,7 +431,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomersPage</name>
     <message>
-        <location filename="../../ui/pages/customers_page.py" line="+57"/>
+        <location filename="../../ui/pages/customers_page.py" line="+58"/>
         <source>Filter by name, city, address, industry…</source>
         <translation>按名称、城市、地址、行业筛选…</translation>
     </message>
@@ -446,12 +446,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>全部区域</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>New customer…</source>
         <translation>新建客户…</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+60"/>
         <location line="+7"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
@@ -467,7 +467,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+91"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -480,6 +480,16 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+1"/>
         <source>Switch user…</source>
         <translation>切换用户…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connect to server…</source>
+        <translation>连接服务器…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -505,6 +515,44 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+9"/>
         <source>Fieldmark — %1 (%2)</source>
         <translation>Fieldmark — %1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>ServerDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/server_dialog.py" line="+21"/>
+        <source>Connect to server</source>
+        <translation>连接服务器</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Enter the server address, your user name and your password.</source>
+        <translation>请输入服务器地址、用户名和密码。</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Could not connect: %1</source>
+        <translation>无法连接：%1</translation>
     </message>
 </context>
 <context>
@@ -538,7 +586,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="+31"/>
+        <location filename="../../ui/status_bar.py" line="+68"/>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
@@ -548,12 +601,34 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>未连接 Fieldmark 服务器。您录入的所有内容都保存在本机，连接后自动发送。</translation>
     </message>
     <message>
+        <location line="+6"/>
+        <source>Offline — %1</source>
+        <translation>离线 — %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Last sync: %1</source>
+        <translation>上次同步：%1</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Last sync: never</source>
         <translation>上次同步：从未</translation>
     </message>
     <message numerus="yes">
-        <location line="+16"/>
+        <location line="+4"/>
+        <source>Your computer&apos;s clock is %n minute(s) off the server&apos;s</source>
+        <translation>
+            <numerusform>您的电脑时钟与服务器相差 %n 分钟</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
         <source>%n change(s) waiting to be sent</source>
         <translation>
             <numerusform>%n 项修改待发送</numerusform>
@@ -561,9 +636,47 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>SyncProblemsPage</name>
+    <message>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+52"/>
+        <source>Changes the server did not accept</source>
+        <translation>服务器未接受的修改</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No sync problems. Every change made here was accepted by the server.</source>
+        <translation>没有同步问题。本机的所有修改都已被服务器接受。</translation>
+    </message>
+    <message>
+        <location line="+61"/>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Let this change go; the server&apos;s version stays.</source>
+        <translation>放弃此修改，保留服务器上的版本。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Your version</source>
+        <translation>您的版本</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Server&apos;s version</source>
+        <translation>服务器的版本</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+</context>
+<context>
     <name>TeamActivityPage</name>
     <message numerus="yes">
-        <location filename="../../ui/pages/team_activity_page.py" line="+36"/>
+        <location filename="../../ui/pages/team_activity_page.py" line="+39"/>
         <source>Last %n day(s)</source>
         <translation>
             <numerusform>最近 %n 天</numerusform>
@@ -585,7 +698,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>团队全体成员</translation>
     </message>
     <message numerus="yes">
-        <location line="+26"/>
+        <location line="+44"/>
         <source>%n touchpoint(s)</source>
         <translation>
             <numerusform>%n 条触点记录</numerusform>
@@ -595,12 +708,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>TodaysPlanPage</name>
     <message>
-        <location filename="../../ui/pages/todays_plan_page.py" line="+43"/>
+        <location filename="../../ui/pages/todays_plan_page.py" line="+50"/>
         <source>Log a touchpoint…</source>
         <translation>记录触点…</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+61"/>
         <source>Next steps due today or overdue: %1 (%2 overdue)</source>
         <translation>今日到期或已逾期的下一步：%1（其中逾期 %2）</translation>
     </message>
@@ -752,7 +865,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>forms</name>
     <message>
-        <location filename="../../ui/forms.py" line="+173"/>
+        <location filename="../../ui/forms.py" line="+180"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -962,9 +1075,37 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>sync_problems</name>
+    <message>
+        <location filename="../../ui/pages/sync_problems_page.py" line="-104"/>
+        <source>New customer</source>
+        <translation>新建客户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Customer changed</source>
+        <translation>修改客户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New contact</source>
+        <translation>新建联系人</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Contact changed</source>
+        <translation>修改联系人</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Touchpoint logged</source>
+        <translation>记录跟进</translation>
+    </message>
+</context>
+<context>
     <name>workbench</name>
     <message>
-        <location filename="../../ui/workbench.py" line="+54"/>
+        <location filename="../../ui/workbench.py" line="+60"/>
         <source>My customers</source>
         <translation>我的客户</translation>
     </message>
@@ -1007,6 +1148,11 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+1"/>
         <source>The after-sales pool is not available yet; it arrives in a later version.</source>
         <translation>售后问题池尚未开放，将在后续版本中提供。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Sync problems</source>
+        <translation>同步问题</translation>
     </message>
 </context>
 </TS>
