@@ -644,8 +644,8 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+2"/>
-        <source>No sync problems. Every change made here was accepted by the server.</source>
-        <translation>没有同步问题。本机的所有修改都已被服务器接受。</translation>
+        <source>No sync problems: the server has refused none of the changes sent from this computer.</source>
+        <translation>没有同步问题：本机发送的修改均未被服务器拒绝。</translation>
     </message>
     <message>
         <location line="+61"/>

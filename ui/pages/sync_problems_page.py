@@ -51,7 +51,7 @@ class SyncProblemsPage(QWidget):
         self._stale = False
         self.title = QLabel(self.tr("Changes the server did not accept"))
         self.title.setStyleSheet("font-weight: bold;")
-        self.empty_label = QLabel(self.tr("No sync problems. Every change made here was accepted by the server."))
+        self.empty_label = QLabel(self.tr("No sync problems: the server has refused none of the changes sent from this computer."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.list_widget = QWidget()
@@ -63,7 +63,7 @@ class SyncProblemsPage(QWidget):
         self.scroll = scroll
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.empty_label, 1)  # one of the two is shown, and takes the space
         layout.addWidget(scroll, 1)
         context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
         self.refresh()
