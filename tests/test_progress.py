@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from PySide6.QtWidgets import QPushButton
+from shiboken6 import isValid
 from sqlalchemy import func, select
 
 from desktop.models import Customer
+from ui import progress as progress_module
 from ui.context import AppContext
 from ui.progress import run_with_progress
 from ui.startup import seed_if_new
@@ -30,7 +32,8 @@ def test_progress_is_shown_and_cancel_stops_the_job(qtbot, store):
     dialog.findChild(QPushButton).click()  # the user presses Cancel
     qtbot.waitUntil(lambda: bool(results))
     assert results[0][0] == "cancelled at" and results[0][1] < 200
-    assert not dialog.isVisible()
+    assert dialog not in progress_module._running  # released to Qt, which deletes it once closed
+    assert not isValid(dialog) or not dialog.isVisible()
     context.tasks.shutdown()
 
 

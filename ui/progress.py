@@ -14,6 +14,10 @@ from ui.ops import Progress, TaskManager
 
 T = TypeVar("T")
 
+# Dialogs still running: Python must not collect one (and destroy the widget under Qt's feet) before
+# its job has finished; Qt deletes it after it closes.
+_running: set[QProgressDialog] = set()
+
 
 def run_with_progress(tasks: TaskManager, parent: QWidget | None, title: str,
                       job: Callable[[Store, Progress], T], done: Callable[[Future[T]], None], *,
@@ -29,6 +33,8 @@ def run_with_progress(tasks: TaskManager, parent: QWidget | None, title: str,
     dialog.setMinimumDuration(0)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _running.add(dialog)
 
     def show(fraction: float, what: str) -> None:
         dialog.setValue(int(fraction * 1000))
@@ -41,7 +47,8 @@ def run_with_progress(tasks: TaskManager, parent: QWidget | None, title: str,
         dialog.canceled.connect(progress.cancel)
 
     def finished(future: Future[Any]) -> None:
-        dialog.close()
+        _running.discard(dialog)
+        dialog.close()  # deleted by Qt later (WA_DeleteOnClose), never by the garbage collector
         done(future)
 
     tasks.run_db(lambda store: job(store, progress), finished, writes=True)
