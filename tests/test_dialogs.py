@@ -361,3 +361,12 @@ def test_every_code_has_a_display_name():
         names = [name(code) for code in codes]
         assert all(n and n != code for n, code in zip(names, codes, strict=True)) and len(set(names)) == len(codes)
     assert labels.channel_name("file_sent") == "File sent" and labels.channel_name("wechat") == "WeChat"
+
+
+def test_every_mutation_a_user_makes_has_a_title_in_sync_problems():
+    """Names come from the registry, so a misspelt key (e.g. contact.create for contact.add) shows up."""
+    from desktop.mutations import REGISTRY
+    from ui.labels import mutation_title
+
+    for name in ("customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log"):
+        assert name in REGISTRY and mutation_title(name) != name

@@ -110,3 +110,15 @@ def role_name(role: str) -> str:
         "admin": QCoreApplication.translate("roles", "Administrator"),
     }
     return names.get(role, role)
+
+
+def mutation_title(name: str) -> str:
+    """The change in words where there are words for it, else its name."""
+    names = {
+        "customer.create": QCoreApplication.translate("sync_problems", "New customer"),
+        "customer.update": QCoreApplication.translate("sync_problems", "Customer changed"),
+        "contact.add": QCoreApplication.translate("sync_problems", "New contact"),
+        "contact.update": QCoreApplication.translate("sync_problems", "Contact changed"),
+        "touchpoint.log": QCoreApplication.translate("sync_problems", "Touchpoint logged"),
+    }
+    return names.get(name, name)

@@ -638,7 +638,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+52"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+41"/>
         <source>Changes the server did not accept</source>
         <translation>服务器未接受的修改</translation>
     </message>
@@ -857,7 +857,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../../ui/progress.py" line="+40"/>
+        <location filename="../../ui/progress.py" line="+46"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1077,7 +1077,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>sync_problems</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="-104"/>
+        <location filename="../../ui/labels.py" line="+8"/>
         <source>New customer</source>
         <translation>新建客户</translation>
     </message>

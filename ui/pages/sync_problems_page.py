@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,19 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop import remote
 from ui.context import AppContext
+from ui.labels import mutation_title
 from ui.ops import QueryOp
-
-
-def mutation_title(name: str) -> str:
-    """The change in words where there are words for it, else its name."""
-    names = {
-        "customer.create": QCoreApplication.translate("sync_problems", "New customer"),
-        "customer.update": QCoreApplication.translate("sync_problems", "Customer changed"),
-        "contact.create": QCoreApplication.translate("sync_problems", "New contact"),
-        "contact.update": QCoreApplication.translate("sync_problems", "Contact changed"),
-        "touchpoint.log": QCoreApplication.translate("sync_problems", "Touchpoint logged"),
-    }
-    return names.get(name, name)
 
 
 def _text(value: Any) -> str:
