@@ -34,7 +34,14 @@ def entry_hash(seq: int, at: datetime, actor_id: str, device_id: str, action: st
 def append(session: Session, *, at: datetime, actor_id: str, device_id: str, action: str, entity: str,
            entity_id: str, detail: dict[str, Any]) -> AuditEntry:
     """Append one entry after the current last one (call inside the writing transaction)."""
-    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    # Entries appended earlier in this transaction may not be flushed yet (sessions here do not
+    # autoflush): the newest of those comes after anything in the table.
+    unflushed = [obj for obj in session.new if isinstance(obj, AuditEntry)]
+    if unflushed:
+        newest = max(unflushed, key=lambda e: e.seq)
+        last: Any = (newest.seq, newest.hash)
+    else:
+        last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     entry = AuditEntry(seq=seq, at=at, actor_id=actor_id, device_id=device_id, action=action, entity=entity,
                        entity_id=entity_id, detail=detail, prev_hash=prev,

@@ -150,3 +150,16 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(store, org):
     report = _verify(store)
     assert (report.ok, report.broken_at, report.entries) == (False, 3, 2)  # entry 2 itself passes
     assert "link" in report.reason and "broken" in report.reason
+
+
+def test_several_entries_appended_in_one_transaction_chain_in_order(store, org):
+    """Two server rejections answered in one push are two entries; nothing is flushed between them."""
+    before = len(_entries(store))
+    with store.writer("sync") as session:
+        for n in (1, 2, 3):
+            audit.append(session, at=timeutil.utcnow(), actor_id=org["rep"], device_id=store.device()[0],
+                         action="sync.rejected", entity="customers", entity_id=f"c{n}", detail={"outbox_seq": n})
+    entries = _entries(store)
+    assert [e.entity_id for e in entries[before:]] == ["c1", "c2", "c3"]
+    with store.read() as session:
+        assert audit.verify_chain(session).ok
