@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from desktop.models import User
 from desktop.store import Store
 from ui.ops import TaskManager
+from ui.sync_actions import SyncController
 
 
 class AppContext(QObject):
@@ -25,7 +28,10 @@ class AppContext(QObject):
         self.tasks = TaskManager(store)
         self.user: User | None = None
         self.language = language
-        self.sync_client = None  # a sync.client.SyncClient, made once a server is configured
+        self.sync_client = None  # a sync.client.SyncClient, made on the network thread once a server is configured
+        self.sync_client_options: dict[str, Any] = {}  # passed to SyncClient (tests: fewer attempts, short timeouts)
+        self.sync = SyncController(self)
+        """Every sync goes through it: background, Sync now, signing in (ui.sync_actions)."""
 
     def settings(self) -> QSettings:
         return QSettings()

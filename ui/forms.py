@@ -37,6 +37,7 @@ from ui.context import AppContext
 from ui.ops import MutationOp, describe
 
 ERROR_COLOR = "#b00020"
+HINT_COLOR = "#5f6368"
 # Outlines a field that has an error; set on the dialog so one dynamic property drives every widget.
 FIELD_ERROR_STYLE = f'*[fieldError="true"] {{ border: 1px solid {ERROR_COLOR}; }}'
 
@@ -77,6 +78,7 @@ class FieldErrors:
         self._widgets: dict[str, QWidget] = {}
         self._outlined: dict[str, QWidget] = {}
         self._labels: dict[str, QLabel] = {}
+        self._hints: dict[str, QLabel] = {}
         _style_error_label(banner)
 
     def add_row(self, form: QFormLayout, label: str, name: str, widget: QWidget,
@@ -94,10 +96,17 @@ class FieldErrors:
         error.setObjectName(f"error_{name}")
         _style_error_label(error)
         column.addWidget(error)
+        hint = QLabel()
+        hint.setObjectName(f"hint_{name}")
+        hint.setStyleSheet(f"color: {HINT_COLOR}")
+        hint.setWordWrap(True)
+        hint.hide()
+        column.addWidget(hint)
         form.addRow(label, box)
         self._widgets[name] = widget
         self._outlined[name] = outline or widget
         self._labels[name] = error
+        self._hints[name] = hint
         changed = _changed_signal(widget)
         if changed is not None:  # the user is fixing it: the old message no longer applies
             changed.connect(lambda *_args, n=name: self.clear_field(n))
@@ -107,6 +116,20 @@ class FieldErrors:
         label.setText(text)
         label.show()
         _set_outlined(self._outlined[name], True)
+
+    def show_hint(self, name: str, text: str) -> None:
+        """A quiet note under field ``name`` (e.g. the server's value beside the user's); not an error."""
+        if name in self._hints:
+            self._hints[name].setText(text)
+            self._hints[name].show()
+
+    def hint(self, name: str) -> str:
+        """The note shown under field ``name`` ("" when none)."""
+        label = self._hints.get(name)
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    def has_field(self, name: str) -> bool:
+        return name in self._widgets
 
     def show_banner(self, text: str) -> None:
         self._banner.setText(text)
@@ -174,6 +197,10 @@ class FormDialog(QDialog):
         self.banner = QLabel()
         self.banner.setObjectName("error_banner")
         self.errors = FieldErrors(lambda: context.language, self.banner)
+        self.note = QLabel()  # what this form is for, when it is not obvious (e.g. resending a refused change)
+        self.note.setObjectName("note")
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.form = QFormLayout()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -184,6 +211,7 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
         layout.addWidget(self.banner)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
@@ -203,6 +231,11 @@ class FormDialog(QDialog):
     def save(self) -> None:
         """Check what was typed and send it (subclasses)."""
         raise NotImplementedError
+
+    def show_note(self, text: str) -> None:
+        """A line at the top of the form saying what it is for."""
+        self.note.setText(text)
+        self.note.show()
 
     # ---- Private API
 

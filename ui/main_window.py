@@ -15,13 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import remote
 from ui import i18n
 from ui.context import AppContext
-from ui.forms import open_form
+from ui.forms import alive, open_form
 from ui.labels import role_name
 from ui.status_bar import StatusBar
-from ui.sync_actions import client_for, run_sync
 from ui.workbench import Entry, entries_for
 
 
@@ -50,6 +48,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.status = StatusBar(context, self)
         self.setStatusBar(self.status)
+        self.status.sig_sign_in_requested.connect(self.open_server_dialog)
+        self.server_dialog: QWidget | None = None
+        context.sync.sig_sign_in_required.connect(self.open_server_dialog)
+        context.sync.sig_changed.connect(self._update_sync_action)
         self.nav.currentRowChanged.connect(self._on_nav)
         self.nav.itemClicked.connect(self._on_item_clicked)
         self._build_menu()
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([180, 1020])
         context.sig_user_changed.connect(self._on_user_changed)
         self.retranslate()
+        context.sync.refresh()  # is a server configured? (enables Sync now)
 
     # ---- Public API
 
@@ -126,6 +129,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.save_state()
+        self.context.sync.stop()
+        self.context.sync.cancel()  # a sync under way stops at its next safe point; what it did is kept
         super().closeEvent(event)
 
     # ---- Private API
@@ -137,11 +142,9 @@ class MainWindow(QMainWindow):
         self.sign_out_action = QAction(self)
         self.sign_out_action.triggered.connect(self._sign_out)
         self.connect_action = QAction(self)
-        self.connect_action.triggered.connect(self.open_server_dialog)
+        self.connect_action.triggered.connect(lambda _checked=False: self.open_server_dialog())
         self.sync_action = QAction(self)
         self.sync_action.triggered.connect(self.sync_now)
-        self.context.sig_sync_started.connect(lambda: self.sync_action.setEnabled(False))
-        self.context.sig_sync_finished.connect(self._update_sync_action)
         self.quit_action = QAction(self)
         self.quit_action.triggered.connect(self.close)
         self.language_menu = self.menuBar().addMenu("")
@@ -163,21 +166,26 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.quit_action)
         self._update_sync_action()
 
-    def open_server_dialog(self) -> QWidget:
+    def open_server_dialog(self, reason: str = "") -> QWidget:
+        """The connect dialog (one at a time); ``reason`` says why signing in again is needed."""
         from ui.dialogs.server_dialog import ServerDialog
 
-        return open_form(ServerDialog(self.context, self))
+        if self.server_dialog is not None and alive(self.server_dialog) and self.server_dialog.isVisible():
+            if reason:
+                self.server_dialog.show_reason(reason)
+            self.server_dialog.raise_()
+            self.server_dialog.activateWindow()
+            return self.server_dialog
+        self.server_dialog = open_form(ServerDialog(self.context, self, reason=reason or None))
+        return self.server_dialog
 
     def sync_now(self) -> bool:
-        """Push and pull on the network thread; False when no server is configured."""
-        client = client_for(self.context)
-        if client is None:
-            return False
-        run_sync(self.context, lambda c: c.sync(), client, lambda _future: None)
-        return True
+        """Push and pull on the network thread (or join the sync under way); False when no server is known."""
+        return self.context.sync.sync_now()
 
     def _update_sync_action(self) -> None:
-        self.sync_action.setEnabled(bool(remote.read_state(self.context.store).server_url))
+        # The server URL as the sync controller last read it (on the database thread): no read here.
+        self.sync_action.setEnabled(bool(self.context.sync.server_url))
 
     def set_language(self, code: str) -> None:
         """Switch language now and remember it."""
@@ -207,7 +215,9 @@ class MainWindow(QMainWindow):
         self._rebuild_pages()
         self.retranslate()
         if user is None:
+            self.context.sync.stop()
             return
+        self.context.sync.start()
         last = self.context.settings().value(f"window/last_view/{user.username}", "")
         if not (last and self.show_view(str(last))):
             home = next((e.key for e in self.entries if e.page is not None and e.disabled_reason is None), None)

@@ -1,13 +1,22 @@
-"""The status bar: connection state, changes waiting to be sent (from the real outbox), last sync."""
+"""The status bar: connection state, changes waiting to be sent (from the real outbox), last sync, and
+while a sync runs a compact progress bar with Cancel; after the server refused the sign-in, a button to
+sign in again (a background sync never opens a dialog in the middle of the user's work)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton
 
 from desktop import mutations, remote
+from sync.client import SyncError
+from ui import sync_schedule as schedule_
 from ui.context import AppContext
 from ui.labels import local_time
 from ui.ops import QueryOp
+
+# sync_state.last_error codes, for the state a previous run left (before this run's first sync).
+_KIND_OF_CODE = {"unavailable": schedule_.UNAVAILABLE, "unauthorized": schedule_.SIGN_IN,
+                 "bad_credentials": schedule_.SIGN_IN, "upgrade_required": schedule_.UPGRADE}
 
 CLOCK_WARNING_S = 300
 
@@ -15,32 +24,55 @@ CLOCK_WARNING_S = 300
 class StatusBar(QStatusBar):
     """Shows what the user needs to trust that nothing is lost: what is still only on this device."""
 
+    sig_sign_in_requested = Signal(str)
+    """The user clicked "Sign in again…"; carries the server's reason, in the user's language."""
+
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.context = context
         self.connection_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedWidth(110)
+        self.progress_bar.setMaximumHeight(14)
+        self.cancel_button = QToolButton()
+        self.cancel_button.clicked.connect(context.sync.cancel)
+        self.sign_in_button = QPushButton()
+        self.sign_in_button.setFlat(True)
+        self.sign_in_button.setStyleSheet("color: #0b57d0; text-decoration: underline;")
+        self.sign_in_button.clicked.connect(self._on_sign_in_clicked)
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
         self.clock_label = QLabel()
         self.clock_label.setStyleSheet("color: #b00020;")
         self.user_label = QLabel()
-        for label in (self.user_label, self.connection_label, self.pending_label, self.last_sync_label,
-                      self.clock_label):
-            self.addPermanentWidget(label)
+        for widget in (self.user_label, self.connection_label, self.sign_in_button, self.progress_bar,
+                       self.cancel_button, self.pending_label, self.last_sync_label, self.clock_label):
+            self.addPermanentWidget(widget)
         self.pending = 0
         self.state = None  # desktop.models.SyncState, once read
-        self.syncing = False
         context.tasks.sig_data_changed.connect(lambda _outcome: self.refresh())
         context.sig_sync_started.connect(self._on_sync_started)
         context.sig_sync_finished.connect(self._on_sync_finished)
+        context.sync.sig_changed.connect(self._show_state)
+        context.sync.sig_progress.connect(self._on_progress)
         self.retranslate()
         self.refresh()
 
     def retranslate(self) -> None:
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop this sync. What was already sent or received is kept; "
+                                              "the next sync continues from there."))
+        self.sign_in_button.setText(self.tr("Sign in again…"))
         self._show_state()
         self._show_pending()
         user = self.context.user
         self.user_label.setText(user.display_name if user is not None else "")
+
+    @property
+    def syncing(self) -> bool:
+        return self.context.sync.syncing
 
     def refresh(self) -> None:
         """Re-read the number of changes waiting in the outbox and where this device stands with the server."""
@@ -49,11 +81,9 @@ class StatusBar(QStatusBar):
     # ---- Private API
 
     def _on_sync_started(self) -> None:
-        self.syncing = True
         self._show_state()
 
     def _on_sync_finished(self) -> None:
-        self.syncing = False
         self.refresh()
 
     def _set(self, result) -> None:
@@ -61,22 +91,81 @@ class StatusBar(QStatusBar):
         self._show_state()
         self._show_pending()
 
+    def _on_progress(self, fraction: float, what: str) -> None:
+        self.progress_bar.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        if self.syncing and not self.context.sync.cancel_requested:
+            self.connection_label.setText("● " + self._doing(what))
+
+    def _on_sign_in_clicked(self) -> None:
+        self.sig_sign_in_requested.emit(self.reason())
+
+    def reason(self) -> str:
+        """Why the last sync did not succeed, in the user's language ("" when it did)."""
+        error = self.context.sync.error
+        if isinstance(error, SyncError):
+            return error.message(self.context.language)
+        if self.state is not None and self.state.last_error:
+            last = self.state.last_error
+            zh = self.context.language.lower().startswith("zh")
+            return str(last.get("message_zh" if zh else "message_en") or last.get("code") or "")
+        return str(error) if error is not None else ""
+
+    def kind(self) -> str | None:
+        """How things stand with the server: an outcome of ui.sync_schedule, or None (never synced)."""
+        sync = self.context.sync
+        if sync.outcome is not None:
+            return sync.outcome
+        state = self.state
+        if state is None or not state.last_error:
+            return schedule_.OK if state is not None and state.last_success_at is not None else None
+        return _KIND_OF_CODE.get(str(state.last_error.get("code")), schedule_.ERROR)
+
+    def _doing(self, what: str) -> str:
+        if what == "push":
+            return self.tr("Sending changes…")
+        if what == "pull":
+            return self.tr("Receiving changes…")
+        return self.tr("Syncing…")
+
     def _show_state(self) -> None:
         state = self.state
+        sync = self.context.sync
         self.clock_label.hide()
+        self.sign_in_button.hide()
+        self.progress_bar.setVisible(self.syncing)
+        self.cancel_button.setVisible(self.syncing)
+        self.cancel_button.setEnabled(not sync.cancel_requested)
+        kind = self.kind()
         if self.syncing:
-            self.connection_label.setText("● " + self.tr("Syncing…"))
+            if sync.cancel_requested:
+                self.connection_label.setText("● " + self.tr("Stopping…"))
+            else:
+                self.connection_label.setText("● " + self._doing(sync.what))
+                self.progress_bar.setValue(int(sync.fraction * 1000))
             self.connection_label.setToolTip("")
-        elif state is None or not state.server_url:
+        elif state is None or not state.server_url or kind == schedule_.NOT_CONNECTED:
             self.connection_label.setText("● " + self.tr("Offline"))
             self.connection_label.setToolTip(self.tr("Not connected to a Fieldmark server. Everything you enter "
                                                      "is kept on this computer and sent when a connection exists."))
-        elif state.last_error:
-            error = state.last_error
-            zh = self.context.language.lower().startswith("zh")
-            reason = str(error.get("message_zh" if zh else "message_en") or error.get("code") or "")
-            self.connection_label.setText("● " + self.tr("Offline — %1").replace("%1", reason))
-            self.connection_label.setToolTip(reason)
+        elif kind == schedule_.UNAVAILABLE:
+            self.connection_label.setText("● " + self.tr("Offline"))
+            self.connection_label.setToolTip(self.reason() + "\n" + self.tr(
+                "Fieldmark keeps trying by itself, less often while the server stays out of reach."))
+        elif kind == schedule_.SIGN_IN:
+            self.connection_label.setText("● " + self.tr("Signed out of the server"))
+            self.connection_label.setToolTip(self.reason())
+            self.sign_in_button.setToolTip(self.reason())
+            self.sign_in_button.show()
+        elif kind == schedule_.UPGRADE:
+            self.connection_label.setText("● " + self.tr("Upgrade needed: %1").replace("%1", self.reason()))
+            self.connection_label.setToolTip(self.tr("Sync stays off until Fieldmark is upgraded. Everything you "
+                                                     "enter is kept on this computer."))
+        elif kind == schedule_.CANCELLED:
+            self.connection_label.setText("● " + self.tr("Sync stopped; what was done is kept"))
+            self.connection_label.setToolTip(self.tr("The next sync continues from where this one stopped."))
+        elif kind == schedule_.ERROR:
+            self.connection_label.setText("● " + self.tr("Sync failed — %1").replace("%1", self.reason()))
+            self.connection_label.setToolTip(self.reason())
         else:
             self.connection_label.setText("● " + self.tr("Online"))
             self.connection_label.setToolTip(state.server_url)

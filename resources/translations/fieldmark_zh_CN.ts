@@ -16,7 +16,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ContactDialog</name>
     <message>
-        <location filename="../../ui/dialogs/contact_dialog.py" line="+53"/>
+        <location filename="../../ui/dialogs/contact_dialog.py" line="+56"/>
         <source>New contact</source>
         <translation>新建联系人</translation>
     </message>
@@ -85,6 +85,16 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+1"/>
         <source>Remove %1 from this customer&apos;s contacts? Touchpoints that mention them are kept.</source>
         <translation>要从该客户的联系人中删除 %1 吗？提到此人的触点记录会保留。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>On the server: %1</source>
+        <translation>服务器上的值：%1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>(empty)</source>
+        <translation>（空）</translation>
     </message>
 </context>
 <context>
@@ -280,7 +290,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomerDialog</name>
     <message>
-        <location filename="../../ui/dialogs/customer_dialog.py" line="+41"/>
+        <location filename="../../ui/dialogs/customer_dialog.py" line="+45"/>
         <source>New customer</source>
         <translation>新建客户</translation>
     </message>
@@ -358,6 +368,16 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+1"/>
         <source>Notes</source>
         <translation>备注</translation>
+    </message>
+    <message>
+        <location line="+82"/>
+        <source>On the server: %1</source>
+        <translation>服务器上的值：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>(empty)</source>
+        <translation>（空）</translation>
     </message>
 </context>
 <context>
@@ -467,7 +487,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+92"/>
+        <location filename="../../ui/main_window.py" line="+95"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -520,12 +540,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ServerDialog</name>
     <message>
-        <location filename="../../ui/dialogs/server_dialog.py" line="+21"/>
+        <location filename="../../ui/dialogs/server_dialog.py" line="+28"/>
         <source>Connect to server</source>
         <translation>连接服务器</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>Server address</source>
         <translation>服务器地址</translation>
     </message>
@@ -541,16 +561,26 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+2"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Connect</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+14"/>
+        <source>Sign in again to go on syncing: %1</source>
+        <translation>请重新登录以继续同步：%1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Enter the server address, your user name and your password.</source>
         <translation>请输入服务器地址、用户名和密码。</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+38"/>
         <source>Could not connect: %1</source>
         <translation>无法连接：%1</translation>
     </message>
@@ -586,24 +616,85 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="+68"/>
+        <location filename="../../ui/status_bar.py" line="+128"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+19"/>
+        <location line="+4"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-3"/>
         <source>Not connected to a Fieldmark server. Everything you enter is kept on this computer and sent when a connection exists.</source>
         <translation>未连接 Fieldmark 服务器。您录入的所有内容都保存在本机，连接后自动发送。</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Offline — %1</source>
-        <translation>离线 — %1</translation>
+        <location line="-84"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop this sync. What was already sent or received is kept; the next sync continues from there.</source>
+        <translation>停止本次同步。已发送或已接收的内容都会保留，下次同步从这里继续。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sign in again…</source>
+        <translation>重新登录…</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>Sending changes…</source>
+        <translation>正在发送修改…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Receiving changes…</source>
+        <translation>正在接收数据…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Fieldmark keeps trying by itself, less often while the server stays out of reach.</source>
+        <translation>Fieldmark 会自动重试；服务器一直连不上时，重试间隔会逐渐拉长。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Signed out of the server</source>
+        <translation>已从服务器登出</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Upgrade needed: %1</source>
+        <translation>需要升级：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync stays off until Fieldmark is upgraded. Everything you enter is kept on this computer.</source>
+        <translation>升级 Fieldmark 之前同步保持关闭。您录入的所有内容都保存在本机。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Sync stopped; what was done is kept</source>
+        <translation>同步已停止，已完成的部分已保留</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The next sync continues from where this one stopped.</source>
+        <translation>下次同步会从这次停下的地方继续。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sync failed — %1</source>
+        <translation>同步失败 — %1</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -638,7 +729,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+41"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+57"/>
         <source>Changes the server did not accept</source>
         <translation>服务器未接受的修改</translation>
     </message>
@@ -648,17 +739,49 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>没有同步问题：本机发送的修改均未被服务器拒绝。</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+41"/>
+        <source>You can no longer see this customer on this computer (it may have been given to someone else), so this change cannot be corrected and sent again. Discard it, or ask the customer&apos;s owner to make it.</source>
+        <translation>您在本机已看不到这个客户（它可能已转给别人负责），因此无法修改后重新发送此修改。请放弃它，或请客户负责人来做这项修改。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>This contact is no longer on this computer, so this change cannot be corrected and sent again. Discard it.</source>
+        <translation>本机上已没有这位联系人，因此无法修改后重新发送此修改。请放弃它。</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>The server did not accept this change: %1
+Correct it and save to send it as a new change. Cancel leaves everything as it is.</source>
+        <translation>服务器没有接受此修改：%1
+请改正后保存，它会作为一项新的修改发送。点“取消”则一切保持原样。</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Edit and resend…</source>
+        <translation>修改后重新发送…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Fieldmark has no form for this kind of change, so it cannot be corrected here; discard it, and ask an administrator if it is still needed.</source>
+        <translation>Fieldmark 没有用于这类修改的表单，因此无法在这里改正；请放弃它，如仍需要，请联系管理员。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Open the form with your values, correct them and save: the corrected change is sent as a new one and this one is set aside.</source>
+        <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Let this change go; the server&apos;s version stays.</source>
         <translation>放弃此修改，保留服务器上的版本。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>Your version</source>
         <translation>您的版本</translation>
     </message>
@@ -726,7 +849,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>TouchpointDialog</name>
     <message>
-        <location filename="../../ui/dialogs/touchpoint_dialog.py" line="+54"/>
+        <location filename="../../ui/dialogs/touchpoint_dialog.py" line="+58"/>
         <source>Log a touchpoint</source>
         <translation>记录触点</translation>
     </message>
@@ -806,7 +929,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>请从搜索框下方的列表中选择客户。</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+43"/>
+        <source>The contact chosen before is no longer on this customer.</source>
+        <translation>之前选择的联系人已不在这个客户名下。</translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
     </message>
@@ -865,7 +993,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>forms</name>
     <message>
-        <location filename="../../ui/forms.py" line="+180"/>
+        <location filename="../../ui/forms.py" line="+207"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>

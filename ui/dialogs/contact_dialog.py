@@ -43,13 +43,16 @@ class ContactDialog(FormDialog):
     """The contact was added, changed or removed; carries the desktop.mutations.Outcome."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None, customer_id: str | None = None,
-                 contact_id: str | None = None) -> None:
+                 contact_id: str | None = None, initial: dict[str, Any] | None = None) -> None:
+        """``initial``: values to start from instead of the stored ones (a refused change sent again);
+        where they differ from the stored contact, the stored value is shown under the field."""
         if customer_id is None and contact_id is None:
             raise ValueError("ContactDialog needs the customer to add to, or the contact to edit")
         super().__init__(context, parent)
         self.customer_id = customer_id
         self.contact_id = contact_id
         self._original: dict[str, Any] = {}
+        self._initial = {k: v for k, v in (initial or {}).items() if k in FORM_FIELDS}
         self.setWindowTitle(self.tr("New contact") if contact_id is None else self.tr("Edit contact"))
         self.setMinimumWidth(460)
 
@@ -133,7 +136,35 @@ class ContactDialog(FormDialog):
             self.notes_edit.setPlainText(contact.notes)
             if self.remove_button is not None:
                 self.remove_button.setEnabled(True)
+        if self._initial:
+            self._start_from(self._initial)
         self._set_ready()
+
+    def _start_from(self, values: dict[str, Any]) -> None:
+        """Put values in the form; under each that differs from the stored contact, say what is stored."""
+        before = {name: self._shown(name) for name in values}
+        for name, value in values.items():
+            text = "" if value is None else str(value)
+            if name in self.edits:
+                self.edits[name].setText(text)
+            elif name == "decision_role":
+                index = self.role_combo.findData(value)
+                if index >= 0:
+                    self.role_combo.setCurrentIndex(index)
+            elif name == "notes":
+                self.notes_edit.setPlainText(text)
+        if self.contact_id is None:
+            return
+        for name, value in values.items():
+            if _differs(value, self._original.get(name)):
+                self.errors.show_hint(name, self.tr("On the server: %1").replace("%1", before[name] or self.tr("(empty)")))
+
+    def _shown(self, name: str) -> str:
+        if name in self.edits:
+            return self.edits[name].text()
+        if name == "decision_role":
+            return self.role_combo.currentText()
+        return self.notes_edit.toPlainText() if name == "notes" else ""
 
     def _on_load_failed(self, exc: Exception) -> None:
         if alive(self):

@@ -34,10 +34,14 @@ class CustomerDialog(FormDialog):
     sig_saved = Signal(object)
     """The customer was created or changed; carries the desktop.mutations.Outcome."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None, customer_id: str | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None, customer_id: str | None = None,
+                 initial: dict[str, Any] | None = None) -> None:
+        """``initial``: values to start from instead of the stored ones (a refused change sent again);
+        where they differ from the stored customer, the stored value is shown under the field."""
         super().__init__(context, parent)
         self.customer_id = customer_id
         self._original: dict[str, Any] = {}
+        self._initial = {k: v for k, v in (initial or {}).items() if k in PROFILE}
         self.setWindowTitle(self.tr("New customer") if customer_id is None else self.tr("Edit customer"))
         self.setMinimumWidth(520)
 
@@ -124,11 +128,46 @@ class CustomerDialog(FormDialog):
             limit = customer.credit_limit
             self.credit_limit_edit.setText("" if limit is None else format(limit, "f"))
             self.notes_edit.setPlainText(customer.notes)
+        if self._initial:
+            self._start_from(self._initial)
         self._set_ready()
 
     def _on_load_failed(self, exc: Exception) -> None:
         if alive(self):
             self.errors.show_exception(exc)
+
+    def _start_from(self, values: dict[str, Any]) -> None:
+        """Put values in the form; under each that differs from the stored customer, say what is stored."""
+        shown_before = {name: self._shown(name) for name in values}
+        for name, value in values.items():
+            if name in self.edits:
+                self.edits[name].setText("" if value is None else str(value))
+            elif name in ("owner_id", "segment", "status"):
+                combo = {"owner_id": self.owner_combo, "segment": self.segment_combo, "status": self.status_combo}[name]
+                index = combo.findData(value)
+                if index >= 0:
+                    combo.setCurrentIndex(index)
+            elif name == "credit_limit":
+                self.credit_limit_edit.setText("" if value is None else str(value))
+            elif name == "notes":
+                self.notes_edit.setPlainText("" if value is None else str(value))
+        if self.customer_id is None:
+            return
+        for name, value in values.items():
+            if _differs(name, value, self._original.get(name)):
+                self.errors.show_hint(name, self.tr("On the server: %1").replace(
+                    "%1", shown_before[name] or self.tr("(empty)")))
+
+    def _shown(self, name: str) -> str:
+        """The field's value as the form shows it now."""
+        if name in self.edits:
+            return self.edits[name].text()
+        combo = {"owner_id": self.owner_combo, "segment": self.segment_combo, "status": self.status_combo}.get(name)
+        if combo is not None:
+            return combo.currentText()
+        if name == "credit_limit":
+            return self.credit_limit_edit.text()
+        return self.notes_edit.toPlainText() if name == "notes" else ""
 
 
 def _differs(name: str, value: Any, original: Any) -> bool:

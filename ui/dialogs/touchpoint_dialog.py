@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -49,8 +50,11 @@ class TouchpointDialog(FormDialog):
     sig_saved = Signal(object)
     """The touchpoint was logged; carries the desktop.mutations.Outcome."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None, customer_id: str | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None, customer_id: str | None = None,
+                 initial: dict[str, Any] | None = None) -> None:
+        """``initial``: touchpoint.log args to start from (a refused touchpoint sent again); needs customer_id."""
         super().__init__(context, parent)
+        self._initial = dict(initial or {})
         self.setWindowTitle(self.tr("Log a touchpoint"))
         self.setMinimumWidth(520)
         self._contacts_seq = 0
@@ -141,7 +145,31 @@ class TouchpointDialog(FormDialog):
         customer, contacts = loaded
         self.customer_picker.set_fixed(customer.id, customer.name)
         self._set_contacts(contacts)
+        if self._initial:
+            self._start_from(self._initial)
         self._set_ready()
+
+    def _start_from(self, values: dict[str, Any]) -> None:
+        """Put a touchpoint's args in the form (times shown in the user's zone)."""
+        for name, combo in (("channel", self.channel_combo), ("reaction", self.reaction_combo),
+                            ("contact_id", self.contact_combo)):
+            index = combo.findData(values.get(name)) if values.get(name) is not None else -1
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        if values.get("contact_id") and self.contact_combo.findData(values["contact_id"]) < 0:
+            self.errors.show_hint("contact_id", self.tr("The contact chosen before is no longer on this customer."))
+        when = _local(values.get("occurred_at"))
+        if when is not None:
+            self.when_edit.setDateTime(when)
+        for name, edit in (("with_whom", self.with_whom_edit), ("next_step", self.next_step_edit)):
+            if values.get(name) is not None:
+                edit.setText(str(values[name]))
+        for name, text_edit in (("summary", self.summary_edit), ("reaction_note", self.reaction_note_edit)):
+            if values.get(name) is not None:
+                text_edit.setPlainText(str(values[name]))
+        due = _local(values.get("next_step_due"))
+        if due is not None:
+            self.due_edit.set_value(due.date())
 
     def _on_load_failed(self, exc: Exception) -> None:
         if alive(self):
@@ -206,6 +234,17 @@ class OptionalDateEdit(QWidget):
         self.check_box.setChecked(value is not None)
         if value is not None:
             self.date_edit.setDate(value)
+
+
+def _local(text: Any) -> QDateTime | None:
+    """A stored UTC time as a local QDateTime; None for none or for text that is not a time."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = timeutil.from_text(text)
+    except ValueError:
+        return None
+    return QDateTime.fromMSecsSinceEpoch(int(value.timestamp() * 1000))
 
 
 # ---- On the database thread

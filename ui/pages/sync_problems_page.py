@@ -1,4 +1,9 @@
-"""Changes the server refused (or that no longer apply here): the user's version beside the server's."""
+"""Changes the server refused (or that no longer apply here): the user's version beside the server's.
+
+Each can be let go (Discard) or, for the changes that have a form, corrected and sent again (Edit and
+resend): the form opens with the user's refused values, the stored (server's) value under each field
+that differs; saving runs a new mutation the normal way and sets the old problem aside.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import remote
+from desktop.models import Contact, Customer, User
+from desktop.mutations.common import by_id
+from desktop.permissions import can_see_customer
+from desktop.store import Store
 from ui.context import AppContext
+from ui.forms import FormDialog, open_form
 from ui.labels import mutation_title
 from ui.ops import QueryOp
+
+# Changes that have a form to correct them in.
+RESENDABLE = frozenset({"customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log"})
+CUSTOMER_GONE, CONTACT_GONE = "customer_gone", "contact_gone"
 
 
 def _text(value: Any) -> str:
@@ -37,6 +51,8 @@ class SyncProblemsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.problems: list = []
+        self.editor: FormDialog | None = None  # the form of the last Edit and resend
+        self._blocked: dict[int, str] = {}  # problem id -> why it cannot be edited (CUSTOMER_GONE, ...)
         self._stale = False
         self.title = QLabel(self.tr("Changes the server did not accept"))
         self.title.setStyleSheet("font-weight: bold;")
@@ -68,6 +84,27 @@ class SyncProblemsPage(QWidget):
 
         self.context.tasks.run_db(lambda store: remote.resolve_problem(store, problem_id), done, writes=True)
 
+    def edit_and_resend(self, problem_id: int) -> None:
+        """Check (on the database thread) that what the change is about is still here, then open its form."""
+        problem = next((p for p in self.problems if p.id == problem_id), None)
+        if problem is None or problem.mutation not in RESENDABLE or self.context.user is None:
+            return
+        user_id, name, args = self.context.user_id, problem.mutation, dict(problem.args or {})
+        QueryOp(self.context.tasks, lambda store: _blocker(store, user_id, name, args)) \
+            .success(lambda blocker: self._open_editor(problem, blocker)).run()
+
+    def blocked_reason(self, problem_id: int) -> str:
+        """Why this problem's change cannot be edited and sent again ("" when it can, as far as known)."""
+        code = self._blocked.get(problem_id)
+        if code == CUSTOMER_GONE:
+            return self.tr("You can no longer see this customer on this computer (it may have been given to "
+                           "someone else), so this change cannot be corrected and sent again. Discard it, or "
+                           "ask the customer's owner to make it.")
+        if code == CONTACT_GONE:
+            return self.tr("This contact is no longer on this computer, so this change cannot be corrected "
+                           "and sent again. Discard it.")
+        return ""
+
     # ---- Qt events
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -83,6 +120,40 @@ class SyncProblemsPage(QWidget):
             self.refresh()
         else:
             self._stale = True
+
+    def _open_editor(self, problem, blocker: str | None) -> None:
+        if blocker is not None:
+            self._blocked[problem.id] = blocker
+            self._show(self.problems)
+            return
+        from ui.dialogs.contact_dialog import ContactDialog
+        from ui.dialogs.customer_dialog import CustomerDialog
+        from ui.dialogs.touchpoint_dialog import TouchpointDialog
+
+        args = dict(problem.args or {})
+        name = problem.mutation
+        dialog: FormDialog
+        if name == "customer.create":
+            dialog = CustomerDialog(self.context, self, initial=args)
+        elif name == "customer.update":
+            dialog = CustomerDialog(self.context, self, customer_id=args.get("id"), initial=args)
+        elif name == "contact.add":
+            dialog = ContactDialog(self.context, self, customer_id=args.get("customer_id"), initial=args)
+        elif name == "contact.update":
+            dialog = ContactDialog(self.context, self, contact_id=args.get("id"), initial=args)
+        else:
+            dialog = TouchpointDialog(self.context, self, customer_id=args.get("customer_id"), initial=args)
+        zh = self.context.language.lower().startswith("zh")
+        reason = problem.message_zh if zh else problem.message_en
+        dialog.show_note(self.tr("The server did not accept this change: %1\nCorrect it and save to send it as a "
+                                 "new change. Cancel leaves everything as it is.").replace("%1", reason))
+        dialog.sig_saved.connect(lambda _outcome, pid=problem.id: self._resolve(pid))  # type: ignore[attr-defined]
+        self.editor = dialog
+        open_form(dialog)
+
+    def _resolve(self, problem_id: int) -> None:
+        """The corrected change was saved as a new one: the refused one is dealt with."""
+        self.discard(problem_id)
 
     def _show(self, problems: list) -> None:
         self.problems = problems
@@ -101,11 +172,33 @@ class SyncProblemsPage(QWidget):
         layout = QVBoxLayout(card)
         head = QHBoxLayout()
         head.addWidget(QLabel("<b>" + mutation_title(problem.mutation) + "</b>"), 1)
+        edit = QPushButton(self.tr("Edit and resend…"))
+        edit.setObjectName("edit_and_resend")
+        blocked = self.blocked_reason(problem.id)
+        if problem.mutation not in RESENDABLE:
+            edit.setEnabled(False)
+            edit.setToolTip(self.tr("Fieldmark has no form for this kind of change, so it cannot be corrected "
+                                    "here; discard it, and ask an administrator if it is still needed."))
+        elif blocked:
+            edit.setEnabled(False)
+            edit.setToolTip(blocked)
+        else:
+            edit.setToolTip(self.tr("Open the form with your values, correct them and save: the corrected "
+                                    "change is sent as a new one and this one is set aside."))
+        edit.clicked.connect(lambda _checked=False, pid=problem.id: self.edit_and_resend(pid))
+        head.addWidget(edit)
         button = QPushButton(self.tr("Discard"))
+        button.setObjectName("discard")
         button.setToolTip(self.tr("Let this change go; the server's version stays."))
         button.clicked.connect(lambda _checked=False, pid=problem.id: self.discard(pid))
         head.addWidget(button)
         layout.addLayout(head)
+        if blocked:
+            note = QLabel(blocked)
+            note.setObjectName("blocked")
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #b00020;")
+            layout.addWidget(note)
         zh = self.context.language.lower().startswith("zh")
         reason = QLabel(problem.message_zh if zh else problem.message_en)
         reason.setWordWrap(True)
@@ -127,6 +220,26 @@ class SyncProblemsPage(QWidget):
         layout.addWidget(table)
         card.setProperty("problem_id", problem.id)
         return card
+
+
+def _blocker(store: Store, user_id: str, name: str, args: dict[str, Any]) -> str | None:
+    """Why the change's form cannot open here (CUSTOMER_GONE, CONTACT_GONE), or None (database thread)."""
+    with store.read() as session:
+        user = session.get(User, user_id)
+        if name == "customer.create":
+            return None
+        if name == "contact.update":
+            contact = by_id(session, Contact, args["id"]) if isinstance(args.get("id"), str) else None
+            if contact is None or contact.deleted_at is not None:
+                return CONTACT_GONE
+            customer_id = contact.customer_id
+        else:
+            customer_id = args.get("id") if name == "customer.update" else args.get("customer_id")
+        customer = by_id(session, Customer, customer_id) if isinstance(customer_id, str) else None
+        if customer is None or customer.deleted_at is not None or user is None \
+                or not can_see_customer(session, user, customer):
+            return CUSTOMER_GONE
+        return None
 
 
 def _read(store) -> list:
