@@ -339,3 +339,31 @@ def test_after_shutdown_reads_are_dropped_but_a_change_is_refused_loudly(qtbot, 
     QueryOp(context.tasks, lambda store: 1).run()  # a late view refresh: nothing happens
     with pytest.raises(RuntimeError, match="not made"):
         MutationOp(context.tasks, org["rep"], "customer.create", {"name": "迟到的客户"}).run()
+
+
+def test_closing_during_a_hung_network_call_does_not_hold_the_process(tmp_path):
+    """A request that never answers (a dead proxy) must not keep Fieldmark alive after its window closed."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import threading, time
+        from PySide6.QtCore import QCoreApplication
+        from desktop.store import open_store
+        from ui.ops import TaskManager
+        app = QCoreApplication([])
+        tasks = TaskManager(open_store(__import__("pathlib").Path({str(tmp_path / "fm.db")!r})))
+        started = threading.Event()
+        tasks.run_net(lambda: (started.set(), threading.Event().wait()), lambda f: None)
+        started.wait(5)
+        tasks.run_net(lambda: print("queued work ran after shutdown"), lambda f: None)
+        tasks.shutdown()
+        print("closed", flush=True)
+    """)
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "closed"  # the queued call was cancelled, not run
+    assert time.monotonic() - began < 20

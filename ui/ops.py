@@ -9,6 +9,7 @@ through :attr:`TaskManager.sig_data_changed`; views listen to that one signal to
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,57 @@ from desktop.errors import DomainError
 from desktop.store import Store
 
 T = TypeVar("T")
+
+
+class DaemonWorker:
+    """One daemon thread running submitted calls in order, like ThreadPoolExecutor(max_workers=1).
+
+    For network work: a request may hang for the length of its timeout, and an executor's threads
+    are joined when the interpreter exits, so a window closed during a sync would leave the process
+    waiting for it. This thread does not hold the exit up; whatever it was doing to the database is
+    one transaction, which SQLite rolls back if it never committed.
+    """
+
+    _STOP = object()
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("the worker has shut down")
+        future: Future[T] = Future()
+        self._queue.put((future, fn))
+        return future
+
+    def shutdown(self, timeout: float = 0.0) -> None:
+        """Cancel what has not started; wait up to ``timeout`` seconds for the call under way."""
+        self._closed = True
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not self._STOP:
+                item[0].cancel()
+        self._queue.put(self._STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._STOP:
+                return
+            future, fn = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+                future.set_exception(exc)
 
 
 class Progress:
@@ -56,7 +108,7 @@ class TaskManager(QObject):
         super().__init__()
         self.store = store
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-db")
-        self._net = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-net")
+        self._net = DaemonWorker("fieldmark-net")
         self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
@@ -84,11 +136,12 @@ class TaskManager(QObject):
         """Finish the database work already queued (nothing is lost), then refuse new work."""
         self._closed = True
         self._db.shutdown(wait=True)
-        self._net.shutdown(wait=False, cancel_futures=True)
+        self._net.shutdown(timeout=2.0)  # a sync told to cancel usually stops by then; the exit never waits longer
 
     # ---- Private API
 
-    def _submit(self, executor: ThreadPoolExecutor, fn: Callable[[], T], done: Callable[[Future[T]], None]) -> None:
+    def _submit(self, executor: ThreadPoolExecutor | DaemonWorker, fn: Callable[[], T],
+                done: Callable[[Future[T]], None]) -> None:
         if self._closed:
             return  # the app is closing: a view refreshing now has no one to show it to
         self.pending += 1
