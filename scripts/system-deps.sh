@@ -1,9 +1,10 @@
 #!/bin/sh
 # System packages the tests need: the libraries Qt needs to run offscreen (tests, screenshots) and
-# PostgreSQL (the sync server's tests run against a real one; they start a private cluster).
+# PostgreSQL (the sync server's tests run against a real one; they start a private cluster), and
+# libpulse0, which Qt Multimedia's FFmpeg backend links against (audio playback of visit recordings).
 # Installed with apt-get when missing and running as root; otherwise a clear message says what to install.
 set -eu
-PACKAGES="libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 postgresql"
+PACKAGES="libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 postgresql libpulse0"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -1,0 +1,114 @@
+"""Evidence files made by the tests themselves (no binaries in the repository): photos with EXIF capture
+time and GPS, and recordings of an exact length in each audio format."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import wave
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+
+
+def photo(path: Path, *, taken: datetime | None = None, offset: str | None = None,
+          gps: tuple[float, float] | None = None, size: tuple[int, int] = (640, 480), fmt: str = "JPEG",
+          noise_bytes: int = 0) -> Path:
+    """A picture; ``taken`` (naive, local to the camera) goes into EXIF DateTimeOriginal, ``offset``
+    (e.g. "+08:00") into OffsetTimeOriginal, ``gps`` as (lat, lon). ``noise_bytes`` pads the file to
+    roughly that size with a JPEG comment, for size tests."""
+    image = Image.new("RGB", size, (200, 120, 40))
+    for x in range(0, size[0], 16):  # some structure, so the encoder has work to do
+        for y in range(0, size[1], 16):
+            image.putpixel((x, y), ((x * 7) % 255, (y * 3) % 255, 90))
+    exif = Image.Exif()
+    if taken is not None:
+        ifd = exif.get_ifd(_EXIF_IFD)
+        ifd[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+        if offset:
+            ifd[0x9011] = offset
+    if gps is not None:
+        g = exif.get_ifd(_GPS_IFD)
+        lat, lon = gps
+        g[1], g[2] = ("N" if lat >= 0 else "S"), _dms(abs(lat))
+        g[3], g[4] = ("E" if lon >= 0 else "W"), _dms(abs(lon))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "HEIF":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    options = {"exif": exif.tobytes()} if (taken or gps) else {}
+    if fmt == "JPEG" and noise_bytes:
+        options["comment"] = b"x" * min(noise_bytes, 60000)
+    image.save(path, fmt, **options)
+    if noise_bytes and fmt == "JPEG":  # grow to size with APP segments after the SOI marker
+        data = path.read_bytes()
+        segments = io.BytesIO()
+        remaining = noise_bytes - len(data)
+        while remaining > 0:
+            chunk = min(remaining, 65000)
+            segments.write(b"\xff\xef" + struct.pack(">H", chunk + 2) + bytes(chunk))
+            remaining -= chunk + 4
+        path.write_bytes(data[:2] + segments.getvalue() + data[2:])
+    return path
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    d = int(value)
+    m = int((value - d) * 60)
+    s = round(((value - d) * 60 - m) * 60, 4)
+    return (float(d), float(m), s)
+
+
+def wav(path: Path, seconds: float, rate: int = 8000) -> Path:
+    """A mono 16-bit WAV of exactly ``seconds`` (to the sample)."""
+    frames = round(seconds * rate)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        tone = b"".join(struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(rate))
+        whole, rest = divmod(frames, rate)
+        for _ in range(whole):
+            w.writeframes(tone)
+        w.writeframes(tone[: rest * 2])
+    return path
+
+
+def encoded(path: Path, seconds: float, fmt: str, codec: str, rate: int = 16000) -> Path:
+    """A recording encoded by FFmpeg (through PyAV): fmt "mp3"/"libmp3lame", "ipod"/"aac" (M4A),
+    "adts"/"aac" (raw AAC)."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        total, pts = round(seconds * rate), 0
+        while pts < total:
+            n = min(1024, total - pts)
+            frame = av.AudioFrame(format="s16", layout="mono", samples=n)
+            frame.planes[0].update(bytes(2 * n))
+            frame.sample_rate, frame.pts = rate, pts
+            pts += n
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def mp3(path: Path, seconds: float) -> Path:
+    return encoded(path, seconds, "mp3", "libmp3lame")
+
+
+def m4a(path: Path, seconds: float) -> Path:
+    return encoded(path, seconds, "ipod", "aac")
+
+
+def aac(path: Path, seconds: float) -> Path:
+    return encoded(path, seconds, "adts", "aac")
