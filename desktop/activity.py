@@ -44,12 +44,13 @@ def next_steps_due(session: Session, user: User, until: datetime) -> list[Activi
     """
     latest = (select(Touchpoint.customer_id, func.max(Touchpoint.occurred_at).label("at"))
               .join(Customer, Customer.id == Touchpoint.customer_id)
-              .where(Customer.owner_id == user.id, Customer.deleted_at.is_(None))
+              .where(Customer.owner_id == user.id, Customer.deleted_at.is_(None), Touchpoint.status == "submitted")
               .group_by(Touchpoint.customer_id).subquery())
     query = _joined(select(Touchpoint, Customer.name, User.display_name)
                     .join(latest, (latest.c.customer_id == Touchpoint.customer_id)
                           & (latest.c.at == Touchpoint.occurred_at))) \
-        .where(Touchpoint.next_step != "", Touchpoint.next_step_due.is_not(None), Touchpoint.next_step_due <= until) \
+        .where(Touchpoint.next_step != "", Touchpoint.next_step_due.is_not(None), Touchpoint.next_step_due <= until,
+               Touchpoint.status == "submitted") \
         .order_by(Touchpoint.next_step_due)
     return _rows(session, query)
 
@@ -83,6 +84,7 @@ def team_activity(session: Session, user: User, since: datetime, *, member_id: s
         members = [m for m in members if m == member_id]
     viewer = session.get(User, user.id) or user  # judged as the database knows them now
     query = _joined(select(Touchpoint, Customer.name, User.display_name)) \
-        .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer)) \
+        .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer),
+               Touchpoint.status == "submitted") \
         .order_by(Touchpoint.occurred_at.desc()).limit(limit)
     return _rows(session, query)

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+SESSION_KEY = "fieldmark.blobs"  # session.info key: the BlobStore whose files attachments name
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

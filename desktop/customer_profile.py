@@ -19,7 +19,7 @@ from desktop.errors import Label
 from desktop.models import DECISION_ROLES, Contact, Customer, Touchpoint, User
 from desktop.permissions import can_edit_customer, can_log_touchpoint, can_see_customer
 from desktop.search import search_customer_touchpoints
-from desktop.timeline import customer_timeline
+from desktop.timeline import customer_timeline, shown_to
 
 CUSTOMER = Label("客户", "Customer")
 
@@ -107,7 +107,7 @@ def load_profile(session: Session, user_id: str, customer_id: str) -> CustomerPr
                                    c.last_reached_at) for c in contacts),
                      key=lambda c: (rank.get(c.decision_role, len(rank)), c.name, c.id))
     count = session.scalar(select(func.count()).select_from(Touchpoint)
-                           .where(Touchpoint.customer_id == customer.id)) or 0
+                           .where(Touchpoint.customer_id == customer.id, shown_to(user.id))) or 0
     return CustomerProfile(
         id=customer.id, rid=customer.rid, name=customer.name, short_name=customer.short_name,
         owner_id=customer.owner_id, owner_name=owner.display_name if owner else "", region=customer.region,
@@ -135,12 +135,13 @@ def timeline_page(session: Session, user_id: str, customer_id: str, *, limit: in
     """Up to ``limit`` touchpoints of the customer, newest first (see desktop.timeline.customer_timeline)."""
     _visible(session, user_id, customer_id)
     return _entries(session, customer_timeline(session, customer_id, limit=limit, before=before,
-                                               not_before=not_before))
+                                               not_before=not_before, viewer_id=user_id))
 
 
 def search_timeline(session: Session, user_id: str, customer_id: str, query: str, *,
                     limit: int = 200) -> list[TimelineEntry]:
     """The customer's touchpoints containing every term of query, newest first."""
     _visible(session, user_id, customer_id)
-    return _entries(session, search_customer_touchpoints(session, customer_id, query, limit=limit))
+    found = search_customer_touchpoints(session, customer_id, query, limit=limit)
+    return _entries(session, [t for t in found if t.status == "submitted" or t.user_id == user_id])
 

@@ -62,11 +62,27 @@ def outbox_accounting(session: Session) -> list[str]:
             first = 1 if entries[0][1] == "insert" else 2
             if versions != list(range(first, version + 1)):
                 problems.append(f"{table} {row_id} is at version {version}; outbox accounts for {versions}")
-    problems.extend(f"outbox names {table} {row_id}, which does not exist"
-                    for table, row_id in touched if (table, row_id) not in served)
+    # Rows that are gone: fine when their last entry deleted them and the entries before it are complete.
+    for (table, row_id), entries in touched.items():
+        entries.sort()
+        base = served.pop((table, row_id), 0)
+        if base is None:
+            continue  # forgotten by the server's word
+        if not _deleted(entries, base):
+            problems.append(f"outbox names {table} {row_id}, which does not exist")
     problems.extend(f"the server sent {table} {row_id} at version {version}, but it does not exist"
                     for (table, row_id), version in served.items() if version is not None)
     return problems
+
+
+def _deleted(entries: list[tuple[int, str]], base: int) -> bool:
+    """Whether entries (sorted by version) account for a row up to its deletion: consecutive from the
+    row's start (1 with an insert made here, else 2, or the server's version + 1) to a final delete."""
+    if not entries or entries[-1][1] != "delete":
+        return False
+    first = base + 1 if base else (1 if entries[0][1] == "insert" else 2)
+    versions = [v for v, _ in entries if v >= first]
+    return versions == list(range(first, entries[-1][0] + 1))
 
 
 def check(session: Session) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from desktop.types import Money, UTCDateTime
@@ -28,6 +28,7 @@ SEGMENTS = ("key_account", "standard", "channel", "prospect")
 CUSTOMER_STATUSES = ("active", "dormant", "lost")
 TOUCHPOINT_STATUSES = ("draft", "submitted")
 ATTACHMENT_KINDS = ("photo", "audio", "document")
+RULE_SCOPES = ("default", "visit_type", "segment")
 OUTBOX_STATUSES = ("pending", "applied", "rejected")
 PROBLEM_SOURCES = ("rejected", "replay")
 
@@ -122,6 +123,7 @@ class Touchpoint(Base):
         CheckConstraint(_in("status", TOUCHPOINT_STATUSES), name="ck_touchpoints_status"),
         Index("ix_touchpoints_customer_time", "customer_id", "occurred_at"),
         Index("ix_touchpoints_user_time", "user_id", "occurred_at"),
+        Index("ix_touchpoints_channel_time", "channel", "occurred_at"),
     )
 
     rid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -138,6 +140,46 @@ class Touchpoint(Base):
     next_step: Mapped[str] = mapped_column(Text, default="")
     next_step_due: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="submitted")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+    # Visits (channel "visit"; desktop.mutations.visits): what kind of visit, when and where the rep
+    # checked in, the visit it corrects, and the capture rule (id, version) it was checked against at
+    # submission - rule_passed is null for touchpoints no rule checked (other channels, imports).
+    visit_type: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    check_in_at: Mapped[datetime | None]
+    location: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    gps_lat: Mapped[float | None]
+    gps_lon: Mapped[float | None]
+    amends_id: Mapped[str | None] = mapped_column(ForeignKey("touchpoints.id"))
+    rule_id: Mapped[str | None] = mapped_column(String(36))
+    rule_version: Mapped[int | None]
+    rule_passed: Mapped[bool | None]
+
+
+class CaptureRule(Base):
+    """What evidence a visit needs (desktop.capture_rules), set by a sales manager, synced to every desktop.
+
+    One row per scope: the default, a visit type, or a customer segment. ``version`` counts its edits;
+    a visit records the (id, version) it was checked against.
+    """
+
+    __tablename__ = "capture_rules"
+    __table_args__ = (
+        CheckConstraint(_in("scope", RULE_SCOPES), name="ck_capture_rules_scope"),
+        UniqueConstraint("scope", "scope_value", name="uq_capture_rules_scope"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_value: Mapped[str] = mapped_column(String(32), default="")
+    required_labels: Mapped[list[str]] = mapped_column(JSON)
+    min_audio_s: Mapped[float | None]
+    photo_window_h: Mapped[float | None]
+    max_file_mb: Mapped[float | None]
+    no_photo_reuse: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
@@ -286,4 +328,4 @@ class SyncedRow(Base):
 
 # Tables whose rows are business data: every change to them goes through a mutation
 # (or, for rows the server already holds, through desktop.snapshot).
-DATA_TABLES = ("users", "customers", "contacts", "touchpoints", "attachments")
+DATA_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments")

@@ -11,6 +11,7 @@ the mutation path (the before-images of the rows a mutation touches).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ LOCAL_COLUMNS = frozenset({"rid"})
 MISSING = {"users": {"password_hash": ""}}
 
 
+@functools.cache
 def columns(table: str) -> tuple[str, ...]:
     """The columns a row of ``table`` travels with (every column but the local ones)."""
     if table not in DATA_TABLES:
@@ -37,6 +39,48 @@ def read(conn: Connection, table: str, row_id: str) -> dict[str, Any] | None:
     names = columns(table)
     found = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table} WHERE id = ?", (row_id,)).first()
     return None if found is None else dict(zip(names, found, strict=True))
+
+
+def read_many(conn: Connection, table: str, row_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The rows that exist among ``row_ids``, by id, as dicts of storage-form values."""
+    names = columns(table)
+    wanted = list(row_ids)
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for found in conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table} "
+                                          f"WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk)):
+            row = dict(zip(names, found, strict=True))
+            out[row["id"]] = row
+    return out
+
+
+def grouped(table: str, rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
+    """Rows as value tuples grouped by their columns (known columns only; MISSING ones filled in)."""
+    known = set(columns(table))
+    fill = MISSING.get(table, {})
+    plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...] | None, tuple[Any, ...]]] = {}
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        keys = tuple(row)
+        plan = plans.get(keys)
+        if plan is None:  # once per set of columns, not once per row
+            names = tuple(name for name in keys if name in known)
+            extra = tuple(name for name in fill if name not in names)
+            plan = plans[keys] = (names + extra, None if names == keys else names, tuple(fill[n] for n in extra))
+        insert_names, picked, filled = plan
+        values = tuple(row.values()) if picked is None else tuple(row[name] for name in picked)
+        groups.setdefault(insert_names, []).append(values + filled if filled else values)
+    return groups
+
+
+def insert(conn: Connection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert rows that do not exist yet, one executemany per set of columns (no ON CONFLICT: a row
+    that does exist is an IntegrityError). Searched tables' triggers index each row; many new rows of
+    a searched table go faster through desktop.search.bulk_insert."""
+    for names, values in grouped(table, rows).items():
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                             values)
 
 
 def upsert(conn: Connection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:

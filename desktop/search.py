@@ -50,7 +50,8 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (spec.insert_trigger,)).scalar_one()
     first = (conn.exec_driver_sql(f"SELECT max(rid) FROM {table}").scalar() or 0) + 1
     if bodies is None:
-        bodies = [index_row(table, columns, row) for row in rows]
+        at = [list(columns).index(c) for c in spec.columns]
+        bodies = [index_text(*(row[i] for i in at)) for row in rows]
     conn.exec_driver_sql(f"DROP TRIGGER {spec.insert_trigger}")
     conn.exec_driver_sql(
         f"INSERT INTO {table} (rid, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",

@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session
 
-from desktop import migrate
+from desktop import blobs, migrate
+from desktop.blobs import BlobStore
 from desktop.models import DATA_TABLES, DeviceState
 from desktop.search_text import index_text
 
@@ -114,6 +115,14 @@ class Store:
         self.engine = engine
         self.schema_version = schema_version
         self._device: tuple[str, str] | None = None
+        self._blobs: BlobStore | None = None
+
+    @property
+    def blobs(self) -> BlobStore:
+        """The files attachments name, kept by content beside the database (``attachments/``)."""
+        if self._blobs is None:
+            self._blobs = BlobStore(self.path.parent / "attachments")
+        return self._blobs
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -133,6 +142,7 @@ class Store:
         with self.engine.connect() as conn:
             conn = conn.execution_options(fm_writer=kind)
             with Session(bind=conn, autoflush=False, expire_on_commit=False) as session:
+                session.info[blobs.SESSION_KEY] = self.blobs
                 with session.begin():
                     yield session
 

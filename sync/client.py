@@ -21,6 +21,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -217,22 +218,30 @@ class SyncClient:
     def _pull(self, progress: Progress | None) -> PullReport:
         report = PullReport(cursor=remote.read_state(self.store).cursor)
         cancelled = False
-        while True:
-            answer = self._request("GET", "/v1/pull", params={"cursor": report.cursor, "limit": protocol.PULL_LIMIT})
-            changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
-            if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
-                raise _bad_response("a page needs changes, next_cursor and has_more")
-            if has_more and next_cursor <= report.cursor:
-                raise _bad_response(f"the cursor did not move past {report.cursor}")
-            report.changes += self._remote(lambda c=changes, n=next_cursor: remote.apply_page(self.store, c, n))
-            report.pages += 1
-            report.cursor = next_cursor
-            if not has_more:
-                break
-            # The server gives no total; this creeps towards 1 as pages come in.
-            if progress is not None and not progress.set(report.pages / (report.pages + 1), "pull"):
-                cancelled = True
-                break
+        # The next page is fetched (and decoded) on a second thread while this one writes the current
+        # page, so the server's work and ours overlap. Pages are still written one at a time, in order,
+        # each with its cursor; a page fetched ahead is dropped if writing the current one fails.
+        fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-pull")
+        try:
+            ahead = fetcher.submit(self._page, report.cursor)
+            while True:
+                changes, next_cursor, has_more = ahead.result()
+                if has_more and next_cursor <= report.cursor:
+                    raise _bad_response(f"the cursor did not move past {report.cursor}")
+                if has_more:
+                    # The server gives no total; this creeps towards 1 as pages come in.
+                    if progress is not None and not progress.set((report.pages + 1) / (report.pages + 2), "pull"):
+                        cancelled = True  # this page is still written; no further page is asked for
+                    else:
+                        ahead = fetcher.submit(self._page, next_cursor)
+                if changes or next_cursor != report.cursor:  # an empty page at the same cursor writes nothing
+                    report.changes += self._remote(lambda c=changes, n=next_cursor: remote.apply_page(self.store, c, n))
+                report.pages += 1
+                report.cursor = next_cursor
+                if not has_more or cancelled:
+                    break
+        finally:
+            fetcher.shutdown(wait=False, cancel_futures=True)
         replay = self._remote(lambda: remote.replay_pending(self.store))
         report.replayed, report.replay_failed = len(replay.replayed), replay.failed
         if cancelled:
@@ -240,6 +249,14 @@ class SyncClient:
         if progress is not None:
             progress.set(1.0, "pull")
         return report
+
+    def _page(self, cursor: int) -> tuple[list[Any], int, bool]:
+        """One page of changes after ``cursor``, checked for shape: (changes, next_cursor, has_more)."""
+        answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": protocol.PULL_LIMIT})
+        changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
+        if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
+            raise _bad_response("a page needs changes, next_cursor and has_more")
+        return changes, next_cursor, has_more
 
     def _remote(self, apply: Callable[[], Any]) -> Any:
         """Run a desktop.remote call, turning what it refuses into a SyncError."""

@@ -14,6 +14,11 @@ desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?} wh
 Change: {seq, table, id, op, version, row} where op is "upsert" (row = the row's columns in storage
 form) or "forget" (the row left the user's scope or was deleted: remove it locally).
 
+A page holds at most PULL_LIMIT change-log entries (``limit`` is capped there). A row travels with
+the rows it refers to, in the same page, unless the server knows the device holds them as they are
+(sync.server.changes.page), so every page applies on its own. The answer is gzip-compressed
+(``Content-Encoding: gzip``) when the request accepts it.
+
 Every request carries the app version and the schema version in headers; an app older than the
 server accepts is answered 426 with a message asking to upgrade. Errors are JSON
 {code, message_zh, message_en} with a 4xx status; a 5xx means "try again later".
@@ -27,13 +32,13 @@ SCHEMA_HEADER = "X-Fieldmark-Schema"
 MIN_APP_VERSION = (0, 1, 0)
 MAX_BODY_BYTES = 5 * 1024 * 1024
 PUSH_BATCH = 200
-PULL_LIMIT = 1000
+PULL_LIMIT = 20000
 
 APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
 UPSERT, FORGET = "upsert", "forget"
 
 # Tables that travel, in the order a page must be applied in (parents before children).
-SYNCED_TABLES = ("users", "customers", "contacts", "touchpoints", "attachments")
+SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments")
 
 
 def parse_version(text: str) -> tuple[int, ...]:

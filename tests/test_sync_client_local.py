@@ -33,7 +33,8 @@ from desktop import auth, integrity, mutations, remote, rows, search, timeutil
 from desktop.errors import DomainError
 from desktop.ids import uuid7
 from desktop.models import DATA_TABLES, AuditEntry, Customer, OutboxEntry, SyncProblem, Touchpoint
-from desktop.store import UnrecordedWriteError
+from desktop.search_text import match_expression
+from desktop.store import UnrecordedWriteError, open_store
 from sync import protocol
 from sync.client import (
     SignInRequired,
@@ -71,7 +72,9 @@ def touchpoint_row(customer_id: str, user_id: str, **values: Any) -> dict[str, A
     return {"id": uuid7(), "customer_id": customer_id, "user_id": user_id, "contact_id": None, "channel": "visit",
             "occurred_at": T, "with_whom": "王工", "summary": "现场拜访，拍摄设备铭牌照片", "reaction": "positive",
             "reaction_note": "", "next_step": "报价", "next_step_due": None, "status": "submitted", "created_at": T,
-            "updated_at": T, "version": 1, **values}
+            "updated_at": T, "version": 1, "visit_type": "routine", "check_in_at": T, "location": "苏州工业园区",
+            "gps_lat": 31.3, "gps_lon": 120.6, "amends_id": None, "rule_id": None, "rule_version": None,
+            "rule_passed": None, **values}
 
 
 def up(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -212,6 +215,74 @@ def test_a_page_that_fails_half_way_leaves_neither_rows_nor_cursor(store, org, f
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 1  # only the first page
     remote.apply_page(store, good, 8)  # the store is fine afterwards
     assert cursor(store) == 8
+
+
+def _first_pull_pages(owner: dict[str, Any]) -> list[tuple[list[dict[str, Any]], int]]:
+    """Three pages as a server sends a first pull: new rows, rows they refer to sent again (unchanged),
+    a row changed since, rows with columns left out (a user without a hash)."""
+    other = {"id": uuid7(), "username": "rep.zhao", "display_name": "赵文博", "role": "field_rep", "territory": "安徽",
+             "team": "east2", "manager_id": None, "active": True, "created_at": T, "updated_at": T, "version": 1}
+    customers = [customer_row(owner["id"], name=f"{city}恒通精密机械有限公司", city=city) for city in ("苏州", "无锡", "常州")]
+    customers.append(customer_row(other["id"], name="合肥华创电子科技有限公司", region="安徽", city="合肥", credit_limit=None))
+    contacts = [contact_row(c["id"], name=name) for c, name in zip(customers, ("王伟", "李娜", "张强", "刘洋"), strict=True)]
+    visits = [touchpoint_row(c["id"], owner["id"], contact_id=k["id"], summary=f"现场拜访{k['name']}，拍摄设备铭牌照片")
+              for c, k in zip(customers, contacts, strict=True)]
+    calls = [touchpoint_row(c["id"], other["id"], channel="call", summary="电话沟通交期和报价单", next_step_due=T)
+             for c in customers[1:]]
+    renamed = {**customers[0], "name": "苏州瑞丰包装材料有限公司", "notes": "改名", "version": 2}
+    return [
+        ([up("users", owner), up("users", other), *(up("customers", c) for c in customers),
+          *(up("contacts", k) for k in contacts)], 6),
+        ([*(up("touchpoints", t) for t in visits), *(up("customers", c) for c in customers[:2]),
+          up("contacts", contacts[0])], 12),
+        ([*(up("touchpoints", t) for t in calls), up("customers", renamed), up("customers", customers[3]),
+          up("users", other)], 17),
+    ]
+
+
+def _everything(store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.read() as s:
+        conn = s.connection()
+        return {table: conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").fetchall() for table in DATA_TABLES}
+
+
+def _found(store) -> dict[str, list[Any]]:
+    queries = ("铭牌", "报价单", "王伟", "精密机械", "华创", "瑞丰包装", "合肥", "改名", "设")
+    with store.read() as s:
+        conn = s.connection()
+        return {q: [conn.exec_driver_sql(f"SELECT rowid FROM {index} WHERE {index} MATCH ? ORDER BY rowid",
+                                         (match_expression(q),)).scalars().all()
+                    for index in ("touchpoint_search", "customer_search")]
+                + [[t.id for t in search.search_touchpoints(s, q)], [c.id for c in search.search_customers(s, q)]]
+                for q in queries}
+
+
+def test_a_first_pull_in_bulk_gives_the_rows_and_search_of_the_row_by_row_path(tmp_path, password_hash):
+    """New rows go in with plain inserts and their search texts in bulk, rows held unchanged are left
+    alone, changed ones updated: exactly what writing every row with the per-row triggers gives."""
+    owner = {"id": uuid7(), "username": "rep.li", "display_name": "李晓东", "role": "field_rep", "territory": "江苏",
+             "team": "east1", "manager_id": None, "password_hash": password_hash, "active": True, "created_at": T,
+             "updated_at": T, "version": 1}
+    pages = _first_pull_pages(owner)
+    bulk, by_row = open_store(tmp_path / "bulk" / "fieldmark.db"), open_store(tmp_path / "by-row" / "fieldmark.db")
+    for changes, next_cursor in pages:
+        remote.apply_page(bulk, changes, next_cursor)
+        with by_row.writer("sync") as s:  # every row through INSERT ... ON CONFLICT DO UPDATE and the triggers
+            s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            for table in DATA_TABLES:
+                rows.upsert(s.connection(), table, [c["row"] for c in changes if c["table"] == table])
+    assert _everything(bulk) == _everything(by_row)  # rid included: the search indexes are keyed on it
+    assert _found(bulk) == _found(by_row)
+    found = _found(bulk)
+    assert len(found["铭牌"][2]) == 4 and len(found["报价单"][2]) == 3 and len(found["精密机械"][3]) == 2
+    assert found["瑞丰包装"][3] == [pages[0][0][2]["id"]] and found["改名"][3] == [pages[0][0][2]["id"]]
+    with bulk.read() as s:
+        assert integrity.check(s) == []
+        assert auth.sign_in(s, "rep.li", PASSWORD).id == owner["id"]
+        assert s.scalar(select(func.count()).select_from(Touchpoint)) == 7
+    assert cursor(bulk) == 17
+    bulk.close()
+    by_row.close()
 
 
 def test_the_cursor_never_goes_back(store, org):

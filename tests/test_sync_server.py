@@ -7,6 +7,8 @@ import gzip
 import itertools
 import json
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -243,3 +245,237 @@ def test_every_page_carries_the_rows_it_refers_to(server):
         if not response["has_more"]:
             break
     assert args["id"] in received and newcomer.user_id in received
+
+
+def test_a_team_change_moves_the_reps_customers_to_the_new_manager(server):
+    """A rep moved to the other team: the new manager's next pull brings the rep's customers with their
+    touchpoints, the old manager's forgets them; a rep made manager receives the team's customers."""
+    assert server.admin("user", "add", "rep.mover", "--role", "field_rep", "--team", "华东一组",
+                        "--password", "secret-1").returncode == 0
+    mover = Api(server, "rep.mover", password="secret-1")
+    name, args = create("常州恒远轴承有限公司")
+    assert [r["status"] for r in mover.push((name, args), log(args["id"], "上门拜访，确认轴承型号")).json()["results"]
+            ] == ["applied", "applied"]
+    wang, zhou = Api(server, "manager.wang"), Api(server, "manager.zhou")
+    wang_seen, wang_cursor = wang.pull_all()
+    zhou_seen, zhou_cursor = zhou.pull_all()
+    assert args["id"] in upserted(wang_seen) and args["id"] not in upserted(zhou_seen)
+
+    moved = server.admin("user", "update", "rep.mover", "--team", "华东二组", "--manager", "manager.zhou")
+    assert moved.returncode == 0, moved.stderr
+
+    gained, _ = zhou.pull_all(zhou_cursor)
+    assert {("customers", args["id"]), ("touchpoints", args["id"])} <= {
+        (c["table"], c["row"]["customer_id"] if c["table"] == "touchpoints" else c["id"])
+        for c in gained if c["op"] == "upsert"}
+    lost, _ = wang.pull_all(wang_cursor)
+    assert {"table": "customers", "id": args["id"], "op": "forget"} in [
+        {k: c[k] for k in ("table", "id", "op")} for c in lost]
+
+    # The rep is made a manager of the first team: now they see that team's customers too.
+    li = Api(server, "rep.li")
+    li_customer = create("无锡华晨精工有限公司")
+    li.push(li_customer)
+    mover_cursor = mover.pull_all()[1]
+    assert server.admin("user", "update", "rep.mover", "--role", "sales_manager", "--team", "华东一组").returncode == 0
+    now_seen, _ = mover.pull_all(mover_cursor)
+    assert li_customer[1]["id"] in upserted(now_seen)
+
+    # The same through a pushed user.update (an administrator's desktop): back to the second team.
+    zhou_cursor = zhou.pull_all()[1]
+    back = prepare("user.update", {"id": mover.user_id, "role": "field_rep", "team": "华东二组"})
+    assert Api(server, "admin").push(("user.update", back)).json()["results"][0]["status"] == "applied"
+    assert args["id"] in upserted(zhou.pull_all(zhou_cursor)[0])
+
+
+def upserted(changes: list[dict]) -> set[str]:
+    return {c["id"] for c in changes if c["op"] == protocol.UPSERT}
+
+
+# ---- Push: a batch re-uses what it has read, and answers exactly as item-by-item processing did
+
+
+def test_a_batch_mixing_applied_rejected_and_repeated_items_answers_item_by_item(server):
+    api = Api(server, "rep.li")
+    name, customer = create("上海瑞丰精密模具有限公司")
+    visit = log(customer["id"], "第一次拜访")
+    first = api.push((name, customer), visit).json()["results"]
+    other_customer = create("嘉兴华盛纺织有限公司")
+    api.push(other_customer)
+    contact = ("contact.add", prepare("contact.add", {"customer_id": other_customer[1]["id"], "name": "王工",
+                                                      "decision_role": "technical"}))
+    api.push(contact)
+    twin = log(customer["id"], "同一条记录发了两次")
+    wrong_contact = ("touchpoint.log", {**log(customer["id"], "联系人属于别的客户")[1],
+                                        "contact_id": contact[1]["id"]})
+    mixed = [(name, customer), visit,  # seqs 1 and 2 again: their stored answers
+             twin, twin,  # the same new id twice in one batch: the second is a twin
+             wrong_contact, log(customer["id"], "报价跟进"),
+             ("customer.update", prepare("customer.update", {"id": customer["id"], "phone": "0512-1"})),
+             ("customer.update", prepare("customer.update", {"id": customer["id"], "phone": "0512-1"})),
+             ("touchpoint.log", {**log(customer["id"], "已存在的编号")[1], "id": twin[1]["id"]}),
+             log("01a21ec9-0699-7223-b695-f47a4d3be222", "不存在的客户")]
+    response = api.push(*mixed, seqs=[1, 2, 5, 6, 7, 8, 9, 10, 11, 12])
+    results = response.json()["results"]
+    assert response.status_code == 200 and results[:2] == first
+    statuses = [(r["seq"], r["status"], r.get("error", {}).get("code"), r.get("error", {}).get("field"))
+                for r in results[2:]]
+    assert statuses == [(5, "applied", None, None), (6, "rejected", "conflict", "id"),
+                        (7, "rejected", "invalid_value", "contact_id"), (8, "applied", None, None),
+                        (9, "applied", None, None), (10, "rejected", "no_change", None),
+                        (11, "rejected", "conflict", "id"), (12, "rejected", "not_found", "customer_id")]
+    again = api.push(*mixed, seqs=[1, 2, 5, 6, 7, 8, 9, 10, 11, 12]).json()["results"]
+    assert again == results  # a resend of the whole batch gets the very same answers
+    touchpoints = rows(api, "touchpoints")
+    summaries = sorted(row["summary"] for row in touchpoints.values() if row["customer_id"] == customer["id"])
+    assert summaries == ["同一条记录发了两次", "报价跟进", "第一次拜访"]
+    assert rows(api, "customers")[customer["id"]]["phone"] == "0512-1"
+    assert rows(api, "customers")[customer["id"]]["version"] == 2
+    with server_db(server) as db:
+        log_rows = db.execute("SELECT table_name, row_id, customer_id FROM server_change_log ORDER BY seq").fetchall()
+    mine = [(t, r, c) for t, r, c in log_rows if c == customer["id"]]
+    assert mine == [("customers", customer["id"], customer["id"]), ("touchpoints", visit[1]["id"], customer["id"]),
+                    ("touchpoints", twin[1]["id"], customer["id"]), ("touchpoints", mixed[5][1]["id"], customer["id"]),
+                    ("customers", customer["id"], customer["id"])]
+
+
+def test_a_batch_sees_its_own_changes_to_a_customer(server):
+    """Rows read by one mutation are reused by the next: they must show what the batch changed since."""
+    manager = Api(server, "manager.wang")
+    li, zhang = Api(server, "rep.li"), Api(server, "rep.zhang")
+    name, customer = create("无锡宏达电气有限公司")
+    li.push((name, customer))
+    move = ("customer.update", prepare("customer.update", {"id": customer["id"], "owner_id": zhang.user_id}))
+    back = ("customer.update", prepare("customer.update", {"id": customer["id"], "owner_id": li.user_id}))
+    results = manager.push(log(customer["id"], "经理陪同拜访"), move, move, back,
+                           ("customer.create", prepare("customer.create", {"name": "", "region": "江苏"}))
+                           ).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "applied", "rejected"]
+    assert results[2]["error"]["code"] == "no_change"  # the second move found the owner already changed
+    assert rows(li, "customers")[customer["id"]]["owner_id"] == li.user_id
+    assert rows(li, "customers")[customer["id"]]["version"] == 3
+
+
+def test_devices_pushing_at_once_all_get_their_answers(server):
+    """Several devices push batches at the same moment: every request is answered, every item applied
+    once, and each device's items keep their order."""
+    users = ["rep.li", "rep.zhang", "rep.liu", "rep.huang", "manager.wang", "channel.zhao"]
+    devices = [Api(server, username) for username in users for _ in range(2)]
+    queues = []
+    for n in range(len(devices)):
+        name, customer = create(f"并发客户{n}")
+        queues.append([(name, customer)] + [log(customer["id"], f"第 {i} 次") for i in range(29)])
+    barrier = threading.Barrier(len(devices))
+
+    def send(api: Api, queue: list) -> list:
+        barrier.wait()
+        answers = []
+        for start in range(0, len(queue), 10):
+            response = api.push(*queue[start:start + 10])
+            answers.append((response.status_code, [r["status"] for r in response.json()["results"]]))
+        return answers
+
+    with ThreadPoolExecutor(len(devices)) as pool:
+        answers = list(pool.map(send, devices, queues))
+    assert all(status == 200 and results == ["applied"] * 10 for device in answers for status, results in device)
+    touchpoints = rows(Api(server, "admin"), "touchpoints")
+    for queue in queues:
+        customer_id = queue[0][1]["id"]
+        assert sorted(r["summary"] for r in touchpoints.values() if r["customer_id"] == customer_id) == \
+            sorted(f"第 {i} 次" for i in range(29))
+
+
+def test_fields_take_the_last_write_in_server_order_whatever_the_device_clocks_say(server):
+    """Two desktops edit one customer: a clock a day fast pushes first, a clock a day slow second. Each
+    field keeps the value that reached the server last; fields only one of them changed keep that change."""
+    rep, manager = Api(server, "rep.li"), Api(server, "manager.wang")
+    name, args = create("昆山瑞丰电子有限公司")
+    rep.push((name, args))
+    now = timeutil.utcnow()
+    fast = prepare("customer.update", {"id": args["id"], "phone": "0512-11111111", "notes": "快钟设备的备注"},
+                   now=now + timedelta(hours=24))
+    slow = prepare("customer.update", {"id": args["id"], "phone": "0512-22222222", "city": "昆山"},
+                   now=now - timedelta(hours=24))
+    assert rep.push(("customer.update", fast)).json()["results"][0]["status"] == "applied"
+    assert manager.push(("customer.update", slow)).json()["results"][0]["status"] == "applied"
+    row = rows(Api(server, "rep.li"), "customers")[args["id"]]
+    assert (row["phone"], row["notes"], row["city"]) == ("0512-22222222", "快钟设备的备注", "昆山")
+    assert row["version"] == 3
+
+
+def test_a_page_leaves_out_parents_the_device_holds_unless_who_sees_them_may_have_changed(server):
+    """A row's parents travel with it only when the device may lack them: not when it read past their
+    last change with nothing since that could have changed whether it saw them then."""
+    li, manager = Api(server, "rep.li"), Api(server, "manager.wang")
+    name, args = create("常州汇力自动化设备有限公司")
+    li.push((name, args), log(args["id"], "第一次拜访"))
+    _, cursor = manager.pull_all()
+    li.push(log(args["id"], "第二次拜访"))
+    after, cursor = manager.pull_all(cursor)
+    assert [(c["table"], c["row"]["summary"]) for c in after] == [("touchpoints", "第二次拜访")]
+
+    # A customer of another team: the manager reads past it without receiving it. Its owner then
+    # joins the manager's team (a user row changes, not the customer), and logs a visit.
+    username = f"rep.move{next(_names)}"
+    assert server.admin("user", "add", username, "--role", "field_rep", "--team", "华东二组",
+                        "--password", "secret-1").returncode == 0
+    mover = Api(server, username, password="secret-1")
+    name, theirs = create("嘉兴卓远纺织有限公司")
+    mover.push((name, theirs), log(theirs["id"], "电话沟通"))
+    seen, cursor = manager.pull_all(cursor)
+    assert theirs["id"] not in {c["id"] for c in seen if c["op"] == "upsert"}
+    moved = Api(server, "admin").push(("user.update", prepare("user.update", {"id": mover.user_id, "team": "华东一组"})))
+    assert moved.json()["results"][0]["status"] == "applied"
+    mover.push(log(theirs["id"], "现场拜访"))
+    seen, _ = manager.pull_all(cursor)
+    assert theirs["id"] in {c["id"] for c in seen if c["table"] == "customers" and c["op"] == "upsert"}
+    assert "现场拜访" in {c["row"]["summary"] for c in seen if c["table"] == "touchpoints"}
+
+
+def test_an_interrupted_first_pull_resumes_where_it_stopped(server, tmp_path, monkeypatch):
+    """Cancelled after its first page, a first pull keeps that page; the next pull goes on from its
+    cursor and ends with exactly what one uninterrupted pull gives, searchable and consistent."""
+    from desktop import integrity, remote, rows, search
+    from desktop.models import DATA_TABLES
+    from desktop.store import open_store
+    from sync.client import SyncCancelled, SyncClient
+    from sync.token_store import FileTokenStore
+
+    li = Api(server, "rep.li")
+    name, args = create("宁波佳美包装材料有限公司")
+    li.push((name, args), *(log(args["id"], f"现场拜访，拍摄设备铭牌照片 {i}") for i in range(7)))
+    monkeypatch.setattr(protocol, "PULL_LIMIT", 4)  # several pages even on a small server
+
+    def desktop(folder):
+        store = open_store(tmp_path / folder / "fieldmark.db")
+        client = SyncClient(store, server.url, FileTokenStore(tmp_path / folder / "token"), sleep=lambda _s: None)
+        client.sign_in("manager.wang", "fieldmark", folder)
+        return store, client
+
+    class StopAfterFirstPage:
+        def set(self, fraction: float, what: str = "") -> bool:
+            return False
+
+    interrupted, client = desktop("interrupted")
+    with pytest.raises(SyncCancelled):
+        client.pull(StopAfterFirstPage())
+    first = remote.read_state(interrupted).cursor
+    assert first > 0
+    report = client.pull()
+    assert report.cursor > first and report.pages >= 1
+    whole, other = desktop("whole")
+    assert other.pull().cursor == report.cursor
+
+    def everything(store):
+        with store.read() as s:
+            conn = s.connection()
+            return {table: sorted(conn.exec_driver_sql(f"SELECT {', '.join(rows.columns(table))} FROM {table}")
+                                  .fetchall(), key=repr) for table in DATA_TABLES}
+
+    assert everything(interrupted) == everything(whole)
+    for store in (interrupted, whole):
+        with store.read() as s:
+            assert len(search.search_touchpoints(s, "铭牌照片")) >= 7
+            assert args["id"] in {c.id for c in search.search_customers(s, "佳美包装")}
+            assert integrity.check(s) == []
+        store.close()

@@ -6,6 +6,7 @@ field parses text into the domain type: times from ISO text, money from decimal 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,7 +23,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a mutation. ``kind`` is text, id, time, choice, money, bool or int."""
+    """One input of a mutation. ``kind`` is text, id, time, choice, money, bool, int, number (a finite
+    float, within ``low``..``high`` when given) or choices (a list of distinct ``choices``)."""
 
     label: Label
     kind: str = "text"
@@ -30,6 +32,8 @@ class Field:
     max_len: int | None = None
     choices: tuple[str, ...] = ()
     nullable: bool = False  # may be given as None to clear it
+    low: float | None = None
+    high: float | None = None
 
     def parse(self, name: str, value: Any) -> Any:
         if value is None:
@@ -101,6 +105,22 @@ class Field:
         if not isinstance(value, int) or isinstance(value, bool):
             raise errors.wrong_type(name, self.label, "整数", "a whole number")
         return value
+
+    def _parse_number(self, name: str, value: Any) -> float:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise errors.wrong_type(name, self.label, "数字", "a number")
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise errors.invalid_value(name, f"“{self.label.zh}”应在 {self.low:g} 到 {self.high:g} 之间。",
+                                       f"{self.label.en} must be between {self.low:g} and {self.high:g}.")
+        return float(value)
+
+    def _parse_choices(self, name: str, value: Any) -> list[str]:
+        if not isinstance(value, list):
+            raise errors.wrong_type(name, self.label, "选项列表", "a list of choices")
+        for item in value:
+            if not isinstance(item, str) or item not in self.choices:
+                raise errors.invalid_choice(name, self.label, item, list(self.choices))
+        return list(dict.fromkeys(value))
 
 
 def validate(fields: dict[str, Field], args: Any) -> dict[str, Any]:

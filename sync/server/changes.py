@@ -6,17 +6,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import True_
 
 from desktop import permissions, timeutil
-from desktop.models import Attachment, Base, Contact, Customer, Touchpoint, User
+from desktop.models import Attachment, Base, CaptureRule, Contact, Customer, Touchpoint, User
+from desktop.mutations.common import by_id
 from sync import protocol
 from sync.server.models import ChangeLogEntry
 
-MODELS: dict[str, type[Base]] = {"users": User, "customers": Customer, "contacts": Contact,
-                                  "touchpoints": Touchpoint, "attachments": Attachment}
+MODELS: dict[str, type[Base]] = {"users": User, "capture_rules": CaptureRule, "customers": Customer,
+                                  "contacts": Contact, "touchpoints": Touchpoint, "attachments": Attachment}
 LOCAL_ONLY = {"rid"}  # the desktop numbers these itself
+CHUNK = 500  # ids per IN (...) when reading a page's rows in bulk
 
 
 def _customer_of(session: Session, table: str, row: Any) -> str | None:
@@ -25,7 +28,7 @@ def _customer_of(session: Session, table: str, row: Any) -> str | None:
     if table in ("contacts", "touchpoints"):
         return row.customer_id
     if table == "attachments":
-        touchpoint = session.scalars(select(Touchpoint).where(Touchpoint.id == row.touchpoint_id)).first()
+        touchpoint = by_id(session, Touchpoint, row.touchpoint_id)
         return touchpoint.customer_id if touchpoint else None
     return None
 
@@ -43,7 +46,7 @@ def entries(session: Session, table: str, row_ids: list[str]) -> list[dict[str, 
     now = timeutil.utcnow()
     out = []
     for row_id in row_ids:
-        row = _get(session, table, row_id)
+        row = by_id(session, MODELS[table], row_id)  # a row just written is held by a batch session
         out.append({"table_name": table, "row_id": row_id, "committed_at": now,
                     "customer_id": _customer_of(session, table, row) if row is not None else None})
     return out
@@ -63,34 +66,26 @@ def write(session: Session, rows: list[dict[str, Any]]) -> None:
 def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
     """Entries re-announcing a customer's contacts, touchpoints and attachments (after it changed
     hands, the new owner has never received them)."""
-    out = []
-    for model, table in ((Contact, "contacts"), (Touchpoint, "touchpoints")):
-        out += entries(session, table, list(session.scalars(select(model.id).where(model.customer_id == customer_id))))
+    # Every row found here belongs to customer_id, so the entries need no row read one by one.
+    now = timeutil.utcnow()
     touchpoints = select(Touchpoint.id).where(Touchpoint.customer_id == customer_id)
-    out += entries(session, "attachments",
-                   list(session.scalars(select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints)))))
+    out = []
+    for table, ids in (("contacts", select(Contact.id).where(Contact.customer_id == customer_id)),
+                       ("touchpoints", touchpoints),
+                       ("attachments", select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints)))):
+        out += [{"table_name": table, "row_id": row_id, "committed_at": now, "customer_id": customer_id}
+                for row_id in session.scalars(ids)]
     return out
 
 
 REFERENCES = {
     "users": (("manager_id", "users"),),
+    "capture_rules": (("updated_by", "users"),),
     "customers": (("owner_id", "users"),),
     "contacts": (("customer_id", "customers"),),
     "touchpoints": (("user_id", "users"), ("customer_id", "customers"), ("contact_id", "contacts")),
     "attachments": (("touchpoint_id", "touchpoints"),),
 }
-
-
-def _parents(session: Session, table: str, row: Any) -> list[tuple[str, Any]]:
-    """The rows this row refers to (all of them visible whenever the row itself is)."""
-    out = []
-    for column, parent_table in REFERENCES[table]:
-        parent_id = getattr(row, column)
-        if parent_id is not None:
-            parent = _get(session, parent_table, parent_id)
-            if parent is not None:
-                out.append((parent_table, parent))
-    return out
 
 
 def serialize(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
@@ -108,57 +103,160 @@ def serialize(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
     return out
 
 
+def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Rows by id in storage form, read in bulk: the stored values as they are (times and money are
+    stored as the desktop's storage-form text), with no ORM object and no type conversion."""
+    names = [c.name for c in MODELS[table].__table__.columns if c.name not in LOCAL_ONLY]
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    out: dict[str, dict[str, Any]] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = tuple(wanted[start:start + CHUNK])
+        found = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table} "
+                                     f"WHERE id IN ({', '.join([mark] * len(chunk))})", chunk).fetchall()
+        for values in found:
+            row = dict(zip(names, values, strict=True))
+            out[row["id"]] = row
+    return out
+
+
+def _visible(session: Session, user: User, customer_ids: set[str]) -> set[str]:
+    """Which of these customers the user may see (permissions.visible_customers, in bulk). For a user
+    who sees every customer there is nothing to ask: a row of a customer that no longer exists is gone
+    too, and travels as "forget"."""
+    condition = permissions.visible_customers(user)
+    if isinstance(condition, True_):
+        return set(customer_ids)
+    wanted = sorted(customer_ids)
+    out: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        out.update(session.scalars(select(Customer.id).where(Customer.id.in_(wanted[start:start + CHUNK]),
+                                                             condition)))
+    return out
+
+
+def _latest(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str | None]]:
+    """Each row's last change-log entry, in bulk: (its seq, its scope key); rows without one are left out."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    by_table: dict[str, list[str]] = {}
+    for table, row_id in keys:
+        by_table.setdefault(table, []).append(row_id)
+    out: dict[tuple[str, str], tuple[int, str | None]] = {}
+    for table, ids in by_table.items():
+        ids.sort()
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            found = conn.exec_driver_sql(
+                f"SELECT row_id, seq, customer_id FROM server_change_log WHERE table_name = {mark} "
+                f"AND row_id IN ({', '.join([mark] * len(chunk))})", (table, *chunk)).fetchall()
+            for row_id, seq, customer_id in found:
+                if out.get((table, row_id), (0, None))[0] < seq:
+                    out[(table, row_id)] = (seq, customer_id)
+    return out
+
+
 def page(session: Session, user: User, cursor: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
     """Changes after ``cursor`` that the user may see, the next cursor and whether more follow.
 
     The cursor advances over every entry read, visible or not, and never past an entry not read.
     Several entries for one row in a page collapse to its current state. A customer the user may no
     longer see travels as "forget" (the desktop removes it and what hangs off it).
+
+    A row travels as it is now, which may name rows (a new owner, a contact) the device has never
+    received, so the rows it refers to (REFERENCES) go just before it, in the same page: a page applies
+    on its own. A parent is left out only when the device is known to hold it as it is: its last
+    change-log entry is at or below ``cursor`` (the device has read past it), and what decides whether
+    the user could see it then is unchanged since - no user row has changed after that entry (a user's
+    role, team or territory, a customer's owner's team), nor, for a row under a customer, that
+    customer. Users are seen by everyone, so a user row the device has read past is always held.
+
+    The page's rows are read in bulk, one query per table (per chunk of ids), then their parents
+    level by level; nothing is read row by row.
     """
-    entries = list(session.scalars(select(ChangeLogEntry).where(ChangeLogEntry.seq > cursor)
-                                   .order_by(ChangeLogEntry.seq).limit(limit + 1)))
+    log = ChangeLogEntry.__table__
+    entries = session.execute(select(log.c.seq, log.c.table_name, log.c.row_id, log.c.customer_id)
+                              .where(log.c.seq > cursor).order_by(log.c.seq).limit(limit + 1)).all()
     has_more = len(entries) > limit
     entries = entries[:limit]
-    visible: dict[str, bool] = {}
-
-    def may_see(customer_id: str) -> bool:
-        if customer_id not in visible:
-            customer = _get(session, "customers", customer_id)
-            visible[customer_id] = customer is not None and permissions.can_see_customer(session, user, customer)
-        return visible[customer_id]
-
     latest: dict[tuple[str, str], int] = {}
-    for entry in entries:
-        latest[(entry.table_name, entry.row_id)] = entry.seq
+    for seq, table, row_id, _customer in entries:
+        latest[(table, row_id)] = seq
+    visible = _visible(session, user, {e[3] for e in entries if e[3] is not None})
+    last_user_change = session.scalar(select(func.max(log.c.seq)).where(log.c.table_name == "users")) or 0
+
+    found: dict[str, dict[str, dict[str, Any]]] = {table: {} for table in MODELS}
+    held: set[tuple[str, str]] = set()  # parents the device holds as they are: not sent
+    todo: dict[str, set[str]] = {}
+    for seq, table, row_id, customer_id in entries:
+        if latest[(table, row_id)] == seq and (customer_id is None or customer_id in visible):
+            todo.setdefault(table, set()).add(row_id)
+    first = True
+    while todo:
+        if not first:  # parents: leave out, without reading them, those the device is known to hold
+            seqs = _latest(session, {(table, row_id) for table, ids in todo.items() for row_id in ids})
+            scopes = {("customers", scope) for _seq, scope in seqs.values() if scope is not None}
+            seqs.update(_latest(session, scopes - seqs.keys()))
+            for table, ids in todo.items():
+                for row_id in list(ids):
+                    seq, scope = seqs.get((table, row_id), (cursor + 1, None))
+                    if seq > cursor:
+                        continue
+                    if table == "users" or (seq > last_user_change and (
+                            table == "customers"
+                            or (scope is not None and seqs.get(("customers", scope), (seq, None))[0] < seq))):
+                        held.add((table, row_id))
+                        ids.discard(row_id)
+        got = {table: _rows(session, table, ids) for table, ids in todo.items() if ids}
+        parents: dict[str, set[str]] = {}
+        for table, rows in got.items():
+            found[table].update(rows)
+            for row_id, row in rows.items():
+                if (table, row_id) in held:
+                    continue
+                for column, parent_table in REFERENCES.get(table, ()):
+                    parent_id = row.get(column)
+                    if parent_id is not None and parent_id not in found[parent_table] \
+                            and (parent_table, parent_id) not in held:
+                        parents.setdefault(parent_table, set()).add(parent_id)
+        todo = {table: ids - found[table].keys() for table, ids in parents.items()}
+        todo = {table: ids for table, ids in todo.items() if ids}
+        first = False
+
     changes: list[dict[str, Any]] = []
     sent: set[tuple[str, str]] = set()
 
-    def upsert(seq: int, table: str, row: Any) -> None:
-        # A row is sent as it is now, which may name parents (a new owner, a contact) the device has
-        # never received: they go first, in the same page, so the page applies on its own.
-        for parent_table, parent in _parents(session, table, row):
-            if (parent_table, parent.id) not in sent:
-                upsert(seq, parent_table, parent)
-        if (table, row.id) in sent:
+    def upsert(seq: int, table: str, row: dict[str, Any]) -> None:
+        for column, parent_table in REFERENCES.get(table, ()):
+            parent_id = row.get(column)
+            if parent_id is not None and (parent_table, parent_id) not in sent \
+                    and (parent_table, parent_id) not in held:
+                parent = found[parent_table].get(parent_id)
+                if parent is not None:
+                    upsert(seq, parent_table, parent)
+        key = (table, row["id"])
+        if key in sent:
             return
-        sent.add((table, row.id))
-        changes.append({"seq": seq, "table": table, "id": row.id, "op": protocol.UPSERT, "version": row.version,
-                        "row": serialize(row, with_secret=row.id == user.id)})
+        sent.add(key)
+        if table == "users" and row["id"] != user.id:
+            row = {name: value for name, value in row.items() if name != "password_hash"}
+        changes.append({"seq": seq, "table": table, "id": row["id"], "op": protocol.UPSERT,
+                        "version": row["version"], "row": row})
 
-    for entry in entries:
-        key = (entry.table_name, entry.row_id)
-        if latest[key] != entry.seq:
+    for seq, table, row_id, customer_id in entries:
+        if latest[(table, row_id)] != seq:
             continue
-        row = _get(session, entry.table_name, entry.row_id)
-        if entry.customer_id is not None and not may_see(entry.customer_id):
-            if entry.table_name == "customers":
-                changes.append({"seq": entry.seq, "table": "customers", "id": entry.row_id,
+        if customer_id is not None and customer_id not in visible:
+            if table == "customers":
+                changes.append({"seq": seq, "table": "customers", "id": row_id,
                                 "op": protocol.FORGET, "version": None, "row": None})
             continue
+        row = found[table].get(row_id)
         if row is None:
-            changes.append({"seq": entry.seq, "table": entry.table_name, "id": entry.row_id,
+            changes.append({"seq": seq, "table": table, "id": row_id,
                             "op": protocol.FORGET, "version": None, "row": None})
             continue
-        upsert(entry.seq, entry.table_name, row)
-    next_cursor = entries[-1].seq if entries else cursor
+        upsert(seq, table, row)
+    next_cursor = entries[-1][0] if entries else cursor
     return changes, next_cursor, has_more

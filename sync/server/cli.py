@@ -21,7 +21,7 @@ from desktop import passwords, timeutil
 from desktop.demo import vocabulary
 from desktop.ids import uuid7
 from desktop.models import ROLES, User
-from sync.server import changes
+from sync.server import changes, rescope
 from sync.server.db import create_schema, database_url, make_engine, reading, writing
 from sync.server.models import Device
 
@@ -57,6 +57,36 @@ def seed_demo(engine) -> int:
     return made
 
 
+def _update_user(engine, args: argparse.Namespace) -> int:
+    """Change a person; the customers whose visibility that moves are announced again (sync.server.rescope)."""
+    with writing(engine) as session:
+        found = session.scalars(select(User).where(User.username == args.name.lower())).first()
+        if found is None:
+            print(f"no user {args.name!r}", file=sys.stderr)
+            return 1
+        given = {"role": args.role, "territory": args.territory, "team": args.team, "display_name": args.display_name}
+        wanted: dict[str, object] = {name: value for name, value in given.items() if value is not None}
+        if args.manager is not None:
+            manager = session.scalars(select(User).where(User.username == args.manager.lower())).first()
+            if args.manager and manager is None:
+                print(f"no user {args.manager!r}", file=sys.stderr)
+                return 1
+            wanted["manager_id"] = manager.id if manager is not None else None
+        diff = {name: [getattr(found, name), value] for name, value in wanted.items() if getattr(found, name) != value}
+        if not diff:
+            print(f"nothing to change for {args.name}")
+            return 0
+        for name, (_before, value) in diff.items():
+            setattr(found, name, value)
+        found.version += 1
+        found.updated_at = timeutil.utcnow()
+        session.flush()
+        changes.record(session, "users", [found.id])
+        changes.write(session, rescope.user_changed(session, found, diff))
+    print(f"updated {args.name}: {', '.join(sorted(diff))}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fieldmark-server", description="Fieldmark's central sync server.")
     parser.add_argument("--data-dir", type=Path, default=Path("server-data"))
@@ -75,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--password", default=None, help="asked for when not given")
     disable = user.add_parser("disable")
     disable.add_argument("name")
+    update = user.add_parser("update", help="change a person's role, team, territory or manager")
+    update.add_argument("name")
+    update.add_argument("--role", choices=ROLES)
+    update.add_argument("--territory")
+    update.add_argument("--team")
+    update.add_argument("--manager", help="the manager's username ('' for none)")
+    update.add_argument("--display-name")
     device = sub.add_parser("device").add_subparsers(dest="action", required=True)
     device.add_parser("list")
     revoke = device.add_parser("revoke")
@@ -118,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             changes.record(session, "users", [found.id])
         print(f"disabled {args.name} and revoked their devices")
         return 0
+    if args.command == "user" and args.action == "update":
+        return _update_user(engine, args)
     if args.command == "device" and args.action == "list":
         with reading(engine) as session:
             names = dict(session.execute(select(User.id, User.username)).all())

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
@@ -43,7 +44,87 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if engine.dialect.name == "postgresql":
+        _savepoints_travel_with_next_statement(engine)
+    return engine
+
+
+# Savepoint statements not sent yet, per connection (a SQLAlchemy Connection: one checkout).
+_waiting: WeakKeyDictionary[Any, list[tuple[str, str]]] = WeakKeyDictionary()
+
+
+def _savepoints_travel_with_next_statement(engine: Engine) -> None:
+    """On PostgreSQL, send SAVEPOINT and RELEASE SAVEPOINT with the next statement: one round trip.
+
+    A push runs each mutation in its own savepoint: a touchpoint.log is SAVEPOINT, INSERT, RELEASE,
+    three round trips of which two answer nothing the caller waits for. They wait for the next
+    statement and go with it in one psycopg pipeline (sent together, one wait, their errors reported
+    as that statement's). A savepoint released or rolled back before anything was sent inside it
+    never reaches the server: nothing happened in it. COMMIT and ROLLBACK end every savepoint, so
+    what still waits then is dropped.
+    """
+    dialect = engine.dialect
+    quote = dialect.identifier_preparer.quote
+    execute, execute_no_params, executemany = dialect.do_execute, dialect.do_execute_no_params, dialect.do_executemany
+    rollback_to = dialect.do_rollback_to_savepoint
+
+    def waiting(connection: Any) -> list[tuple[str, str]]:
+        return _waiting.setdefault(connection, [])
+
+    def do_savepoint(connection: Any, name: str) -> None:
+        waiting(connection).append(("SAVEPOINT", name))
+
+    def do_release_savepoint(connection: Any, name: str) -> None:
+        ops = waiting(connection)
+        if ops and ops[-1] == ("SAVEPOINT", name):
+            ops.pop()  # nothing was sent inside it
+        else:
+            ops.append(("RELEASE SAVEPOINT", name))
+
+    def do_rollback_to_savepoint(connection: Any, name: str) -> None:
+        ops = waiting(connection)
+        if ("SAVEPOINT", name) in ops:
+            del ops[ops.index(("SAVEPOINT", name)):]  # never sent: there is nothing to undo
+        else:
+            ops.clear()  # what waits was opened inside this savepoint, which the rollback ends
+            rollback_to(connection, name)
+
+    def with_waiting(cursor: Any, context: Any, run: Any) -> None:
+        ops = _waiting.get(context.root_connection) if context is not None else None
+        if not ops:
+            run()
+            return
+        sql = [f"{verb} {quote(name)}" for verb, name in ops]
+        ops.clear()
+        raw = cursor.connection
+        with raw.pipeline():
+            for statement in sql:
+                raw.cursor().execute(statement)
+            run()
+
+    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        with_waiting(cursor, context, lambda: execute(cursor, statement, parameters, context))
+
+    def do_execute_no_params(cursor: Any, statement: str, context: Any = None) -> None:
+        with_waiting(cursor, context, lambda: execute_no_params(cursor, statement, context))
+
+    def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        with_waiting(cursor, context, lambda: executemany(cursor, statement, parameters, context))
+
+    # This engine's dialect only (each engine has its own dialect object).
+    dialect.do_savepoint = do_savepoint  # type: ignore[method-assign]
+    dialect.do_release_savepoint = do_release_savepoint  # type: ignore[method-assign]
+    dialect.do_rollback_to_savepoint = do_rollback_to_savepoint  # type: ignore[method-assign]
+    dialect.do_execute = do_execute  # type: ignore[method-assign]
+    dialect.do_execute_no_params = do_execute_no_params  # type: ignore[method-assign]
+    dialect.do_executemany = do_executemany  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "begin")
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _transaction_ends(conn: Any) -> None:
+        _waiting.pop(conn, None)
 
 
 def create_schema(engine: Engine) -> None:

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from desktop import mutations, timeutil
 from desktop.errors import DomainError
-from desktop.mutations.registry import Actor, load_actor
+from desktop.models import User
+from desktop.mutations import common
+from desktop.mutations.registry import REGISTRY, Actor, load_actor
 from sync import protocol
-from sync.server import changes
+from sync.server import changes, rescope
 from sync.server.db import writing
 from sync.server.models import Processed
 
@@ -24,18 +26,26 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     log entries and its stored result are kept together, or (rejected) only the result is. The batch
     commits once, which makes a queue of thousands cheap; if the batch fails as a whole (a crash, a
     server fault), nothing of it was committed and the device sends it again.
+
+    The batch's session holds every row it reads or writes (common.hold_rows): the customer that
+    fifty touchpoints hang off is read once, and the rows a mutation wrote give its change-log
+    entries without being read back. Which seqs were processed before, and which of the new ids
+    already exist, are asked once for the whole batch.
     """
     results: list[dict[str, Any]] = []
     log: list[dict[str, Any]] = []
     processed: list[dict[str, Any]] = []
     with writing(engine) as session:
+        common.hold_rows(session)
         last = session.scalar(select(func.max(Processed.seq)).where(Processed.device_id == device_id)) or 0
+        done: dict[int, dict[str, Any]] = dict(session.execute(  # type: ignore[arg-type]
+            select(Processed.seq, Processed.result).where(Processed.device_id == device_id,
+                                                          Processed.seq.in_({i["seq"] for i in items}))).all())
         actor = load_actor(session, user_id, device_id)
+        common.note_new_ids(session, _new_ids(item for item in items if item["seq"] not in done))
         for item in items:
-            done = session.scalars(select(Processed).where(Processed.device_id == device_id,
-                                                           Processed.seq == item["seq"])).first()
-            if done is not None:  # a resend after a lost acknowledgement: the same answer, no twin
-                results.append(done.result)
+            if item["seq"] in done:  # a resend after a lost acknowledgement: the same answer, no twin
+                results.append(done[item["seq"]])
                 continue
             if item["seq"] != last + 1:
                 results.append({"seq": item["seq"], "mutation_id": item["mutation_id"],
@@ -54,6 +64,16 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     return results
 
 
+def _new_ids(items: Any) -> list[str]:
+    """The ids the items' mutations are to create (their id fields, made on the device)."""
+    out = []
+    for item in items:
+        spec = REGISTRY.get(item["name"])
+        if spec is not None:
+            out += [item["args"].get(name) for name in spec.id_fields]
+    return out
+
+
 def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
     """One mutation under the authenticated user (never a user named in the payload); its change-log
     entries are added to ``log`` only if it was applied."""
@@ -62,11 +82,16 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
         with session.begin_nested():
             outcome = mutations.execute(session, actor, item["name"], copy.deepcopy(item["args"]))
             session.flush()
+            common.not_new(session, [r.id for r in outcome.rows])
             mine = []
             for table in dict.fromkeys(r.table for r in outcome.rows):
                 mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
             if outcome.entity == "customer" and "owner_id" in outcome.diff:
                 mine += changes.customer_tree(session, outcome.entity_id)
+            if outcome.entity == "user" and rescope.moved_by(outcome.diff):
+                user = common.by_id(session, User, outcome.entity_id)
+                if user is not None:
+                    mine += rescope.user_changed(session, user, outcome.diff)
         log.extend(mine)
         result["status"] = protocol.APPLIED
     except DomainError as exc:  # final: stored like an application, so the queue moves on

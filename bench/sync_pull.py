@@ -1,0 +1,173 @@
+"""A new desktop's first pull from a real server process, and a sync with nothing to do.
+
+    python -m bench.sync_pull [--customers 100000] [--touchpoints 1000000] [--empty-syncs 300]
+
+Builds (once, cached under bench/data/) a SQLite server database holding the demo generator's
+organisation at the given size (the rows its producer makes, desktop.demo.generator) - users, customers,
+contacts, touchpoints, each row with its change-log entry - loaded in bulk, not timed. Then starts ``fieldmark-server`` on it, signs a fresh desktop in as
+``finance.sun`` (finance sees every customer), and times ``SyncClient.pull()`` of everything into the
+fresh store. Beside it, in the same run and on the same disk, the same row tuples are written with a
+bare ``executemany`` (WAL, synchronous=FULL, one transaction): into plain tables with the same columns
+(no index, no constraint, no trigger), and into a fresh desktop schema (its indexes, foreign keys and
+search triggers). Finally, ``SyncClient.sync()`` with nothing to push and nothing to pull is timed many
+times on that desktop, which now holds the whole data set, against the server, which holds it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from desktop import rows, timeutil
+from desktop.demo import generator
+from desktop.models import DATA_TABLES
+from desktop.store import configure_connection, open_store
+from sync.client import SyncClient
+from sync.server.db import create_schema, make_engine
+from sync.token_store import FileTokenStore
+from tests.server_process import ServerProcess
+
+DATA = Path("bench/data")
+USER = "finance.sun"
+
+
+def build_server(folder: Path, customers: int, touchpoints: int) -> Path:
+    """The server's database holding the data set (made once; an interrupted build leaves nothing)."""
+    path = folder / "fieldmark-server.db"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / "building.db"
+    for stale in folder.glob("building.db*"):
+        stale.unlink()
+    started = time.perf_counter()
+    engine = make_engine(f"sqlite:///{partial}")
+    create_schema(engine)
+    engine.dispose()
+    db = sqlite3.connect(partial, isolation_level=None)
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.execute("PRAGMA synchronous=OFF")
+    now = timeutil.to_text(timeutil.utcnow())
+    params = generator._Params(customers, touchpoints, 6, 2026, max(0, customers // 400 - 4), timeutil.utcnow())
+    counts = dict.fromkeys(generator.COLUMNS, 0)
+    db.execute("BEGIN")
+    for table, chunk, _bodies in generator._chunks(params, touchpoints >= generator.PARALLEL_FROM):
+        if table == "last_reached":
+            db.executemany("UPDATE contacts SET last_reached_at = ? WHERE id = ?", chunk)
+            continue
+        columns = generator.COLUMNS[table]
+        db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", chunk)
+        # The scope key: the customer the row belongs to (none for users).
+        scope = (lambda r: None) if table == "users" else (lambda r: r[0]) if table == "customers" else (lambda r: r[1])
+        db.executemany("INSERT INTO server_change_log (table_name, row_id, customer_id, committed_at) "
+                       "VALUES (?, ?, ?, ?)", [(table, r[0], scope(r), now) for r in chunk])
+        counts[table] += len(chunk)
+    db.execute("COMMIT")
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"the built server database has dangling references: {problems[:5]}")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    os.replace(partial, path)
+    print(f"built {path} in {time.perf_counter() - started:.1f} s: "
+          + ", ".join(f"{n:,} {t}" for t, n in counts.items()), flush=True)
+    return path
+
+
+def table_rows(path: Path) -> dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
+    """Every synced row of a desktop database, as the tuples of its travelling columns."""
+    db = sqlite3.connect(path)
+    out = {}
+    for table in DATA_TABLES:
+        names = rows.columns(table)
+        out[table] = (names, db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall())
+    db.close()
+    return out
+
+
+def baseline(folder: Path, data: dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]], *,
+             desktop_schema: bool) -> float:
+    """Seconds to executemany the rows in one transaction (WAL, synchronous=FULL), parents first."""
+    path = folder / ("baseline-schema.db" if desktop_schema else "baseline-plain.db")
+    if desktop_schema:
+        open_store(path).close()  # the desktop's tables, indexes and search triggers, empty
+    db = sqlite3.connect(path)
+    configure_connection(db)  # WAL, synchronous=FULL, foreign keys, the search-text function
+    if not desktop_schema:
+        for table, (names, _values) in data.items():
+            db.execute(f"CREATE TABLE {table} ({', '.join(names)})")
+    started = time.perf_counter()
+    db.execute("BEGIN")
+    for table, (names, values) in data.items():
+        db.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values)
+    db.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.sync_pull")
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--touchpoints", type=int, default=1_000_000)
+    parser.add_argument("--empty-syncs", type=int, default=300)
+    args = parser.parse_args(argv)
+    server_dir = DATA / f"sync-server-{args.customers}-{args.touchpoints}"
+    build_server(server_dir, args.customers, args.touchpoints)
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}", flush=True)
+    server = ServerProcess(server_dir)
+    work = Path(tempfile.mkdtemp(prefix="sync-pull-", dir=DATA))
+    try:
+        store = open_store(work / "desktop" / "fieldmark.db")
+        client = SyncClient(store, server.url, FileTokenStore(work / "token"), sleep=lambda _s: None)
+        client.sign_in(USER, "fieldmark", "benchmark")
+        started = time.perf_counter()
+        report = client.pull()
+        elapsed = time.perf_counter() - started
+        data = table_rows(store.path)
+        total = sum(len(values) for _names, values in data.values())
+        # Rows: what the desktop holds afterwards. Changes count more: a page also carries the rows its
+        # changes refer to, so most customers and contacts travel several times.
+        print(f"pull: {total:,} rows ({report.changes:,} changes, {report.pages} pages) in {elapsed:.1f} s, "
+              f"{total / elapsed:,.0f} rows/s; desktop now holds "
+              + ", ".join(f"{len(v):,} {t}" for t, (_n, v) in data.items()), flush=True)
+        plain = baseline(work, data, desktop_schema=False)
+        schema = baseline(work, data, desktop_schema=True)
+        del data
+        for name, seconds in (("plain tables (no index, constraint or trigger)", plain),
+                              ("desktop schema (indexes, foreign keys, search triggers)", schema)):
+            print(f"baseline executemany, {name}: {total:,} rows in {seconds:.1f} s, {total / seconds:,.0f} rows/s; "
+                  f"pull / baseline = {seconds / elapsed:.2f}", flush=True)
+
+        times = []
+        for _ in range(args.empty_syncs):
+            started = time.perf_counter()
+            done = client.sync()
+            times.append(time.perf_counter() - started)
+            assert done.push.sent == 0 and done.pull.changes == 0, done
+        print(f"empty sync x{len(times)}: median {statistics.median(times) * 1000:.1f} ms, "
+              f"p95 {pct(times, 95) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms", flush=True)
+        store.close()
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
