@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     # touchpoint.log through the whole mutation path
     log_times = []
     for i in range(args.mutations):
-        args_ = {"customer_id": rng.choice(customer_ids), "channel": "visit",
+        args_ = {"customer_id": rng.choice(customer_ids), "channel": "call",
                  "occurred_at": timeutil.to_text(timeutil.utcnow()),
                  "summary": f"基准测试拜访 {i}：拍摄门头和设备铭牌照片，客户关注交期。", "next_step": "发送报价单"}
         t = time.perf_counter()

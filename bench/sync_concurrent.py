@@ -57,7 +57,7 @@ class Device:
         for i in range(mutations):
             self.api.seq += 1
             args = prepare("touchpoint.log", {
-                "customer_id": customer["id"], "channel": "visit", "summary": f"设备 {number} 第 {i} 次拜访，沟通交期",
+                "customer_id": customer["id"], "channel": "call", "summary": f"设备 {number} 第 {i} 次拜访，沟通交期",
                 "occurred_at": timeutil.to_text(timeutil.utcnow())})
             items.append({"seq": self.api.seq, "mutation_id": uuid7(), "name": "touchpoint.log", "args": args,
                           "base_version": None, "schema_version": "0002", "client_time": args["at"]})

@@ -20,7 +20,7 @@ def test_team_activity_leaves_out_customers_the_manager_may_no_longer_see(store,
     kept = make_customer(store, org["rep"], "苏州恒通精密机械有限公司")
     handed_over = make_customer(store, org["rep"], "无锡华光电子有限公司")
     for customer in (kept, handed_over):
-        run(store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit",
+        run(store, org["rep"], "touchpoint.log", customer_id=customer, channel="meeting",
             occurred_at=timeutil.to_text(timeutil.utcnow()), summary="报价谈判，客户要求降价")
     assert sorted(_team_activity(store, org["manager"])) == ["无锡华光电子有限公司", "苏州恒通精密机械有限公司"]
     # The customer goes to a rep of another team: its trail, what was said included, leaves this team's view.

@@ -23,7 +23,7 @@ def _scenario(store, org) -> list[str]:
     customer = make_customer(store, rep)
     contact = run(store, rep, "contact.add", customer_id=customer, name="王伟",
                   decision_role="purchasing").changes.entity_id
-    run(store, rep, "touchpoint.log", customer_id=customer, contact_id=contact, channel="visit",
+    run(store, rep, "touchpoint.log", customer_id=customer, contact_id=contact, channel="meeting",
         occurred_at=timeutil.to_text(timeutil.utcnow() - timedelta(hours=1)), summary="现场拜访，拍摄设备铭牌照片")
     run(store, manager, "customer.update", id=customer, segment="key_account")
     mutations.run_many(store, rep, [

@@ -117,7 +117,7 @@ ABSENT: Any = ...  # as a value in tp() / new_user(): leave the key out
 
 def tp(w: World, **args: Any) -> dict[str, Any]:
     """touchpoint.log args for rep's customer, overridden by args."""
-    base = {"customer_id": w.customer, "channel": "visit", "occurred_at": now(hours=-2), "summary": "现场拜访"}
+    base = {"customer_id": w.customer, "channel": "meeting", "occurred_at": now(hours=-2), "summary": "现场拜访"}
     return {k: v for k, v in {**base, **args}.items() if v is not ABSENT}
 
 

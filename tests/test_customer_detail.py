@@ -54,7 +54,7 @@ def customer(store: Store, org: Org) -> dict:
     calls = []
     for n in range(TOUCHPOINTS):
         calls.append(("touchpoint.log", {
-            "customer_id": customer_id, "channel": "visit" if n % 2 == 0 else "call",
+            "customer_id": customer_id, "channel": "meeting" if n % 2 == 0 else "call",
             "occurred_at": timeutil.to_text(newest - n * STEP), "contact_id": wang if n == 0 else None,
             "summary": _summary(n), "reaction": "positive", "reaction_note": "对方认可方案",
             "next_step": "发送修订版报价", "next_step_due": timeutil.to_text(newest + timedelta(days=7)),
@@ -63,7 +63,7 @@ def customer(store: Store, org: Org) -> dict:
     mutations.run_many(store, rep, list(reversed(calls)))
     # another customer's touchpoint that mentions the nameplate too: search must not show it
     other = make_customer(store, rep, "无锡华光激光设备有限公司")
-    run(store, rep, "touchpoint.log", customer_id=other, channel="visit",
+    run(store, rep, "touchpoint.log", customer_id=other, channel="meeting",
         occurred_at=timeutil.to_text(now - timedelta(minutes=5)), summary="另一个客户的设备铭牌")
     return {"id": customer_id, "newest": newest, "wang": wang, "other": other}
 
@@ -161,7 +161,7 @@ def test_timeline_is_newest_first_in_local_time(qtbot, org, customer, contexts):
     assert times == sorted(times, reverse=True)
     first = _texts(detail)[0].split("\n")
     # when (local time, UTC+8), channel, who, with whom; what was said; reaction; next step
-    assert first[0] == f"{_local(customer['newest'])} · Visit · Rep → 王伟"
+    assert first[0] == f"{_local(customer['newest'])} · Meeting · Rep → 王伟"
     assert first[1] == _summary(0)
     assert first[2] == "Reaction: Positive — 对方认可方案"
     due = _local(customer["newest"] + timedelta(days=7))

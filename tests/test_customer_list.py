@@ -81,7 +81,7 @@ def world(store: Store, org: Org) -> World:
     run(store, admin, "contact.remove", id=removed)
     now = timeutil.utcnow()
     for customer_id, days in ((hengtong, 30), (hengtong, 1), (huaguang, 10), (dongfang, 3)):
-        run(store, admin, "touchpoint.log", customer_id=customer_id, channel="visit",
+        run(store, admin, "touchpoint.log", customer_id=customer_id, channel="meeting",
             occurred_at=timeutil.to_text(now - timedelta(days=days)), summary="拜访，确认设备铭牌")
     _deleted_customer(store, org["rep2"])
     with store.read() as session:

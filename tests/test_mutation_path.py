@@ -16,6 +16,7 @@ from desktop.errors import DomainError
 from desktop.migrate import backup_database
 from desktop.models import AuditEntry, Contact, Customer, OutboxEntry, Touchpoint
 from desktop.store import UnrecordedWriteError, open_store
+from tests import media_files
 from tests.conftest import make_customer, run
 
 
@@ -68,7 +69,7 @@ def test_touchpoint_updates_contact_last_reached_in_the_same_mutation(store, org
     contact = run(store, org["rep"], "contact.add", customer_id=customer, name="王伟",
                   decision_role="purchasing").changes.entity_id
     when = timeutil.utcnow() - timedelta(hours=2)
-    outcome = run(store, org["rep"], "touchpoint.log", customer_id=customer, contact_id=contact, channel="visit",
+    outcome = run(store, org["rep"], "touchpoint.log", customer_id=customer, contact_id=contact, channel="meeting",
                   occurred_at=timeutil.to_text(when), summary="现场拜访，拍摄设备铭牌照片")
     assert [r.table for r in outcome.changes.rows] == ["touchpoints", "contacts"]
     with store.read() as s:
@@ -149,7 +150,7 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
     k1 = run(store, rep, "contact.add", customer_id=c1, name="赵强", decision_role="technical").changes.entity_id
     k2 = run(store, manager, "contact.add", customer_id=c2, name="钱芳", decision_role="user").changes.entity_id
     run(store, rep, "contact.update", id=k1, title="技术总监", email="zhao@example.cn")
-    for i, channel in enumerate(("visit", "call", "wechat", "email", "file_sent", "meeting")):
+    for i, channel in enumerate(("call", "wechat", "email", "file_sent", "meeting")):
         run(store, rep if i % 2 else manager, "touchpoint.log", customer_id=c1 if i % 2 else c2,
             contact_id=k1 if i % 2 else k2, channel=channel, occurred_at=timeutil.to_text(now - timedelta(days=i)),
             summary=f"沟通{channel}")
@@ -159,12 +160,31 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
                    password_hash="scrypt$1$1$1$x$y").changes.entity_id
     run(store, admin, "user.update", id=new_user, team="east1")
     run(store, new_user, "user.set_password", id=new_user, password_hash="scrypt$1$1$1$a$b")
+    run(store, manager, "capture_rule.set", scope="segment", scope_value="key_account", min_audio_s=60)
+    owner = org["rep2"]  # c1 is theirs now
+    check_in = timeutil.to_text(now - timedelta(hours=1))
+    visit = run(store, owner, "visit.save", customer_id=c1, check_in_at=check_in, summary="现场拜访").changes.entity_id
+    evidence = [(media_files.photo(tmp_path / "门头.jpg"), "storefront"),
+                (media_files.photo(tmp_path / "铭牌.jpg", size=(300, 200)), "nameplate"),
+                (media_files.wav(tmp_path / "录音.wav", 91), None)]
+    for path, label in evidence:
+        sha, _size = store.blobs.add_file(path)
+        run(store, owner, "attachment.add", touchpoint_id=visit, sha256=sha, filename=path.name,
+            **({"label": label} if label else {}))
+    run(store, owner, "visit.save", id=visit, check_in_at=check_in, summary="现场拜访，客户确认型号")
+    run(store, owner, "visit.submit", id=visit)
+    draft = run(store, owner, "visit.save", customer_id=c1, check_in_at=check_in).changes.entity_id
+    sha, _size = store.blobs.add_file(evidence[0][0])
+    extra = run(store, owner, "attachment.add", touchpoint_id=draft, sha256=sha, filename="x.jpg").changes.entity_id
+    run(store, owner, "attachment.remove", id=extra)
+    run(store, owner, "visit.discard", id=draft)
     with pytest.raises(DomainError):  # a refused mutation leaves no trace anywhere
         run(store, rep, "customer.update", id=c2, name="")
 
     with store.read() as s:
         assert integrity.outbox_accounting(s) == []
-        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 16
+        assert {e.name for e in s.scalars(select(OutboxEntry))} == set(mutations.REGISTRY)  # every mutation
+        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 26
         assert audit.verify_chain(s).ok
     # The check is not vacuous: a change made around the mutation path (here, straight into the file)
     # is caught.

@@ -32,7 +32,7 @@ def ago(**delta: float) -> str:
 
 def log(store: Store, org: Org, customer: str, summary: str, **extra: Any) -> str:
     extra.setdefault("occurred_at", ago(hours=1))
-    return run(store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit", summary=summary,
+    return run(store, org["rep"], "touchpoint.log", customer_id=customer, channel="meeting", summary=summary,
                **extra).changes.entity_id
 
 

@@ -191,7 +191,7 @@ def test_todays_plan_lists_due_next_steps_and_todays_touchpoints(qtbot, context,
     assert page.due_model.rows[0].next_step == "发送修订版报价"
     assert "1 overdue" in page.due_label.text()
     assert page.logged_model.rowCount() == 0
-    outcome = run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit",
+    outcome = run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="meeting",
                   occurred_at=timeutil.to_text(timeutil.utcnow()), summary="上门跟进报价")
     context.tasks.sig_data_changed.emit(outcome)
     qtbot.waitUntil(lambda: page.logged_model.rowCount() == 1)
@@ -275,7 +275,7 @@ def test_pages_dropped_on_sign_out_stop_listening_for_data_changes(qtbot, contex
     assert _listeners(context) == listening
     page = window.pages[key]
     # A change now reaches only the live page; a dropped one would fail on its deleted widgets.
-    outcome = run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit",
+    outcome = run(context.store, org["rep"], "touchpoint.log", customer_id=customer, channel="meeting",
                   occurred_at=timeutil.to_text(timeutil.utcnow()), summary="上门拜访",
                   next_step="寄样品", next_step_due=timeutil.to_text(timeutil.utcnow()))
     context.tasks.sig_data_changed.emit(outcome)

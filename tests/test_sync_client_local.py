@@ -374,7 +374,7 @@ def test_replay_keeps_seq_order_across_dependent_changes(store, org):
     remote.apply_page(store, [up("customers", customer), up("contacts", contact)], 1)
     run(store, org["rep"], "contact.update", id=contact["id"], title="副总经理")
     visit = run(store, org["rep"], "touchpoint.log", customer_id=customer["id"], contact_id=contact["id"],
-                channel="visit", occurred_at=timeutil.to_text(NOW), summary="拜访王总，确认需求").changes.entity_id
+                channel="meeting", occurred_at=timeutil.to_text(NOW), summary="拜访王总，确认需求").changes.entity_id
 
     # A page about rows no pending change touched leaves the pending changes where they are.
     remote.apply_page(store, [up("customers", {**customer, "status": "dormant", "version": 2})], 2)
@@ -472,7 +472,7 @@ def test_a_change_applied_after_a_rejected_one_in_the_same_answer_stays_applied_
 
 def test_a_rejected_visit_disappears_locally_and_is_kept_as_a_problem(store, org):
     customer = make_customer(store, org["rep"])
-    visit = run(store, org["rep"], "touchpoint.log", customer_id=customer, channel="visit",
+    visit = run(store, org["rep"], "touchpoint.log", customer_id=customer, channel="meeting",
                 occurred_at=timeutil.to_text(NOW), summary="现场拜访，拍摄设备铭牌照片")
     remote.mark_results(store, [result(entry(store, 1), "applied"),
                                 result(visit, "rejected", error={"code": "rule_broken", "field": "summary",

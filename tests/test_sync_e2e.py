@@ -49,7 +49,7 @@ def test_touchpoints_logged_offline_reach_the_managers_desktop(server, tmp_path)
     now = timeutil.utcnow()
     for days, summary in ((2, "电话沟通交期"), (1, "现场拜访，拍摄门头和设备铭牌照片"), (0, "微信发送报价单")):
         mutations.run(rep_store, rep_id, "touchpoint.log", {
-            "customer_id": customer, "channel": "visit", "summary": summary,
+            "customer_id": customer, "channel": "meeting", "summary": summary,
             "occurred_at": timeutil.to_text(now - timedelta(days=days))})
     with rep_store.read() as s:
         assert mutations.pending(s) == 4

@@ -49,7 +49,7 @@ def create(name: str, **extra) -> tuple[str, dict]:
 
 
 def log(customer_id: str, summary: str) -> tuple[str, dict]:
-    return "touchpoint.log", prepare("touchpoint.log", {"customer_id": customer_id, "channel": "visit", "summary": summary,
+    return "touchpoint.log", prepare("touchpoint.log", {"customer_id": customer_id, "channel": "meeting", "summary": summary,
                                                         "occurred_at": timeutil.to_text(timeutil.utcnow())})
 
 

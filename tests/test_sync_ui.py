@@ -103,7 +103,7 @@ def test_sync_now_sends_an_offline_touchpoint(qtbot, context, server):
     customer = mutations.run(context.store, context.user_id, "customer.create",
                              {"name": "苏州恒通精密机械有限公司", "region": "江苏", "city": "苏州"}).changes.entity_id
     mutations.run(context.store, context.user_id, "touchpoint.log", {
-        "customer_id": customer, "channel": "visit", "summary": "现场拜访",
+        "customer_id": customer, "channel": "meeting", "summary": "现场拜访",
         "occurred_at": timeutil.to_text(timeutil.utcnow())})
     window.status.refresh()
     qtbot.waitUntil(lambda: window.status.pending == 2, timeout=5000)
@@ -357,7 +357,7 @@ def test_a_refused_touchpoint_on_a_customer_given_away_says_so_instead_of_openin
                              {"name": unique("南通海鸿"), "region": "江苏", "city": "南通"}).changes.entity_id
     sync_and_wait(qtbot, window)
     mutations.run(context.store, context.user_id, "touchpoint.log", {
-        "customer_id": customer, "channel": "visit", "summary": "拜访采购部",
+        "customer_id": customer, "channel": "meeting", "summary": "拜访采购部",
         "occurred_at": timeutil.to_text(timeutil.utcnow())})
     # Meanwhile the manager gives the customer to another rep of the team.
     zhang = Api(server, "rep.zhang")

@@ -243,3 +243,13 @@ def test_a_draft_is_its_authors_alone_until_submitted(store, org, tmp_path):
     full_evidence(store, rep, visit, tmp_path)
     run(store, rep, "visit.submit", id=visit)
     assert seen_by(manager) == ([visit], [visit])
+
+
+def test_a_visit_cannot_be_logged_as_a_plain_touchpoint(store, org):
+    """touchpoint.log would record a visit without evidence: the rule could be dodged that way."""
+    rep = org["rep"]
+    with pytest.raises(DomainError) as refused:
+        run(store, rep, "touchpoint.log", customer_id=make_customer(store, rep), channel="visit",
+            occurred_at=timeutil.to_text(CHECK_IN), summary="现场拜访")
+    assert (refused.value.code, refused.value.field) == ("invalid_value", "channel")
+    assert "记录拜访" in refused.value.message_zh

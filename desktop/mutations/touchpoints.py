@@ -35,6 +35,9 @@ FUTURE_SLACK = timedelta(minutes=10)
     "next_step_due": Field(Label("下一步期限", "Next step due"), "time"),
 }, id_fields=("id",))
 def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
+    if args["channel"] == "visit":  # a visit is only worth something with its evidence (desktop.mutations.visits)
+        raise errors.invalid_value("channel", "拜访须通过“记录拜访”提交，并附上要求的照片和录音。",
+                                   "Visits are recorded with “Record visit”, with the photos and recording they need.")
     customer = get_customer(session, args["customer_id"])
     if not can_log_touchpoint(session, actor.user, customer):
         raise errors.forbidden("为此客户记录触点", "log touchpoints for this customer")
