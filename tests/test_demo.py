@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from desktop import demo, passwords, search, timeutil
+from desktop import demo, media, passwords, search, timeutil
 from desktop.demo import vocabulary
-from desktop.models import CHANNELS, ROLES, Contact, Customer, Touchpoint, User
+from desktop.models import CHANNELS, ROLES, Attachment, Contact, Customer, Touchpoint, User
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -50,6 +50,25 @@ def test_seed_demo_is_a_realistic_organisation(store):
         times = s.scalars(select(Touchpoint.occurred_at).order_by(Touchpoint.rid)).all()
         assert times == sorted(times)
         assert search.search_touchpoints(s, "铭牌")
+
+
+def test_the_demos_recent_visits_carry_evidence_that_reads_as_it_says(store):
+    """Photos and recordings on the newest visits, each file in the blob store and measured as recorded;
+    some reps keep the rules on more visits than others, so the capture rates differ."""
+    demo.seed_demo(store)
+    with store.read() as s:
+        attachments = s.scalars(select(Attachment)).all()
+        checked = s.execute(select(Touchpoint.user_id, func.count(), func.count(Touchpoint.rule_passed))
+                            .where(Touchpoint.check_in_at.is_not(None)).group_by(Touchpoint.user_id)).all()
+    assert {a.kind for a in attachments} == {"photo", "audio"} and len(attachments) > 200
+    for a in attachments[:40]:
+        info = media.probe(store.blobs.path(a.sha256), a.filename)
+        assert (info.kind, info.mime, info.size) == (a.kind, a.mime, a.size)
+        assert info.duration_s == a.duration_s and info.taken_at == a.taken_at
+    photos = [a.sha256 for a in attachments if a.kind == "photo"]
+    assert len(set(photos)) == len(photos)  # never the same picture twice
+    rates = {round(passed / total, 2) for _user, total, passed in checked if total >= 10}
+    assert len(rates) > 1 and all(0 < r <= 1 for r in rates)
 
 
 def test_generation_is_deterministic_and_parallel_mode_matches(store, template_db, tmp_path):

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from desktop.demo.evidence import add_evidence
 from desktop.demo.generator import generate
 from desktop.paths import database_path
 from desktop.store import open_store
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--touchpoints", type=int, default=6000)
     parser.add_argument("--months", type=int, default=6, help="how far back the touchpoints go")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--evidence", type=int, default=150,
+                        help="how many of the most recent visits get photos and recordings (0: none)")
     args = parser.parse_args(argv)
     path = database_path(args.data_dir)
     if path.exists():
@@ -43,13 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(partial, build=True)
     summary = generate(store, customers=args.customers, touchpoints=args.touchpoints, months=args.months,
                        seed=args.seed, progress=progress)
+    with_evidence = add_evidence(store, limit=args.evidence, seed=args.seed) if args.evidence else 0
     store.close()
     open_store(partial).close()  # back to WAL, as the app opens it
     os.replace(partial, path)
     elapsed = time.perf_counter() - started
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     print(f"users={summary.users} customers={summary.customers} contacts={summary.contacts} "
-          f"touchpoints={summary.touchpoints}")
+          f"touchpoints={summary.touchpoints} visits_with_evidence={with_evidence}")
     phase = summary.touchpoint_seconds
     print(f"elapsed={elapsed:.1f}s touchpoints_per_s={summary.touchpoints / elapsed:,.0f} "
           f"touchpoint_phase={phase:.1f}s touchpoint_phase_per_s={summary.touchpoints / phase if phase else 0:,.0f} "

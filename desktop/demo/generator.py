@@ -288,9 +288,14 @@ def generate(store: Store, *, customers: int, touchpoints: int, months: int = 6,
 
 
 def seed_demo(store: Store, *, seed: int = 2026, progress: Progress | None = None) -> Summary:
-    """The realistic data set a new installation starts with: 300 customers and six months of trail."""
-    return generate(store, customers=300, touchpoints=6000, months=6, seed=seed, extra_reps=0, progress=progress,
-                    parallel=False)
+    """The realistic data set a new installation starts with: 300 customers, six months of trail, and
+    photos and recordings on the most recent visits (desktop.demo.evidence)."""
+    from desktop.demo.evidence import add_evidence
+
+    summary = generate(store, customers=300, touchpoints=6000, months=6, seed=seed, extra_reps=0,
+                       progress=progress, parallel=False)
+    add_evidence(store, seed=seed)
+    return summary
 
 
 def is_empty(store: Store) -> bool:
