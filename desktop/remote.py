@@ -451,6 +451,7 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
             if result["status"] == APPLIED:
                 entry.status = APPLIED
                 _resolve(session, entry.seq)
+                _settle_earlier(session, entry)
                 marked.applied.append(entry.seq)
                 continue
             error = result.get("error") if isinstance(result.get("error"), dict) else {}
@@ -517,6 +518,21 @@ def _open_problem(session: Session, entry: OutboxEntry, source: str, error: dict
     problem.message_zh = str(error.get("message_zh") or "服务器没有接受此修改。")
     problem.message_en = str(error.get("message_en") or "The server did not accept this change.")
     return problem
+
+
+# A refused change of these is settled by a later one of the same kind on the same row that the server
+# applied: the rep fixed the visit and submitted it again; the old refusal has nothing left to do.
+SETTLED_BY_A_LATER_ONE = frozenset({"visit.submit"})
+
+
+def _settle_earlier(session: Session, entry: OutboxEntry) -> None:
+    if entry.name not in SETTLED_BY_A_LATER_ONE:
+        return
+    _table, row_id = _entity(entry)
+    for problem in session.scalars(select(SyncProblem).where(
+            SyncProblem.mutation == entry.name, SyncProblem.entity_id == row_id, SyncProblem.outbox_seq < entry.seq,
+            SyncProblem.resolved_at.is_(None))):
+        problem.resolved_at = timeutil.utcnow()
 
 
 def _resolve(session: Session, seq: int, at: datetime | None = None) -> None:

@@ -12,6 +12,11 @@ exponential backoff and full jitter, a bounded number of times per request; then
 Retrying is safe: the server answers a repeated push from its stored results, and pulls only read.
 Any other 4xx is final: :class:`SyncError` with the server's code and messages; 401 is
 :class:`SignInRequired`, 426 :class:`UpgradeRequired`.
+
+Evidence files go up before the mutations that name them: before each push batch, every file an
+``attachment.add`` in it names is uploaded in chunks from the store's blob folder, resuming from what
+the server says it has. :meth:`SyncClient.fetch_blob` brings a file down on demand (resumable too);
+pulls never download files by themselves.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from sqlalchemy import select
 
 import desktop
 from desktop import mutations, remote, timeutil
+from desktop.blobs import BlobError, is_sha256
 from desktop.models import OutboxEntry
+from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
 from sync import protocol
 from sync.token_store import TokenStore, open_token_store
@@ -84,6 +91,8 @@ class PushReport:
     applied: int = 0
     rejected: int = 0
     out_of_order: bool = False
+    uploaded_files: int = 0  # evidence files the server has complete after this push's uploads
+    uploaded_bytes: int = 0  # bytes of them sent by this push (a resumed upload sends only the rest)
 
 
 @dataclass
@@ -153,6 +162,12 @@ class SyncClient:
         """Fetch and apply pages of changes until there are no more, then re-apply pending changes on top."""
         return self._recorded(lambda: self._pull(progress))
 
+    def fetch_blob(self, sha256: str) -> bool:
+        """Bring an evidence file into the store's blob folder; False when the server refuses it (the
+        user may not see it, or it was never uploaded). Resumes a download that stopped half way; the
+        file is kept only once its content matches its SHA-256."""
+        return self._fetch(sha256)
+
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Push, then pull (so the server's rows already include this device's changes)."""
 
@@ -183,6 +198,8 @@ class SyncClient:
                                 f"Change {foreign[0]} waiting to be sent was made by another user on this computer; "
                                 "it cannot be sent in the signed-in user's name.")
             _check(progress, report.sent / max(total, 1), "push")
+            self._upload_files(batch, report, _Part(progress, report.sent / max(total, 1),
+                                                    (report.sent + len(batch)) / max(total, 1)))
             answer = self._request("POST", "/v1/push", body={
                 "device_id": device_id, "mutations": [_wire(e) for e in batch]})
             results = answer.get("results")
@@ -199,6 +216,145 @@ class SyncClient:
             if batch[0].seq not in answered:
                 raise _bad_response(f"no answer for change {batch[0].seq}")
             after = max(answered)
+
+    # ---- Evidence files
+
+    def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> None:
+        """Make sure the server has every file the batch's ``attachment.add`` entries name.
+
+        A file missing here (which should not happen), or one the server finds does not match its hash,
+        is not sent: the mutation goes anyway and the server refuses it, visibly, as a sync problem.
+        """
+        blobs = self.store.blobs
+        wanted: dict[str, int] = {}
+        for entry in batch:
+            sha = str(entry.args.get("sha256") or "").lower() if entry.name == "attachment.add" else ""
+            size = blobs.size(sha) if is_sha256(sha) else None
+            if size is not None:
+                wanted[sha] = size
+        todo: list[tuple[str, int, int]] = []
+        for sha, size in wanted.items():
+            received, complete = self._blob_status(sha)
+            if complete:
+                report.uploaded_files += 1
+            else:
+                todo.append((sha, size, received if received <= size else 0))
+        if not todo:
+            return
+        need = sum(size - received for _sha, size, received in todo)
+        sent = 0
+
+        def step(count: int) -> None:
+            nonlocal sent
+            sent += count
+            report.uploaded_bytes += count
+            _check(progress, sent / max(need, 1), "upload")
+
+        for sha, size, received in todo:
+            if self._upload(sha, size, received, step):
+                report.uploaded_files += 1
+
+    def _blob_status(self, sha: str) -> tuple[int, bool]:
+        answer = self._request("GET", f"/v1/blobs/{sha}/status")
+        received, complete = answer.get("received"), answer.get("complete")
+        if not _is_count(received) or not isinstance(complete, bool):
+            raise _bad_response("a file's status needs received and complete")
+        return received, complete
+
+    def _upload(self, sha: str, size: int, offset: int, step: Callable[[int], None]) -> bool:
+        """Send the file from ``offset`` in chunks; True once the server has it complete. Cancelling
+        stops between chunks (what was sent stays on the server for the next sync)."""
+        conflicts = 0
+        with self.store.blobs.path(sha).open("rb") as source:
+            while True:
+                step(0)  # a safe point: cancelled here, nothing is half sent
+                source.seek(offset)
+                data = source.read(protocol.UPLOAD_CHUNK)
+                try:
+                    answer = self._request("PUT", f"/v1/blobs/{sha}", raw=data,
+                                           params={"offset": offset, "total": size})
+                except SyncError as exc:
+                    if exc.status == 409 and conflicts < 3:  # the server has another count: go on from its own
+                        conflicts += 1
+                        offset, complete = self._blob_status(sha)
+                        if complete:
+                            return True
+                        continue
+                    if exc.code in ("hash_mismatch", "too_large"):
+                        return False  # the attachment.add is refused on the server and shows as a problem
+                    raise
+                received, complete = answer.get("received"), answer.get("complete")
+                if not _is_count(received) or not isinstance(complete, bool):
+                    raise _bad_response("a chunk's answer needs received and complete")
+                if complete:
+                    step(max(0, size - offset))
+                    return True
+                if received <= offset or received > size:
+                    raise _bad_response(f"the upload of {sha[:12]} did not move past byte {offset}")
+                step(received - offset)
+                offset = received
+
+    def _fetch(self, sha256: str) -> bool:
+        sha = sha256.lower()
+        if not is_sha256(sha):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        blobs = self.store.blobs
+        if blobs.has(sha):
+            return True
+        failure = ""
+        for attempt in range(1, self.attempts + 1):
+            retry_after = None
+            have = blobs.received(sha)  # a partial download from an earlier try, resumed
+            headers = self._headers(auth=True)
+            headers["Accept"] = "application/octet-stream"
+            headers["Accept-Encoding"] = "identity"  # byte ranges of the file itself, not of a compressed form
+            if have:
+                headers["Range"] = f"bytes={have}-"
+            try:
+                with self.http.request("GET", f"{self.base_url}/v1/blobs/{sha}", headers=headers,
+                                       timeout=self.timeout, stream=True) as response:
+                    status = response.status_code
+                    if status in (200, 206, 416):
+                        self._receive(sha, have, response)
+                        return True
+                    if status == 404:
+                        return False
+                    if status >= 500 or status in RETRYABLE_STATUS:
+                        failure = f"HTTP {status}"
+                        retry_after = _seconds(response.headers.get("Retry-After"))
+                    else:
+                        raise _final_error(response)
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+            if attempt < self.attempts:
+                self._sleep(self._delay(attempt, retry_after))
+        raise SyncUnavailable("unavailable", f"暂时无法从服务器下载文件（已尝试 {self.attempts} 次），稍后再试。",
+                              f"The file could not be downloaded ({self.attempts} attempts: {failure}); "
+                              "try again later.")
+
+    def _receive(self, sha: str, have: int, response: requests.Response) -> None:
+        """Write a download's body after the ``have`` bytes already here, then check and keep the file."""
+        blobs = self.store.blobs
+        status = response.status_code
+        if status == 206:
+            start = response.headers.get("Content-Range", "").removeprefix("bytes ").split("-")[0]
+            if not start.isdigit() or int(start) != have:
+                raise _bad_response(f"the file came from byte {start or '?'}, not {have}")
+        skip = have if status == 200 else 0  # the whole file again: what is here already is skipped
+        offset = have
+        if status != 416:  # 416: every byte is here already, only the check is left
+            for piece in response.iter_content(protocol.UPLOAD_CHUNK):
+                if skip:
+                    dropped = min(skip, len(piece))
+                    piece, skip = piece[dropped:], skip - dropped
+                if piece:
+                    offset = blobs.append(sha, offset, piece, max_bytes=MAX_FILE_BYTES)
+        try:
+            blobs.finish(sha)
+        except (BlobError, OSError) as exc:  # thrown away: the next try starts from the beginning
+            raise SyncError("hash_mismatch", "下载的文件内容与其 SHA-256 不符，已丢弃，请重试。",
+                            "The downloaded file does not match its SHA-256; it was thrown away, try again.") from exc
 
     def _next_batch(self, after: int) -> list[OutboxEntry]:
         """Pending entries after seq ``after``, in order: at most PUSH_BATCH, within the body limit."""
@@ -296,8 +452,7 @@ class SyncClient:
 
     # ---- HTTP
 
-    def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
-                 params: dict[str, Any] | None = None, auth: bool = True) -> dict[str, Any]:
+    def _headers(self, *, auth: bool) -> dict[str, str]:
         headers = {protocol.APP_HEADER: desktop.__version__, protocol.SCHEMA_HEADER: self.store.schema_version,
                    "Accept": "application/json"}
         if auth:
@@ -305,7 +460,15 @@ class SyncClient:
             if not token:
                 raise SignInRequired("unauthorized", "请先登录服务器。", "Sign in to the server first.")
             headers["Authorization"] = f"Bearer {token}"
-        data = None
+        return headers
+
+    def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
+                 params: dict[str, Any] | None = None, auth: bool = True, raw: bytes | None = None) -> dict[str, Any]:
+        """One JSON request with retries; ``raw`` sends bytes as they are (a file's chunk) instead of ``body``."""
+        headers = self._headers(auth=auth)
+        data: bytes | None = raw
+        if raw is not None:
+            headers["Content-Type"] = "application/octet-stream"
         if body is not None:
             data = gzip.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), mtime=0)
             headers["Content-Type"] = "application/json"
@@ -391,6 +554,10 @@ def _wire(entry: OutboxEntry) -> dict[str, Any]:
     return {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
             "base_version": entry.base_version, "schema_version": entry.schema_version,
             "client_time": timeutil.to_text(entry.client_time)}
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _seconds(value: str | None) -> float | None:

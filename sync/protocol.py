@@ -19,6 +19,26 @@ the rows it refers to, in the same page, unless the server knows the device hold
 (sync.server.changes.page), so every page applies on its own. The answer is gzip-compressed
 (``Content-Encoding: gzip``) when the request accepts it.
 
+Evidence files (photos, recordings) travel beside the mutations, by SHA-256, before the
+``attachment.add`` that names them (Authorization: Bearer on each):
+
+    GET  /v1/blobs/{sha256}/status          -> {received, complete}
+    PUT  /v1/blobs/{sha256}?offset=N&total=T   raw bytes (application/octet-stream), at most
+                                               MAX_CHUNK_BYTES; T is the file's size
+                                            -> {received, complete}
+    GET  /v1/blobs/{sha256}                 the file (``Range: bytes=N-`` resumes: 206)
+
+``received`` counts the bytes this user has sent of the file; an upload resumes there. A chunk at
+another offset is answered 409 ``wrong_offset`` with ``expected``; a chunk already received (a
+resend after a lost answer) is accepted and changes nothing. The chunk that reaches T finishes the
+upload: the content is checked against its name (a mismatch: 422 ``hash_mismatch``, what was
+received is thrown away) and kept once for everyone. A chunk over MAX_CHUNK_BYTES or a T over the
+largest file a visit may hold (desktop.mutations.visits.MAX_FILE_BYTES) is 413 ``too_large``. The
+server counts a file as this user's only once they have sent all of its bytes, even when someone
+else sent the same file before: knowing a hash is not having the file. A download is allowed to
+whoever sent the file or may see a touchpoint with an attachment naming it; anyone else gets 404,
+as for a file that does not exist.
+
 Every request carries the app version and the schema version in headers; an app older than the
 server accepts is answered 426 with a message asking to upgrade. Errors are JSON
 {code, message_zh, message_en} with a 4xx status; a 5xx means "try again later".
@@ -33,6 +53,8 @@ MIN_APP_VERSION = (0, 1, 0)
 MAX_BODY_BYTES = 5 * 1024 * 1024
 PUSH_BATCH = 200
 PULL_LIMIT = 20000
+MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file
+UPLOAD_CHUNK = 1024 * 1024  # what the desktop sends per PUT
 
 APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
 UPSERT, FORGET = "upsert", "forget"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import subprocess
 import sys
@@ -85,6 +86,23 @@ class Api:
                           "args": args, "base_version": None, "schema_version": "0002",
                           "client_time": args.get("at"), **(extra or {})})
         return self.post("/v1/push", {"device_id": device_id or self.device_id, "mutations": items})
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.server.url + path, headers={**self.headers, **kwargs.pop("headers", {})},
+                            timeout=30, **kwargs)
+
+    def put_chunk(self, sha: str, offset: int, total: int, data: bytes, **kwargs) -> requests.Response:
+        """One PUT of an evidence file's bytes (sync.protocol)."""
+        return requests.put(self.server.url + f"/v1/blobs/{sha}", params={"offset": offset, "total": total},
+                            data=data, headers={**self.headers, "Content-Type": "application/octet-stream",
+                                                **kwargs.pop("headers", {})}, timeout=30, **kwargs)
+
+    def upload(self, data: bytes, chunk: int = 1024 * 1024) -> str:
+        """Send a whole file in chunks; returns its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        for offset in range(0, len(data), chunk):
+            self.put_chunk(sha, offset, len(data), data[offset:offset + chunk]).raise_for_status()
+        return sha
 
     def pull_all(self, cursor: int = 0, limit: int = 1000) -> tuple[list[dict], int]:
         changes = []

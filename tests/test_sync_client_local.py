@@ -837,3 +837,31 @@ def test_a_malformed_page_is_a_final_error_and_changes_nothing(client, http, sto
     assert caught.value.code == "bad_response" and "passwords" in caught.value.message_en
     assert cursor(store) == 0
 
+
+
+def test_a_refused_submit_is_settled_when_the_visit_is_submitted_again_and_applied(store, org, tmp_path):
+    """The server refused a visit (a photo another rep had used); the rep adds a new photo and submits
+    again; once the server applies that, the old refusal no longer waits in Sync problems."""
+    from tests import media_files
+
+    rep = org["rep"]
+    customer = make_customer(store, rep)
+    check_in = timeutil.to_text(NOW)
+    visit = run(store, rep, "visit.save", customer_id=customer, check_in_at=check_in, summary="拜访").changes.entity_id
+    for path, label in ((media_files.photo(tmp_path / "门头.jpg"), "storefront"),
+                        (media_files.photo(tmp_path / "铭牌.jpg", size=(300, 200)), "nameplate"),
+                        (media_files.wav(tmp_path / "录音.wav", 95), None)):
+        sha, _ = store.blobs.add_file(path)
+        run(store, rep, "attachment.add", touchpoint_id=visit, sha256=sha, filename=path.name,
+            **({"label": label} if label else {}))
+    first = run(store, rep, "visit.submit", id=visit)
+    with store.read() as s:
+        earlier = list(s.scalars(select(OutboxEntry).where(OutboxEntry.seq < first.seq).order_by(OutboxEntry.seq)))
+    remote.mark_results(store, [{"seq": e.seq, "mutation_id": e.mutation_id, "status": "applied"} for e in earlier]
+                        + [result(first, "rejected", error={"code": "evidence_rules", "message_zh": "照片已用过。",
+                                                            "message_en": "The photo was used before."})])
+    [problem] = problems(store)
+    assert problem.mutation == "visit.submit" and stored(store, "touchpoints", visit)["status"] == "draft"
+    again = run(store, rep, "visit.submit", id=visit)
+    remote.mark_results(store, [result(again, "applied")])
+    assert problems(store) == []

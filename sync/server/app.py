@@ -6,10 +6,11 @@ import asyncio
 import gzip
 import json
 import zlib
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +19,7 @@ from desktop.errors import DomainError
 from desktop.ids import is_uuid
 from sync import protocol
 from sync.server import auth, changes, push
+from sync.server import blobs as server_blobs
 from sync.server.db import create_schema, make_engine, reading, writing
 
 STATUS = {"unauthorized": 401, "bad_credentials": 401, "forbidden": 403, "too_large": 413,
@@ -90,18 +92,48 @@ def _mutation_items(body: Any) -> tuple[str, list[dict[str, Any]]]:
     return str(body.get("device_id", "")), items
 
 
-def create_app(engine: Engine | str) -> FastAPI:
-    """The API on an engine (or a database URL), creating the schema if needed."""
+async def _chunk_body(request: Request) -> bytes:
+    """A blob chunk's raw bytes, refused (413) as soon as it passes MAX_CHUNK_BYTES."""
+    if request.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        raise ApiError("unsupported_encoding", "文件内容应原样发送，不要压缩。",
+                       "Send a file's bytes as they are, not compressed.", 415)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > protocol.MAX_CHUNK_BYTES:
+        raise server_blobs.chunk_too_large()
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > protocol.MAX_CHUNK_BYTES:
+            raise server_blobs.chunk_too_large()
+    return bytes(body)
+
+
+def _whole_number(request: Request, name: str) -> int:
+    value = request.query_params.get(name, "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise _bad(f"需要参数 {name}（非负整数）。", f"The parameter {name} (a whole number, 0 or more) is required.")
+    return int(value)
+
+
+def create_app(engine: Engine | str, data_dir: Path | str) -> FastAPI:
+    """The API on an engine (or a database URL), creating the schema if needed. Evidence files are
+    kept in ``<data_dir>/blobs``, whichever database the server uses."""
     if isinstance(engine, str):
         engine = make_engine(engine)
     create_schema(engine)
     app = FastAPI(title="Fieldmark sync server", version=__version__)
     app.state.engine = engine
+    blobs = server_blobs.ServerBlobs(Path(data_dir) / "blobs")
+    app.state.blobs = blobs
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en},
                             status_code=exc.status)
+
+    @app.exception_handler(server_blobs.Refused)
+    async def _refused(_request: Request, exc: server_blobs.Refused) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
@@ -147,7 +179,7 @@ def create_app(engine: Engine | str) -> FastAPI:
         if device_id != device.id:
             raise ApiError("forbidden", "不能替其他设备发送修改。", "A device may only send its own changes.", 403)
         async with pushes:
-            results = await run_in_threadpool(push.push, engine, user.id, device.id, items)
+            results = await run_in_threadpool(push.push, engine, user.id, device.id, items, blobs)
         return {"results": results, "server_time": timeutil.to_text(timeutil.utcnow())}
 
     @app.get("/v1/pull")
@@ -167,5 +199,30 @@ def create_app(engine: Engine | str) -> FastAPI:
             body = gzip.compress(body, compresslevel=PULL_GZIP_LEVEL, mtime=0)
             headers["Content-Encoding"] = "gzip"
         return Response(body, media_type="application/json", headers=headers)
+
+    # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
+    # body on the event loop and hands the file and database work to the pool.
+
+    @app.get("/v1/blobs/{sha256}/status")
+    def blob_status(request: Request, sha256: str) -> dict[str, Any]:
+        _check_version(request)
+        user, _device = _authenticate(_token(request))
+        return blobs.status(engine, user, sha256)
+
+    @app.put("/v1/blobs/{sha256}")
+    async def blob_put(request: Request, sha256: str) -> dict[str, Any]:
+        _check_version(request)
+        token_ = _token(request)
+        offset, total = _whole_number(request, "offset"), _whole_number(request, "total")
+        user, device = await run_in_threadpool(_authenticate, token_)
+        data = await _chunk_body(request)
+        return await run_in_threadpool(blobs.put, engine, user, device.id, sha256, offset, total, data)
+
+    @app.get("/v1/blobs/{sha256}")
+    def blob_get(request: Request, sha256: str) -> Response:
+        _check_version(request)
+        user, _device = _authenticate(_token(request))
+        path = blobs.readable(engine, user, sha256)
+        return FileResponse(path, media_type="application/octet-stream")  # answers Range with 206
 
     return app

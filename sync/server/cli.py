@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from sync.server.app import create_app
 
-        uvicorn.run(create_app(engine), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
+        uvicorn.run(create_app(engine, args.data_dir), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
                     log_level="info")
         return 0
     if args.command == "seed-demo":

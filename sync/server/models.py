@@ -58,3 +58,17 @@ class ChangeLogEntry(ServerBase):
     row_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str | None] = mapped_column(String(36))
     committed_at: Mapped[datetime]
+
+
+class Upload(ServerBase):
+    """A person who sent the server a whole evidence file (hash-checked); the file itself is kept once,
+    under its SHA-256, in the server's blob folder. Only someone who sent the bytes, or who may see a
+    visit naming the file, may download it (sync.server.blobs)."""
+
+    __tablename__ = "server_uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # users.id (no FK, as above)
+    device_id: Mapped[str] = mapped_column(String(36))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_at: Mapped[datetime]

@@ -9,17 +9,20 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from desktop import mutations, timeutil
+from desktop.blobs import SESSION_KEY
 from desktop.errors import DomainError
 from desktop.models import User
 from desktop.mutations import common
 from desktop.mutations.registry import REGISTRY, Actor, load_actor
 from sync import protocol
 from sync.server import changes, rescope
+from sync.server.blobs import ServerBlobs, UserBlobs
 from sync.server.db import writing
 from sync.server.models import Processed
 
 
-def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any]],
+         blobs: ServerBlobs) -> list[dict[str, Any]]:
     """Process a batch in order, in one serialised transaction; stop at the first item out of order.
 
     Each mutation runs in its own savepoint, so it is atomic on its own: its business rows, its change
@@ -31,12 +34,17 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     fifty touchpoints hang off is read once, and the rows a mutation wrote give its change-log
     entries without being read back. Which seqs were processed before, and which of the new ids
     already exist, are asked once for the whole batch.
+
+    ``attachment.add`` measures the file it names from the server's uploads, as the desktop does from
+    its own folder; only files this user sent count (sync.server.blobs.UserBlobs), so naming a file
+    never sent, or sent only by someone else, is refused (file_missing).
     """
     results: list[dict[str, Any]] = []
     log: list[dict[str, Any]] = []
     processed: list[dict[str, Any]] = []
     with writing(engine) as session:
         common.hold_rows(session)
+        session.info[SESSION_KEY] = UserBlobs(blobs, session, user_id)
         last = session.scalar(select(func.max(Processed.seq)).where(Processed.device_id == device_id)) or 0
         done: dict[int, dict[str, Any]] = dict(session.execute(  # type: ignore[arg-type]
             select(Processed.seq, Processed.result).where(Processed.device_id == device_id,

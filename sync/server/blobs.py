@@ -1,0 +1,205 @@
+"""Evidence files on the server: resumable uploads in chunks, and downloads for the people who may see them.
+
+Files live once, under their SHA-256, in ``<server data>/blobs`` (desktop.blobs.BlobStore), whichever
+database the server uses. Each person's upload is received in their own staging folder
+(``blobs/incoming/<user id>``) and checked against its name when its last byte arrives; only then is
+it kept (if nobody kept it before) and the person recorded in ``server_uploads``. So an upload that
+two people send at once cannot interleave, and a person who only knows a file's hash cannot claim
+the file: ``status`` says "complete" to someone only once they have sent every byte of it.
+
+Push (sync.server.push) names files through :class:`UserBlobs`, which holds exactly the files the
+pushing user sent: an ``attachment.add`` naming any other file is refused as ``file_missing``.
+
+Everything here blocks (files, database): the routes call it on the thread pool, never on the
+event loop. The wire format is in sync/protocol.py.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from desktop import timeutil
+from desktop.blobs import BlobError, BlobStore, is_sha256
+from desktop.models import Attachment, Customer, Touchpoint, User
+from desktop.mutations.visits import MAX_FILE_BYTES
+from desktop.permissions import visible_customers
+from sync import protocol
+from sync.server.db import reading, writing
+from sync.server.models import Upload
+
+# Chunks of one person's upload of one file are written one at a time (a resend racing the
+# original would otherwise append twice). Striped: a fixed set of locks, no table that grows.
+_LOCKS = [threading.Lock() for _ in range(64)]
+
+
+@dataclass
+class Refused(Exception):
+    """A blob request the server turns down: a 4xx with a code, both languages and any extra fields."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    status: int = 400
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message_en)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en, **self.extra}
+
+
+def _mb(size: int) -> int:
+    return size // 1024 // 1024
+
+
+def not_found() -> Refused:
+    """The one answer for a file that does not exist and for one the user may not see."""
+    return Refused("not_found", "没有找到这个文件。", "No such file.", 404)
+
+
+def check_name(sha256: str) -> str:
+    sha = sha256.lower()
+    if not is_sha256(sha):
+        raise Refused("bad_request", "文件标识应为 64 位十六进制的 SHA-256。",
+                      "A file is named by its SHA-256: 64 hexadecimal characters.", 422)
+    return sha
+
+
+def chunk_too_large() -> Refused:
+    limit = _mb(protocol.MAX_CHUNK_BYTES)
+    return Refused("too_large", f"每次最多发送 {limit} MB 的文件内容。", f"Send at most {limit} MB of a file at a time.",
+                   413)
+
+
+class ServerBlobs:
+    """The server's blob folder: kept files, and each person's uploads under way."""
+
+    def __init__(self, root: Path) -> None:
+        self.store = BlobStore(root)
+        self._incoming = Path(root) / "incoming"
+
+    def incoming(self, user_id: str) -> BlobStore:
+        """Where ``user_id``'s uploads are received until they are complete and checked."""
+        return BlobStore(self._incoming / user_id)
+
+    # ---- status and upload
+
+    def status(self, engine: Engine, user: User, sha256: str) -> dict[str, Any]:
+        """How much of the file the server has from this user: {received, complete}."""
+        sha = check_name(sha256)
+        with reading(engine) as session:
+            sent = _sent(session, user.id, sha)
+        if sent and self.store.has(sha):
+            return {"received": self.store.size(sha), "complete": True}
+        return {"received": self.incoming(user.id).received(sha), "complete": False}
+
+    def put(self, engine: Engine, user: User, device_id: str, sha256: str, offset: int, total: int,
+            data: bytes) -> dict[str, Any]:
+        """Add a chunk at ``offset`` of a file of ``total`` bytes; the last chunk finishes the upload."""
+        sha = check_name(sha256)
+        if total > MAX_FILE_BYTES:
+            limit = _mb(MAX_FILE_BYTES)
+            raise Refused("too_large", f"文件超过 {limit} MB，不能上传。", f"The file is larger than {limit} MB.", 413)
+        if total < 1 or offset < 0 or offset + len(data) > total or (not data and offset < total):
+            raise Refused("bad_request", "分块的位置或文件大小不正确。",
+                          "The chunk's offset or the file's total size does not fit.", 422)
+        if len(data) > protocol.MAX_CHUNK_BYTES:
+            raise chunk_too_large()
+        with reading(engine) as session:
+            sent = _sent(session, user.id, sha)
+        if sent and self.store.has(sha):
+            return {"received": self.store.size(sha), "complete": True}  # a resend of the last chunk
+        incoming = self.incoming(user.id)
+        with _LOCKS[hash((user.id, sha)) % len(_LOCKS)]:
+            try:  # a chunk wholly received already (a resend after a lost answer) changes nothing
+                received = incoming.append(sha, offset, data, max_bytes=total)
+            except BlobError as exc:  # not where the upload stands: say where it does
+                raise _wrong_offset(incoming.received(sha), offset) from exc
+            if received < total:
+                return {"received": received, "complete": False}
+            try:
+                size = incoming.finish(sha)  # a mismatch throws what was received away
+            except BlobError as exc:
+                raise Refused("hash_mismatch", "收到的文件内容与其 SHA-256 不符，已丢弃，请重新发送。",
+                              "The file received does not match its SHA-256; it was thrown away, send it again.",
+                              422) from exc
+            self._keep(incoming, sha)
+        with writing(engine) as session:
+            if not _sent(session, user.id, sha):
+                session.add(Upload(sha256=sha, user_id=user.id, device_id=device_id, size=size,
+                                   uploaded_at=timeutil.utcnow()))
+        return {"received": size, "complete": True}
+
+    def _keep(self, incoming: BlobStore, sha: str) -> None:
+        """Move a checked upload into the kept files (same folder tree, so a rename), or drop it when the
+        file is kept already."""
+        staged = incoming.path(sha)
+        final = self.store.path(sha)
+        if final.is_file():
+            staged.unlink(missing_ok=True)
+            return
+        final.parent.mkdir(exist_ok=True)
+        os.replace(staged, final)
+
+    # ---- download
+
+    def readable(self, engine: Engine, user: User, sha256: str) -> Path:
+        """The file's path if this user may download it; else :func:`not_found` (whether or not it exists)."""
+        sha = check_name(sha256)
+        if not self.store.has(sha):
+            raise not_found()
+        with reading(engine) as session:
+            if not may_download(session, user, sha):
+                raise not_found()
+        return self.store.path(sha)
+
+
+def _sent(session: Session, user_id: str, sha: str) -> bool:
+    return session.get(Upload, (sha, user_id)) is not None
+
+
+def _wrong_offset(expected: int, offset: int) -> Refused:
+    return Refused("wrong_offset", f"服务器已收到该文件的前 {expected} 字节，请从那里继续发送（而不是第 {offset} 字节）。",
+                   f"The server has the first {expected} bytes of this file; continue from there, not from "
+                   f"byte {offset}.", 409, {"expected": expected})
+
+
+def may_download(session: Session, user: User, sha: str) -> bool:
+    """Whoever sent the file, or may see a touchpoint with an attachment naming it
+    (desktop.permissions, in its SQL form)."""
+    if _sent(session, user.id, sha):
+        return True
+    seen = (select(Attachment.id).join(Touchpoint, Touchpoint.id == Attachment.touchpoint_id)
+            .join(Customer, Customer.id == Touchpoint.customer_id)
+            .where(Attachment.sha256 == sha, visible_customers(user)).limit(1))
+    return session.scalars(seen).first() is not None
+
+
+class UserBlobs:
+    """The files one person has sent, as the mutations ask for them (has, size, path): what push puts in
+    ``session.info[desktop.blobs.SESSION_KEY]``. A file someone else sent is not there for them."""
+
+    def __init__(self, blobs: ServerBlobs, session: Session, user_id: str) -> None:
+        self._store, self._session, self._user_id = blobs.store, session, user_id
+        self._known: dict[str, bool] = {}
+
+    def has(self, sha256: str) -> bool:
+        if not is_sha256(sha256):
+            return False
+        if sha256 not in self._known:
+            self._known[sha256] = _sent(self._session, self._user_id, sha256) and self._store.has(sha256)
+        return self._known[sha256]
+
+    def size(self, sha256: str) -> int | None:
+        return self._store.size(sha256) if self.has(sha256) else None
+
+    def path(self, sha256: str) -> Path:
+        return self._store.path(sha256)
