@@ -189,7 +189,7 @@ def test_log_a_touchpoint_with_a_contact_in_local_time(qtbot, context, store, or
 
     dialog.contact_combo.setCurrentIndex(dialog.contact_combo.findData(contact_id))
     assert dialog.with_whom_edit.text() == "王伟"  # prefilled from the contact, editable
-    dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("visit"))
+    dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("meeting"))
     dialog.when_edit.setDateTime(QDateTime(QDate(2024, 3, 5), QTime(9, 30)))  # 09:30 in Shanghai
     dialog.summary_edit.insertPlainText("现场查看设备铭牌，客户要求报价。")
     dialog.reaction_combo.setCurrentIndex(dialog.reaction_combo.findData("positive"))
@@ -210,7 +210,7 @@ def test_log_a_touchpoint_with_a_contact_in_local_time(qtbot, context, store, or
     assert (touchpoint.customer_id, touchpoint.contact_id, touchpoint.user_id) == (customer_id, contact_id, org["rep"])
     assert (touchpoint.channel, touchpoint.with_whom, touchpoint.summary, touchpoint.reaction,
             touchpoint.reaction_note, touchpoint.next_step) == (
-        "visit", "王伟", "现场查看设备铭牌，客户要求报价。", "positive", "很感兴趣", "寄样品")
+        "meeting", "王伟", "现场查看设备铭牌，客户要求报价。", "positive", "很感兴趣", "寄样品")
     assert contact.last_reached_at == touchpoint.occurred_at
 
 

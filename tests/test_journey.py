@@ -1,4 +1,4 @@
-"""A whole working day through the real widgets: a rep signs in, finds a customer, logs a visit, and
+"""A whole working day through the real widgets: a rep signs in, finds a customer, logs a meeting, and
 their manager, signing in next on the same desktop, sees it in the team's activity."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def sign_in(qtbot, application, username: str) -> None:
     assert application.context.user.username == username
 
 
-def test_a_visit_logged_by_a_rep_reaches_the_managers_team_activity(qtbot, application, store):
+def test_a_touchpoint_logged_by_a_rep_reaches_the_managers_team_activity(qtbot, application, store):
     window = application.window
     sign_in(qtbot, application, "rep")
     assert window.current_key() == "my_customers"
@@ -54,8 +54,8 @@ def test_a_visit_logged_by_a_rep_reaches_the_managers_team_activity(qtbot, appli
     dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, TouchpointDialog) and w.isVisible())
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.is_ready)
-    dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("visit"))
-    dialog.summary_edit.setPlainText("现场拜访，拍摄门头和设备铭牌照片，客户关注交期。")
+    dialog.channel_combo.setCurrentIndex(dialog.channel_combo.findData("meeting"))
+    dialog.summary_edit.setPlainText("会议沟通，查看设备铭牌照片，客户关注交期。")
     dialog.next_step_edit.setText("下周二前发送修订版报价")
     with qtbot.waitSignal(dialog.sig_saved, timeout=5000):
         dialog.save()
@@ -63,7 +63,7 @@ def test_a_visit_logged_by_a_rep_reaches_the_managers_team_activity(qtbot, appli
     qtbot.waitUntil(lambda: window.status.pending_label.text() == "3 change(s) waiting to be sent")
     with store.read() as s:
         entry = s.scalars(select(OutboxEntry).where(OutboxEntry.name == "touchpoint.log")).one()
-        assert entry.args["summary"].startswith("现场拜访")
+        assert entry.args["summary"].startswith("会议沟通")
 
     window.sign_out_action.trigger()
     qtbot.waitUntil(lambda: not window.isVisible())
@@ -72,5 +72,5 @@ def test_a_visit_logged_by_a_rep_reaches_the_managers_team_activity(qtbot, appli
     team = window.pages["team_activity"]
     qtbot.waitUntil(lambda: team.model.rowCount() == 1)
     row = team.model.rows[0]
-    assert (row.customer_name, row.user_name, row.channel) == ("苏州恒通精密机械有限公司", "Rep", "visit")
+    assert (row.customer_name, row.user_name, row.channel) == ("苏州恒通精密机械有限公司", "Rep", "meeting")
     assert row.next_step == "下周二前发送修订版报价"

@@ -153,13 +153,15 @@ class CustomerDetail(QWidget):
         self.add_contact_button = QPushButton(self.tr("Add contact…"))
         self.edit_contact_button = QPushButton(self.tr("Edit contact…"))
         self.log_button = QPushButton(self.tr("Log touchpoint…"))
+        self.visit_button = QPushButton(self.tr("Record visit…"))
+        self.visit_button.clicked.connect(self._record_visit)
         self.edit_button.clicked.connect(self._edit_customer)
         self.add_contact_button.clicked.connect(self._add_contact)
         self.edit_contact_button.clicked.connect(self._edit_contact)
         self.log_button.clicked.connect(self._log_touchpoint)
         # Two short rows rather than one of four buttons: the detail must not force a wide window.
         buttons = QHBoxLayout()
-        for button in (self.edit_button, self.log_button):
+        for button in (self.edit_button, self.log_button, self.visit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         contacts_header = QHBoxLayout()
@@ -207,6 +209,7 @@ class CustomerDetail(QWidget):
         self.timeline.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.timeline.setAlternatingRowColors(True)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.timeline.itemDoubleClicked.connect(self._open_entry)
         self.timeline.verticalScrollBar().valueChanged.connect(lambda _v: self._maybe_load_older())
         self.timeline.verticalScrollBar().rangeChanged.connect(lambda _a, _b: self._maybe_load_older())
 
@@ -449,6 +452,7 @@ class CustomerDetail(QWidget):
             lines.append(self.tr("Next step: %1").replace("%1", step))
         item = QListWidgetItem("\n".join(lines))
         item.setData(Qt.ItemDataRole.UserRole, entry.id)
+        item.setData(Qt.ItemDataRole.UserRole + 1, entry.channel)
         return item
 
     def _show_timeline_status(self) -> None:
@@ -476,6 +480,7 @@ class CustomerDetail(QWidget):
         self.add_contact_button.setEnabled(can_edit)
         self.edit_contact_button.setEnabled(can_edit and self.contact_id_selected() is not None)
         self.log_button.setEnabled(profile is not None and profile.can_log_touchpoint)
+        self.visit_button.setEnabled(profile is not None and profile.can_log_touchpoint)
 
     # ---- Private API: dialogs (written elsewhere; imported when first used)
 
@@ -504,3 +509,17 @@ class CustomerDetail(QWidget):
 
         if self.customer_id is not None:
             open_form(TouchpointDialog(self.context, self, customer_id=self.customer_id))
+
+    def _record_visit(self) -> None:
+        from ui.dialogs.visit_dialog import VisitDialog
+
+        if self.customer_id is not None:
+            open_form(VisitDialog(self.context, self, customer_id=self.customer_id))
+
+    def _open_entry(self, item: QListWidgetItem) -> None:
+        """A visit opens in the visit dialog: a draft to continue, a submitted one to look at."""
+        if item.data(Qt.ItemDataRole.UserRole + 1) != "visit":
+            return
+        from ui.dialogs.visit_dialog import VisitDialog
+
+        open_form(VisitDialog(self.context, self, visit_id=item.data(Qt.ItemDataRole.UserRole)))

@@ -122,3 +122,57 @@ def mutation_title(name: str) -> str:
         "touchpoint.log": QCoreApplication.translate("sync_problems", "Touchpoint logged"),
     }
     return names.get(name, name)
+
+
+def visit_type_name(visit_type: str) -> str:
+    names = {
+        "routine": QCoreApplication.translate("labels", "Routine visit"),
+        "first": QCoreApplication.translate("labels", "First visit"),
+        "demo": QCoreApplication.translate("labels", "Demonstration"),
+        "installation": QCoreApplication.translate("labels", "Installation"),
+        "service": QCoreApplication.translate("labels", "Service visit"),
+    }
+    return names.get(visit_type, visit_type)
+
+
+def photo_label_name(label: str) -> str:
+    """What a photo shows, as the rules ask for it."""
+    names = {
+        "storefront": QCoreApplication.translate("labels", "Storefront"),
+        "nameplate": QCoreApplication.translate("labels", "Equipment nameplate"),
+        "other": QCoreApplication.translate("labels", "Other photo"),
+    }
+    return names.get(label, label)
+
+
+def rule_scope_name(scope: str, value: str = "") -> str:
+    """Which visits a capture rule applies to: "Default", "Visit type: Demonstration", "Segment: Key account"."""
+    if scope == "visit_type":
+        return QCoreApplication.translate("labels", "Visit type: %1").replace("%1", visit_type_name(value))
+    if scope == "segment":
+        return QCoreApplication.translate("labels", "Segment: %1").replace("%1", segment_name(value))
+    return QCoreApplication.translate("labels", "Default (all visits)")
+
+
+def duration_text(seconds: float | None) -> str:
+    """A recording's length as m:ss ("1:35"); "" when unknown."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def size_text(size: int) -> str:
+    """A file size in KB or MB, one decimal for MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def rule_result_name(rule_passed: bool | None) -> str:
+    """A visit's capture-rule result: passed, not passed, or never checked (older data, imports)."""
+    if rule_passed is None:
+        return QCoreApplication.translate("labels", "Not checked")
+    if rule_passed:
+        return QCoreApplication.translate("labels", "Passed")
+    return QCoreApplication.translate("labels", "Not passed")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import touchpoint_import
 from ui import i18n
 from ui.context import AppContext
 from ui.forms import alive, open_form
@@ -89,6 +90,10 @@ class MainWindow(QMainWindow):
             from ui.dialogs.touchpoint_dialog import TouchpointDialog
 
             return open_form(TouchpointDialog(self.context, self))
+        if action == "record_visit":
+            from ui.dialogs.visit_dialog import VisitDialog
+
+            return open_form(VisitDialog(self.context, self))
         return None
 
     def retranslate(self) -> None:
@@ -97,6 +102,7 @@ class MainWindow(QMainWindow):
         self.switch_action.setText(self.tr("Switch user…"))
         self.connect_action.setText(self.tr("Connect to server…"))
         self.sync_action.setText(self.tr("Sync now"))
+        self.import_action.setText(self.tr("Import touchpoints from CSV…"))
         self.quit_action.setText(self.tr("Quit"))
         self.file_menu.setTitle(self.tr("&Fieldmark"))
         self.language_menu.setTitle(self.tr("&Language"))
@@ -147,6 +153,9 @@ class MainWindow(QMainWindow):
         self.sync_action.triggered.connect(self.sync_now)
         self.quit_action = QAction(self)
         self.quit_action.triggered.connect(self.close)
+        self.import_action = QAction(self)
+        self.import_action.triggered.connect(lambda _checked=False: self.open_import_dialog())
+        self.import_action.setVisible(False)
         self.language_menu = self.menuBar().addMenu("")
         group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
@@ -159,6 +168,8 @@ class MainWindow(QMainWindow):
             self.language_actions[code] = action
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.sync_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.import_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.switch_action)
         self.file_menu.addAction(self.sign_out_action)
@@ -178,6 +189,12 @@ class MainWindow(QMainWindow):
             return self.server_dialog
         self.server_dialog = open_form(ServerDialog(self.context, self, reason=reason or None))
         return self.server_dialog
+
+    def open_import_dialog(self) -> QWidget:
+        """Import touchpoints from a CSV file (shown to roles that log touchpoints)."""
+        from ui.dialogs.import_dialog import ImportDialog
+
+        return open_form(ImportDialog(self.context, self))
 
     def sync_now(self) -> bool:
         """Push and pull on the network thread (or join the sync under way); False when no server is known."""
@@ -203,6 +220,7 @@ class MainWindow(QMainWindow):
         self.nav.clear()
         self._page_row = -1
         self.entries = entries_for(user.role) if user is not None else []
+        self.import_action.setVisible(touchpoint_import.may_import(user))
         for entry in self.entries:
             item = QListWidgetItem(entry.title())
             if entry.disabled_reason is not None:

@@ -125,6 +125,8 @@ class StatusBar(QStatusBar):
             return self.tr("Sending changes…")
         if what == "pull":
             return self.tr("Receiving changes…")
+        if what == "upload":
+            return self.tr("Sending photos and recordings…")
         return self.tr("Syncing…")
 
     def _show_state(self) -> None:

@@ -88,7 +88,7 @@ class SyncController(QObject):
     sig_changed = Signal()
     """The sync's situation changed (started, finished, paused, server known): re-read outcome, syncing."""
     sig_progress = Signal(float, str)
-    """A running sync reported progress: fraction 0..1 and what it is doing ("push" or "pull")."""
+    """A running sync reported progress: fraction 0..1 and what it is doing ("push", "upload" or "pull")."""
     sig_sign_in_required = Signal(str)
     """A sync the user asked for needs them to sign in again; carries the reason in their language."""
     sig_finished = Signal(object)
@@ -163,6 +163,37 @@ class SyncController(QObject):
             return job(client_for(self.context, url), progress)
 
         self._submit(work, done, sync_run=False)
+
+    def fetch_blobs(self, shas: list[str], done: Callable[[Finished], None]) -> None:
+        """Download evidence files missing here (SyncClient.fetch_blob), on the network thread after any
+        sync under way; done(Finished) runs on the main thread with value = {sha256: True if the file is
+        here now, False if the server refused it}. The first failure (no server, offline, signed out)
+        stops the rest and is the Finished's error. Not a sync: the status bar and schedule ignore it."""
+        wanted = list(dict.fromkeys(shas))
+        store = self.context.store
+
+        def work() -> Finished:
+            got: dict[str, bool] = {}
+            error: BaseException | None = None
+            try:
+                client = client_for(self.context)
+                if client is None:
+                    raise NotConnected()
+                for sha in wanted:
+                    got[sha] = client.fetch_blob(sha)
+            except Exception as exc:  # noqa: BLE001 - handed to done, which decides what to show
+                error = exc
+            try:
+                pending, url = _where(store)
+            except Exception:  # noqa: BLE001 - the store is closing
+                pending, url = 0, None
+            return Finished(got, error, pending, url)
+
+        def finished(future: Future[Finished]) -> None:
+            if not future.cancelled():  # cancelled: the app is closing
+                done(future.result())
+
+        self.context.tasks.run_net(work, finished)
 
     def cancel(self) -> None:
         """Ask the running sync to stop at its next safe point; what it did so far is kept."""

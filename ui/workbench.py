@@ -20,7 +20,7 @@ class Entry:
     key: str
     title: Callable[[], str]  # translated when shown, so a language switch re-reads it
     page: Callable[[AppContext], QWidget] | None = None
-    action: str | None = None  # "log_touchpoint"
+    action: str | None = None  # "log_touchpoint", "record_visit"
     disabled_reason: Callable[[], str] | None = None
 
 
@@ -51,6 +51,18 @@ def _approvals(context: AppContext) -> QWidget:
     return ApprovalsPage(context)
 
 
+def _visit_rules(context: AppContext) -> QWidget:
+    from ui.pages.visit_rules_page import VisitRulesPage
+
+    return VisitRulesPage(context)
+
+
+def _visit_review(context: AppContext) -> QWidget:
+    from ui.pages.visit_review_page import VisitReviewPage
+
+    return VisitReviewPage(context)
+
+
 def _sync_problems(context: AppContext) -> QWidget:
     from ui.pages.sync_problems_page import SyncProblemsPage
 
@@ -60,6 +72,10 @@ def _sync_problems(context: AppContext) -> QWidget:
 MY_CUSTOMERS = Entry("my_customers", lambda: QCoreApplication.translate("workbench", "My customers"), _customers("mine"))
 TODAYS_PLAN = Entry("todays_plan", lambda: QCoreApplication.translate("workbench", "Today's plan"), _todays_plan)
 LOG_TOUCHPOINT = Entry("log_touchpoint", lambda: QCoreApplication.translate("workbench", "Log a touchpoint…"), action="log_touchpoint")
+RECORD_VISIT = Entry("record_visit", lambda: QCoreApplication.translate("workbench", "Record a visit…"),
+                     action="record_visit")
+VISIT_RULES = Entry("visit_rules", lambda: QCoreApplication.translate("workbench", "Visit rules"), _visit_rules)
+VISIT_REVIEW = Entry("visit_review", lambda: QCoreApplication.translate("workbench", "Visit review"), _visit_review)
 TEAM_ACTIVITY = Entry("team_activity", lambda: QCoreApplication.translate("workbench", "Team activity"), _team_activity)
 BY_OWNER = Entry("customers_by_owner", lambda: QCoreApplication.translate("workbench", "Customers by owner"), _customers("team"))
 ALL_CUSTOMERS = Entry("customers", lambda: QCoreApplication.translate("workbench", "Customers"), _customers("all"))
@@ -72,14 +88,15 @@ SYNC_PROBLEMS = Entry("sync_problems", lambda: QCoreApplication.translate("workb
                       _sync_problems)
 
 ENTRIES: dict[str, list[Entry]] = {
-    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT],
-    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT],
-    "sales_manager": [TEAM_ACTIVITY, BY_OWNER, TODAYS_PLAN, LOG_TOUCHPOINT],
-    "key_account_director": [TEAM_ACTIVITY, BY_OWNER, TODAYS_PLAN, LOG_TOUCHPOINT],
+    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT],
+    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT],
+    "sales_manager": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, VISIT_RULES],
+    "key_account_director": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT,
+                             VISIT_RULES],
     "finance": [APPROVALS, ALL_CUSTOMERS],
     "finance_director": [APPROVALS, ALL_CUSTOMERS],
     "service_engineer": [ALL_CUSTOMERS, AFTER_SALES, LOG_TOUCHPOINT],
-    "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY],
+    "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY, VISIT_RULES],
 }
 for _entries in ENTRIES.values():
     _entries.append(SYNC_PROBLEMS)  # every role, at the end

@@ -272,7 +272,8 @@ def generate(store: Store, *, customers: int, touchpoints: int, months: int = 6,
             touchpoints_from = last_write
         with store.writer("snapshot") as session:
             if table == "last_reached":
-                session.connection().exec_driver_sql("UPDATE contacts SET last_reached_at = ? WHERE id = ?", rows)
+                if rows:  # none when there are no touchpoints
+                    session.connection().exec_driver_sql("UPDATE contacts SET last_reached_at = ? WHERE id = ?", rows)
                 snapshot.record_load(session, device_id, "demo", counts)
                 continue
             snapshot.insert_rows(session, table, COLUMNS[table], rows, bodies)

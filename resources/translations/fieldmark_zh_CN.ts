@@ -101,12 +101,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <name>CustomerDetail</name>
     <message>
         <location filename="../../ui/customer_detail.py" line="+102"/>
-        <location line="+134"/>
+        <location line="+137"/>
         <source>Select a customer to see its profile, contacts and touchpoints.</source>
         <translation>选择一个客户，查看其档案、联系人和触点记录。</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-98"/>
         <source>Short name:</source>
         <translation>简称：</translation>
     </message>
@@ -176,7 +176,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>记录触点…</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+1"/>
+        <source>Record visit…</source>
+        <translation>记录拜访…</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -221,7 +226,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>搜索该客户的触点记录</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Touchpoints</source>
         <translation>触点记录</translation>
     </message>
@@ -251,7 +256,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>下一步：%1</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>No touchpoints yet.</source>
         <translation>暂无触点记录。</translation>
     </message>
@@ -485,9 +490,252 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>EvidenceRow</name>
+    <message>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+170"/>
+        <location line="+72"/>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location line="-69"/>
+        <location line="+34"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location line="-14"/>
+        <source>Adding…</source>
+        <translation>正在添加…</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>taken %1</source>
+        <translation>拍摄于 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no capture time</source>
+        <translation>没有拍摄时间</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Not added</source>
+        <translation>未添加</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/import_dialog.py" line="+170"/>
+        <source>Import touchpoints from CSV</source>
+        <translation>从 CSV 导入触点</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No file chosen.</source>
+        <translation>尚未选择文件。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The first row names the columns: customer, channel, time and summary are required; contact, with whom, reaction, next step and next step due may follow. Chinese or English column names (客户, 渠道, 时间, 内容 …). UTF-8 or GBK/GB18030, as Excel saves it. Visits cannot be imported.</source>
+        <translation>第一行为列名：客户、渠道、时间、内容为必填列；联系人、沟通对象、客户反应、下一步、下一步期限可选。列名可用中文或英文（客户、渠道、时间、内容 …）。编码为 UTF-8 或 GBK/GB18030，与 Excel 保存的格式相同。拜访不能导入。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>All rows</source>
+        <translation>全部行</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>To import</source>
+        <translation>待导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Errors</source>
+        <translation>有错误</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Duplicates</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Save error report…</source>
+        <translation>保存错误报告…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Choose a CSV file</source>
+        <translation>选择 CSV 文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV files (*.csv *.txt);;All files (*)</source>
+        <translation>CSV 文件 (*.csv *.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Reading the file…</source>
+        <translation>正在读取文件…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Importing touchpoints…</source>
+        <translation>正在导入触点…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Save error report</source>
+        <translation>保存错误报告</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The error report could not be saved: %1</source>
+        <translation>无法保存错误报告：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n error(s) saved to %1.</source>
+        <translation>
+            <numerusform>已将 %n 条错误保存到 %1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Encoding: %1.</source>
+        <translation>编码：%1。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>These columns are not imported: %1.</source>
+        <translation>以下列不会导入：%1。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The import stopped: %1. The rows imported before are kept.</source>
+        <translation>导入已中止：%1。此前已导入的行均已保存。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Row %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n to import</source>
+        <translation>
+            <numerusform>%n 行待导入</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n duplicate(s)</source>
+        <translation>
+            <numerusform>%n 行重复</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <location line="+6"/>
+        <source>%n error(s)</source>
+        <translation>
+            <numerusform>%n 行有错误</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="-5"/>
+        <source>%n row(s) in the file: </source>
+        <translation>
+            <numerusform>文件共 %n 行：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+8"/>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message numerus="yes">
+        <location line="-5"/>
+        <source>%n imported</source>
+        <translation>
+            <numerusform>已导入 %n 行</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n duplicate(s) skipped</source>
+        <translation>
+            <numerusform>跳过 %n 行重复</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>import cancelled, %n row(s) not imported yet</source>
+        <translation>
+            <numerusform>导入已取消，还有 %n 行尚未导入</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>Import %n row(s)</source>
+        <translation>
+            <numerusform>导入 %n 行</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+95"/>
+        <location filename="../../ui/main_window.py" line="+100"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -513,6 +761,11 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+1"/>
+        <source>Import touchpoints from CSV…</source>
+        <translation>从 CSV 导入触点…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -535,6 +788,190 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+9"/>
         <source>Fieldmark — %1 (%2)</source>
         <translation>Fieldmark — %1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoViewer</name>
+    <message>
+        <location filename="../../ui/dialogs/photo_viewer.py" line="+23"/>
+        <source>Loading the photo…</source>
+        <translation>正在加载照片…</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>This photo cannot be shown.</source>
+        <translation>无法显示这张照片。</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewModel</name>
+    <message>
+        <location filename="../../ui/dialogs/import_dialog.py" line="-299"/>
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Summary</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>OK</source>
+        <translation>可导入</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Duplicate: %1</source>
+        <translation>重复：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>RuleDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/rule_dialog.py" line="+97"/>
+        <source>Visit capture rule</source>
+        <translation>拜访采集规则</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Every visit (default)</source>
+        <translation>所有拜访（默认）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Visit type</source>
+        <translation>拜访类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Customer segment</source>
+        <translation>客户类型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>At least</source>
+        <translation>至少</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Within</source>
+        <translation>在签到前后</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source> h of the check-in</source>
+        <translation> 小时内</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>At most</source>
+        <translation>最多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A photo already used by an earlier visit is refused</source>
+        <translation>拒绝以前拜访用过的照片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The rule is in force</source>
+        <translation>规则生效</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Applies to</source>
+        <translation>适用范围</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Which one</source>
+        <translation>具体类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Required photos</source>
+        <translation>必需照片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>录音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo time</source>
+        <translation>拍摄时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo reuse</source>
+        <translation>照片重复使用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Visit capture rule: %1</source>
+        <translation>拜访采集规则：%1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Version %1, last changed by %2 on %3.</source>
+        <translation>第 %1 版，最后由 %2 于 %3 修改。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The built-in default; saving it makes it the organisation&apos;s own.</source>
+        <translation>内置默认规则；保存后成为本公司自己的规则。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>(every visit)</source>
+        <translation>（所有拜访）</translation>
     </message>
 </context>
 <context>
@@ -616,7 +1053,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="+128"/>
+        <location filename="../../ui/status_bar.py" line="+130"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
@@ -632,7 +1069,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>未连接 Fieldmark 服务器。您录入的所有内容都保存在本机，连接后自动发送。</translation>
     </message>
     <message>
-        <location line="-84"/>
+        <location line="-86"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -655,6 +1092,11 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+2"/>
         <source>Receiving changes…</source>
         <translation>正在接收数据…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sending photos and recordings…</source>
+        <translation>正在发送照片和录音…</translation>
     </message>
     <message>
         <location line="+14"/>
@@ -831,12 +1273,47 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>TodaysPlanPage</name>
     <message>
-        <location filename="../../ui/pages/todays_plan_page.py" line="+50"/>
+        <location filename="../../ui/pages/todays_plan_page.py" line="+59"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Visit type</source>
+        <translation>拜访类型</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Check-in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Files</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Changed</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Double-click a draft to continue it.</source>
+        <translation>双击草稿继续填写。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Log a touchpoint…</source>
         <translation>记录触点…</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+2"/>
+        <source>Record a visit…</source>
+        <translation>记录拜访…</translation>
+    </message>
+    <message>
+        <location line="+69"/>
         <source>Next steps due today or overdue: %1 (%2 overdue)</source>
         <translation>今日到期或已逾期的下一步：%1（其中逾期 %2）</translation>
     </message>
@@ -844,6 +1321,11 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+2"/>
         <source>Logged today: %1</source>
         <translation>今日已记录：%1</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Unfinished visits (drafts): %1</source>
+        <translation>未完成的拜访（草稿）：%1</translation>
     </message>
 </context>
 <context>
@@ -854,7 +1336,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录触点</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>What was said, shown, agreed or asked for</source>
         <translation>说了什么、展示了什么、约定了什么或对方提了什么要求</translation>
     </message>
@@ -919,7 +1401,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录触点</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
@@ -929,7 +1411,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>请从搜索框下方的列表中选择客户。</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+62"/>
         <source>The contact chosen before is no longer on this customer.</source>
         <translation>之前选择的联系人已不在这个客户名下。</translation>
     </message>
@@ -937,6 +1419,662 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+34"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+42"/>
+        <source>Visit</source>
+        <translation>拜访</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+3"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location line="+61"/>
+        <source>Choose the customer from the list under the search box.</source>
+        <translation>请从搜索框下方的列表中选择客户。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose the customer first.</source>
+        <translation>请先选择客户。</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>Not added: the visit could not be saved first (%1)</source>
+        <translation>未添加：拜访未能先保存（%1）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Add photos and recordings</source>
+        <translation>添加照片和录音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photos and recordings (%1)</source>
+        <translation>照片和录音 (%1)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <location line="+176"/>
+        <source>Discard draft</source>
+        <translation>删除草稿</translation>
+    </message>
+    <message>
+        <location line="-175"/>
+        <source>Discard this visit and its photos and recordings?</source>
+        <translation>删除这条拜访及其照片和录音？</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Recordings cannot be played on this computer.</source>
+        <translation>这台电脑无法播放录音。</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Address or place of the visit</source>
+        <translation>拜访的地址或地点</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>What was seen, said, shown or agreed</source>
+        <translation>看到、谈到、演示或约定的内容</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Due by</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit type</source>
+        <translation>拜访类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check-in time</source>
+        <translation>签到时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Location</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>With whom</source>
+        <translation>沟通对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Notes</source>
+        <translation>拜访记录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Customer&apos;s reaction</source>
+        <translation>客户反应</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reaction details</source>
+        <translation>反应说明</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next step due</source>
+        <translation>下一步期限</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add photos or recordings…</source>
+        <translation>添加照片或录音…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Or drop files on this window. Photos: JPEG, PNG, HEIC; recordings: WAV, MP3, M4A, AAC.</source>
+        <translation>也可以把文件拖到此窗口。照片：JPEG、PNG、HEIC；录音：WAV、MP3、M4A、AAC。</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Evidence</source>
+        <translation>拜访证据</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Save draft</source>
+        <translation>保存草稿</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+327"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="-326"/>
+        <source>Submit</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Record correction…</source>
+        <translation>记录更正…</translation>
+    </message>
+    <message>
+        <location line="+156"/>
+        <source>%1 cannot be read: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The visit cannot be submitted yet:</source>
+        <translation>拜访还不能提交：</translation>
+    </message>
+    <message>
+        <location line="+103"/>
+        <source>Needed before the visit can be submitted:</source>
+        <translation>提交前需要：</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Photo: %1</source>
+        <translation>%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A recording of at least %1 s</source>
+        <translation>至少 %1 秒的录音</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(longest: %1 s)</source>
+        <translation>（最长：%1 秒）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Photos taken within %1 h of the check-in</source>
+        <translation>照片在签到前后 %1 小时内拍摄</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No file larger than %1 MB</source>
+        <translation>单个文件不超过 %1 MB</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No photo used by an earlier visit</source>
+        <translation>不使用以前拜访用过的照片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit notes written</source>
+        <translation>已填写拜访记录</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Visit (submitted)</source>
+        <translation>拜访（已提交）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Submitted. It cannot change any more; record a correction to put something right.</source>
+        <translation>已提交，不能再修改；如需更正，请记录一条更正。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A draft of another user; only its author can change it.</source>
+        <translation>这是其他用户的草稿，只有作者本人可以修改。</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>(no particular contact)</source>
+        <translation>（不指定联系人）</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>The recording cannot be played here: %1</source>
+        <translation>录音无法在此播放：%1</translation>
+    </message>
+</context>
+<context>
+    <name>VisitReviewPage</name>
+    <message>
+        <location filename="../../ui/pages/visit_review_page.py" line="+292"/>
+        <source>Rep</source>
+        <translation>业务员</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Visits</source>
+        <translation>拜访次数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+165"/>
+        <source>Passed</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <location line="-164"/>
+        <source>Capture rate</source>
+        <translation>合格率</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Capture rate per rep, for the visits shown</source>
+        <translation>各业务员的过程合格率（按当前筛选的拜访）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A visit counts as passed when it met its capture rule at submission; visits no rule checked count as not passed.</source>
+        <translation>拜访在提交时满足采集规则即为合格；未经规则检查的拜访计为不合格。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <location line="+353"/>
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location line="-322"/>
+        <source>This recording is not on this computer yet.</source>
+        <translation>这段录音还没有下载到本机。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Recordings cannot be played on this computer (no audio support).</source>
+        <translation>本机无法播放录音（没有音频支持）。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Playing %1…</source>
+        <translation>正在播放 %1…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>taken %1</source>
+        <translation>拍摄于 %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>This photo cannot be shown.</source>
+        <translation>无法显示这张照片。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>This photo is not on this computer yet.</source>
+        <translation>这张照片还没有下载到本机。</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Everyone</source>
+        <translation>全部人员</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Customer: name, city, address…</source>
+        <translation>客户：名称、城市、地址…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Any result</source>
+        <translation>全部结果</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not passed</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Rep:</source>
+        <translation>业务员：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Customer:</source>
+        <translation>客户：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>From:</source>
+        <translation>从：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>To:</source>
+        <translation>到：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+21"/>
+        <source>Capture rule:</source>
+        <translation>采集规则：</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Check-in:</source>
+        <translation>签到：</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Visit type:</source>
+        <translation>拜访类型：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Location:</source>
+        <translation>地点：</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>With whom:</source>
+        <translation>沟通对象：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Notes:</source>
+        <translation>拜访记录：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reaction:</source>
+        <translation>客户反应：</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Next step:</source>
+        <translation>下一步：</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Recordings</source>
+        <translation>录音</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+25"/>
+        <source>%n visit(s)</source>
+        <translation>
+            <numerusform>%n 次拜访</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 passed every rule (%2)</source>
+        <translation>%1 次符合全部规则（%2）</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>All</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The visits could not be read: %1</source>
+        <translation>无法读取拜访记录：%1</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Select a visit to see its notes and evidence.</source>
+        <translation>选择一次拜访，查看记录和证据。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>(due %1)</source>
+        <translation>（期限 %1）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>(rule version %1)</source>
+        <translation>（规则第 %1 版）</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>No photos.</source>
+        <translation>没有照片。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No recordings.</source>
+        <translation>没有录音。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+103"/>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location line="-96"/>
+        <location line="+36"/>
+        <source>not on this computer yet</source>
+        <translation>尚未下载到本机</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>cannot be shown</source>
+        <translation>无法显示</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>The recording cannot be played: %1</source>
+        <translation>无法播放录音：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+</context>
+<context>
+    <name>VisitRulesPage</name>
+    <message>
+        <location filename="../../ui/pages/visit_rules_page.py" line="+40"/>
+        <source>A visit can be submitted only with the evidence its rule asks for. The rule for the visit&apos;s type applies first, then the one for the customer&apos;s segment, then the default.</source>
+        <translation>拜访必须具备规则要求的证据才能提交。优先适用拜访类型的规则，其次是客户类型的规则，最后是默认规则。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Applies to</source>
+        <translation>适用范围</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Required photos</source>
+        <translation>必需照片</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Recording</source>
+        <translation>录音</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Photo time</source>
+        <translation>拍摄时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Largest file</source>
+        <translation>文件上限</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>No reuse</source>
+        <translation>禁止重复</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last changed</source>
+        <translation>最后修改</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Edit rule…</source>
+        <translation>编辑规则…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>New rule…</source>
+        <translation>新建规则…</translation>
+    </message>
+    <message>
+        <location line="+56"/>
+        <source>%1, %2</source>
+        <translation>%1，%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>built in</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>≥ %1 s</source>
+        <translation>≥ %1 秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>± %1 h</source>
+        <translation>± %1 小时</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <location line="+1"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+9"/>
+        <source>%n rule(s).</source>
+        <translation>
+            <numerusform>共 %n 条规则。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>VisitTableModel</name>
+    <message>
+        <location filename="../../ui/pages/visit_review_page.py" line="-627"/>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rep</source>
+        <translation>业务员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit type</source>
+        <translation>拜访类型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Location</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Notes</source>
+        <translation>拜访记录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Capture rule</source>
+        <translation>采集规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Evidence</source>
+        <translation>证据</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+40"/>
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n 张照片</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n recording(s)</source>
+        <translation>
+            <numerusform>%n 段录音</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1135,11 +2273,81 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>%n day(s) ago</source>
         <translation>%n 天前</translation>
     </message>
+    <message>
+        <location line="+38"/>
+        <source>Routine visit</source>
+        <translation>例行拜访</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>First visit</source>
+        <translation>首次拜访</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Demonstration</source>
+        <translation>产品演示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Installation</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service visit</source>
+        <translation>服务拜访</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Storefront</source>
+        <translation>门头照片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Equipment nameplate</source>
+        <translation>设备铭牌照片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Other photo</source>
+        <translation>其他照片</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Visit type: %1</source>
+        <translation>拜访类型：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment: %1</source>
+        <translation>客户类型：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default (all visits)</source>
+        <translation>默认（所有拜访）</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Not checked</source>
+        <translation>未检查</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Passed</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not passed</source>
+        <translation>不合格</translation>
+    </message>
 </context>
 <context>
     <name>roles</name>
     <message>
-        <location line="+12"/>
+        <location line="-75"/>
         <source>Field rep</source>
         <translation>销售代表</translation>
     </message>
@@ -1233,7 +2441,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>workbench</name>
     <message>
-        <location filename="../../ui/workbench.py" line="+60"/>
+        <location filename="../../ui/workbench.py" line="+72"/>
         <source>My customers</source>
         <translation>我的客户</translation>
     </message>
@@ -1246,6 +2454,21 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+1"/>
         <source>Log a touchpoint…</source>
         <translation>记录触点…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record a visit…</source>
+        <translation>记录拜访…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Visit rules</source>
+        <translation>拜访规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit review</source>
+        <translation>拜访审核</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -65,6 +65,8 @@ class TouchpointDialog(FormDialog):
         self.channel_combo = QComboBox()
         for code in CHANNELS:
             self.channel_combo.addItem(channel_name(code), code)
+        # A visit goes through the visit dialog (it needs its evidence): never the default here.
+        self.channel_combo.setCurrentIndex(next(i for i, code in enumerate(CHANNELS) if code != "visit"))
         self.when_edit = QDateTimeEdit(QDateTime.currentDateTime())
         self.when_edit.setCalendarPopup(True)
         self.when_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -99,6 +101,7 @@ class TouchpointDialog(FormDialog):
         self._set_contacts([])
         self.contact_combo.currentIndexChanged.connect(self._on_contact_changed)
         self.customer_picker.sig_changed.connect(self._load_contacts)
+        self.channel_combo.activated.connect(self._on_channel_chosen)
         if customer_id is None:
             self._set_ready()
             self.customer_picker.line_edit.setFocus()
@@ -118,7 +121,26 @@ class TouchpointDialog(FormDialog):
         if ok:
             self._send("touchpoint.log", args)
 
+    def record_as_visit(self) -> QWidget:
+        """Continue in the visit dialog (a visit needs its evidence), with everything typed here."""
+        from ui.dialogs.visit_dialog import VisitDialog
+        from ui.forms import open_form
+
+        args = self._args()
+        initial = {name: args.get(name) for name in ("contact_id", "with_whom", "summary", "reaction",
+                                                     "reaction_note", "next_step", "next_step_due")}
+        initial["check_in_at"] = args["occurred_at"]
+        dialog = VisitDialog(self.context, self.parentWidget(), customer_id=self.customer_picker.customer_id,
+                             initial=initial)
+        open_form(dialog)
+        self.reject()
+        return dialog
+
     # ---- Private API
+
+    def _on_channel_chosen(self, _index: int) -> None:
+        if self.channel_combo.currentData() == "visit":
+            self.record_as_visit()
 
     def _args(self) -> dict[str, object]:
         args: dict[str, object] = {

@@ -1,26 +1,32 @@
-"""Today's plan: next steps due (overdue first) on the user's customers, and what was logged today."""
+"""Today's plan: next steps due (overdue first) on the user's customers, what was logged today, and
+the user's unfinished visit drafts."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
 
-from desktop import activity
+from desktop import activity, visit_views
 from desktop.timeutil import utcnow
 from ui.activity_table import ActivityTableModel
 from ui.context import AppContext
 from ui.forms import open_form
+from ui.labels import local_time, relative_time, visit_type_name
 from ui.ops import QueryOp
 
 
@@ -47,14 +53,34 @@ class TodaysPlanPage(QWidget):
         self.logged_label = QLabel()
         self.logged_model = ActivityTableModel(["when", "customer", "channel", "summary", "reaction"], self)
         self.logged_table = self._table(self.logged_model)
+        self.drafts_label = QLabel()
+        self.drafts_table = QTableWidget(0, 5)
+        self.drafts_table.setHorizontalHeaderLabels([
+            self.tr("Customer"), self.tr("Visit type"), self.tr("Check-in"), self.tr("Files"), self.tr("Changed")])
+        self.drafts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.drafts_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.drafts_table.verticalHeader().hide()
+        self.drafts_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.drafts_table.horizontalHeader().setStretchLastSection(True)
+        self.drafts_table.setToolTip(self.tr("Double-click a draft to continue it."))
+        self.drafts_table.cellDoubleClicked.connect(lambda row, _column: self._open_draft(row))
+        self.drafts: list[visit_views.DraftRow] = []
         self.log_button = QPushButton(self.tr("Log a touchpoint…"))
         self.log_button.clicked.connect(lambda: self._log(None))
+        self.visit_button = QPushButton(self.tr("Record a visit…"))
+        self.visit_button.clicked.connect(lambda: self._record_visit(None))
         layout = QVBoxLayout(self)
+        layout.addWidget(self.drafts_label)
+        layout.addWidget(self.drafts_table, 1)
         layout.addWidget(self.due_label)
         layout.addWidget(self.due_table, 3)
         layout.addWidget(self.logged_label)
         layout.addWidget(self.logged_table, 2)
-        layout.addWidget(self.log_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.visit_button)
+        buttons.addWidget(self.log_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         self.due_table.doubleClicked.connect(lambda index: self._log(self.due_model.rows[index.row()].customer_id))
         context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
         self.refresh()
@@ -70,7 +96,8 @@ class TodaysPlanPage(QWidget):
         def load(store):
             with store.read() as session:
                 return (activity.next_steps_due(session, user, end),
-                        activity.logged_between(session, user, start, end))
+                        activity.logged_between(session, user, start, end),
+                        visit_views.drafts(session, user.id))
 
         QueryOp(self.context.tasks, load).success(lambda result: self._show(result, start)).run()
 
@@ -103,7 +130,8 @@ class TodaysPlanPage(QWidget):
     def _show(self, result, start: datetime) -> None:
         if not isValid(self):
             return  # the page was rebuilt (language or user change) while the plan was read
-        due, logged = result
+        due, logged, drafts = result
+        self._show_drafts(drafts)
         self.due_model.overdue_before = start
         self.due_model.set_rows(due)
         self.logged_model.set_rows(logged)
@@ -116,3 +144,29 @@ class TodaysPlanPage(QWidget):
         from ui.dialogs.touchpoint_dialog import TouchpointDialog
 
         open_form(TouchpointDialog(self.context, self, customer_id=customer_id))
+
+    def _show_drafts(self, drafts: list[visit_views.DraftRow]) -> None:
+        self.drafts = drafts
+        table = self.drafts_table
+        table.setRowCount(len(drafts))
+        for row, draft in enumerate(drafts):
+            cells = (draft.customer_name, visit_type_name(draft.visit_type), local_time(draft.check_in_at),
+                     str(draft.attachments), relative_time(draft.updated_at))
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 0 and draft.summary:
+                    item.setToolTip(draft.summary)
+                item.setData(Qt.ItemDataRole.UserRole, draft.id)
+                table.setItem(row, column, item)
+        self.drafts_label.setText(self.tr("Unfinished visits (drafts): %1").replace("%1", str(len(drafts))))
+        # Few reps keep more than a handful of drafts: the list takes room only when it has some.
+        table.setVisible(bool(drafts))
+
+    def _open_draft(self, row: int) -> None:
+        if 0 <= row < len(self.drafts):
+            self._record_visit(None, visit_id=self.drafts[row].id)
+
+    def _record_visit(self, customer_id: str | None, visit_id: str | None = None) -> None:
+        from ui.dialogs.visit_dialog import VisitDialog
+
+        open_form(VisitDialog(self.context, self, customer_id=customer_id, visit_id=visit_id))
