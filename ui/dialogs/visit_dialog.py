@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -539,7 +540,8 @@ class VisitDialog(FormDialog):
         self.reaction_combo.setCurrentIndex(self.reaction_combo.findData("unknown"))
         self.reaction_note_edit = QPlainTextEdit()
         self.reaction_note_edit.setTabChangesFocus(True)
-        self.reaction_note_edit.setMaximumHeight(60)
+        self.reaction_note_edit.setFixedHeight(60)  # the notes above take the spare height
+        self.reaction_note_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.next_step_edit = QLineEdit()
         self.due_edit = OptionalDateEdit(self.tr("Due by"))
         self._set_contacts([])
