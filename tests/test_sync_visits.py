@@ -468,3 +468,39 @@ def test_the_visit_review_page_fetches_the_evidence_of_the_visit_shown(server, t
     finally:
         context.sync.stop()
         context.tasks.shutdown()
+
+
+def test_rules_set_by_a_manager_reach_every_desktop_and_the_server_holds_reps_to_its_version(server, tmp_path):
+    """A manager asks more of channel customers' visits; a rep who has not synced since still submits
+    under the old rule offline, the server refuses it under its own (newer) rule, and from the next pull
+    on the rep's desktop applies the new rule itself."""
+    from desktop.models import CaptureRule
+
+    rep = Desk(tmp_path / "rep", server, "rep.zhang")
+    boss = Desk(tmp_path / "boss", server, "manager.wang")
+    boss.run("capture_rule.set", scope="segment", scope_value="channel", min_audio_s=120)
+    boss.client.sync()
+
+    customer = rep.run("customer.create", name=f"无锡渠道经销商{next(_unique)}号", segment="channel")
+    visit = rep.run("visit.save", customer_id=customer, check_in_at=timeutil.to_text(CHECK_IN), summary="拜访经销商")
+    for path, label in evidence(tmp_path / "media", audio_s=95):
+        rep.attach(visit, path, label)
+    rep.run("visit.submit", id=visit)  # the rule this desktop knows: 90 s is enough
+    assert rep.row(visit).status == "submitted"
+
+    report = rep.client.sync()
+    assert report.push.rejected == 1
+    assert rep.row(visit).status == "draft"  # the server's rule said no; everything is still there
+    with rep.store.read() as s:
+        [problem] = remote.open_problems(s)
+        rule = s.scalars(select(CaptureRule).where(CaptureRule.scope_value == "channel")).one()
+    assert "少于要求的 120 秒" in problem.message_zh and "at least 120 s" in problem.message_en
+    assert (rule.min_audio_s, rule.version) == (120.0, 1)  # and the rule arrived with the pull
+    with pytest.raises(Exception) as refused:
+        rep.run("visit.submit", id=visit)  # now refused here too, offline
+    assert "少于要求的 120 秒" in refused.value.message_zh
+    rep.attach(visit, mf.wav(tmp_path / "media" / "长录音.wav", 125))
+    rep.run("visit.submit", id=visit)
+    assert rep.client.sync().push.rejected == 0 and rep.row(visit).status == "submitted"
+    with rep.store.read() as s:
+        assert remote.open_problems(s) == []  # the accepted submit settled the refused one

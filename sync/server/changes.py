@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import True_
 
@@ -107,6 +108,7 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
     """Rows by id in storage form, read in bulk: the stored values as they are (times and money are
     stored as the desktop's storage-form text), with no ORM object and no type conversion."""
     names = [c.name for c in MODELS[table].__table__.columns if c.name not in LOCAL_ONLY]
+    json_columns = [c.name for c in MODELS[table].__table__.columns if isinstance(c.type, JSON)]
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
     out: dict[str, dict[str, Any]] = {}
@@ -117,6 +119,9 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
                                      f"WHERE id IN ({', '.join([mark] * len(chunk))})", chunk).fetchall()
         for values in found:
             row = dict(zip(names, values, strict=True))
+            for name in json_columns:  # PostgreSQL hands JSON back decoded; its storage form is the text
+                if row[name] is not None and not isinstance(row[name], str):
+                    row[name] = json.dumps(row[name])
             out[row["id"]] = row
     return out
 
