@@ -214,7 +214,8 @@ def test_cancelling_stops_between_chunks_and_keeps_what_was_sent(server, tmp_pat
         assert mutations.pending(s) == 0
 
 
-def test_a_photo_another_rep_already_used_is_refused_by_the_server_and_the_visit_is_a_draft_again(server, tmp_path):
+def test_a_photo_another_rep_already_used_is_refused_by_the_server_and_the_visit_is_a_draft_again(server, tmp_path,
+                                                                                                  qtbot):
     li = Desk(tmp_path / "li", server, "rep.li")  # 华东一组
     liu = Desk(tmp_path / "liu", server, "rep.liu")  # 华东二组: neither desktop sees the other's visits
     shared = mf.photo(tmp_path / "shared" / "门头.jpg", taken=taken())
@@ -244,6 +245,28 @@ def test_a_photo_another_rep_already_used_is_refused_by_the_server_and_the_visit
     assert [v["code"] for v in rejected.result["error"]["detail"]["violations"]] == ["photo_reused"]
     assert server_rows(Api(server, "rep.liu"), "touchpoints")[second]["status"] == "draft"
 
+    # In the window, Sync problems opens the visit itself to fix it.
+    from desktop.models import User
+    from ui.context import AppContext
+    from ui.dialogs.visit_dialog import VisitDialog
+    from ui.pages.sync_problems_page import SyncProblemsPage
+
+    context = AppContext(liu.store, "zh_CN")
+    try:
+        with liu.store.read() as s:
+            context.set_user(s.get(User, liu.user_id))
+        page = SyncProblemsPage(context)
+        qtbot.addWidget(page)
+        page.refresh()
+        qtbot.waitUntil(lambda: len(page.problems) == 1, timeout=5000)
+        page.edit_and_resend(page.problems[0].id)
+        qtbot.waitUntil(lambda: isinstance(page.editor, VisitDialog), timeout=5000)
+        qtbot.addWidget(page.editor)
+        assert page.editor.visit_id == second
+        page.editor.close()
+    finally:
+        context.tasks.shutdown()
+
     # The rep takes a new photo; the draft goes through.
     with liu.store.read() as s:
         old = s.scalars(select(Attachment.id).where(Attachment.touchpoint_id == second,
@@ -253,6 +276,8 @@ def test_a_photo_another_rep_already_used_is_refused_by_the_server_and_the_visit
     liu.run("visit.submit", id=second)
     assert liu.client.sync().push.rejected == 0
     assert liu.row(second).status == "submitted"
+    with liu.store.read() as s:
+        assert remote.open_problems(s) == []  # the accepted submit settled the refused one
 
 
 def _upload_visit(api: Api, folder: Path, audio_s: float) -> tuple[str, list[tuple[str, dict]]]:

@@ -492,7 +492,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>EvidenceRow</name>
     <message>
-        <location filename="../../ui/dialogs/visit_dialog.py" line="+170"/>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+171"/>
         <location line="+72"/>
         <source>Play</source>
         <translation>播放</translation>
@@ -1171,7 +1171,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+57"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+58"/>
         <source>Changes the server did not accept</source>
         <translation>服务器未接受的修改</translation>
     </message>
@@ -1187,11 +1187,16 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+4"/>
+        <source>This visit is no longer on this computer (it was discarded, or its customer was given to someone else), so it cannot be corrected here. Discard this problem.</source>
+        <translation>这次拜访已不在本机上（草稿已删除，或客户已交给别人负责），无法在这里修改。请放弃此问题。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>This contact is no longer on this computer, so this change cannot be corrected and sent again. Discard it.</source>
         <translation>本机上已没有这位联系人，因此无法修改后重新发送此修改。请放弃它。</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+50"/>
         <source>The server did not accept this change: %1
 Correct it and save to send it as a new change. Cancel leaves everything as it is.</source>
         <translation>服务器没有接受此修改：%1
@@ -1466,12 +1471,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+17"/>
-        <location line="+176"/>
+        <location line="+177"/>
         <source>Discard draft</source>
         <translation>删除草稿</translation>
     </message>
     <message>
-        <location line="-175"/>
+        <location line="-176"/>
         <source>Discard this visit and its photos and recordings?</source>
         <translation>删除这条拜访及其照片和录音？</translation>
     </message>
@@ -1491,7 +1496,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>看到、谈到、演示或约定的内容</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Due by</source>
         <translation>期限</translation>
     </message>

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import remote
-from desktop.models import Contact, Customer, User
+from desktop.models import Contact, Customer, Touchpoint, User
 from desktop.mutations.common import by_id
 from desktop.permissions import can_see_customer
 from desktop.store import Store
@@ -34,8 +34,9 @@ from ui.labels import mutation_title
 from ui.ops import QueryOp
 
 # Changes that have a form to correct them in.
-RESENDABLE = frozenset({"customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log"})
-CUSTOMER_GONE, CONTACT_GONE = "customer_gone", "contact_gone"
+RESENDABLE = frozenset({"customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log",
+                        "visit.submit"})
+CUSTOMER_GONE, CONTACT_GONE, VISIT_GONE = "customer_gone", "contact_gone", "visit_gone"
 
 
 def _text(value: Any) -> str:
@@ -100,6 +101,9 @@ class SyncProblemsPage(QWidget):
             return self.tr("You can no longer see this customer on this computer (it may have been given to "
                            "someone else), so this change cannot be corrected and sent again. Discard it, or "
                            "ask the customer's owner to make it.")
+        if code == VISIT_GONE:
+            return self.tr("This visit is no longer on this computer (it was discarded, or its customer was given "
+                           "to someone else), so it cannot be corrected here. Discard this problem.")
         if code == CONTACT_GONE:
             return self.tr("This contact is no longer on this computer, so this change cannot be corrected "
                            "and sent again. Discard it.")
@@ -132,6 +136,12 @@ class SyncProblemsPage(QWidget):
 
         args = dict(problem.args or {})
         name = problem.mutation
+        if name == "visit.submit":  # the visit is a draft again: fix it and submit; an accepted submit settles this
+            from ui.dialogs.visit_dialog import VisitDialog
+
+            self.editor = VisitDialog(self.context, self, visit_id=args.get("id"))
+            open_form(self.editor)
+            return
         dialog: FormDialog
         if name == "customer.create":
             dialog = CustomerDialog(self.context, self, initial=args)
@@ -228,6 +238,9 @@ def _blocker(store: Store, user_id: str, name: str, args: dict[str, Any]) -> str
         user = session.get(User, user_id)
         if name == "customer.create":
             return None
+        if name == "visit.submit":
+            visit = by_id(session, Touchpoint, args["id"]) if isinstance(args.get("id"), str) else None
+            return VISIT_GONE if visit is None or visit.user_id != user_id else None
         if name == "contact.update":
             contact = by_id(session, Contact, args["id"]) if isinstance(args.get("id"), str) else None
             if contact is None or contact.deleted_at is not None:
