@@ -33,7 +33,7 @@ def run_with_progress(tasks: TaskManager, parent: QWidget | None, title: str,
     dialog.setMinimumDuration(0)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closed by the user before the job ends
     _running.add(dialog)
 
     def show(fraction: float, what: str) -> None:
@@ -48,7 +48,11 @@ def run_with_progress(tasks: TaskManager, parent: QWidget | None, title: str,
 
     def finished(future: Future[Any]) -> None:
         _running.discard(dialog)
-        dialog.close()  # deleted by Qt later (WA_DeleteOnClose), never by the garbage collector
+        # hide + deleteLater rather than close(): QProgressDialog's closeEvent emits canceled and tidies
+        # its connections under Qt's signal-slot lock, and doing that from inside a queued call was seen
+        # to hang the main thread on that lock. Deleted by Qt later, never by the garbage collector.
+        dialog.hide()
+        dialog.deleteLater()
         done(future)
 
     tasks.run_db(lambda store: job(store, progress), finished, writes=True)
