@@ -261,9 +261,8 @@ def test_a_photo_another_rep_already_used_is_refused_by_the_server_and_the_visit
         qtbot.waitUntil(lambda: len(page.problems) == 1, timeout=5000)
         page.edit_and_resend(page.problems[0].id)
         qtbot.waitUntil(lambda: isinstance(page.editor, VisitDialog), timeout=5000)
-        qtbot.addWidget(page.editor)
         assert page.editor.visit_id == second
-        page.editor.close()
+        page.editor.close()  # a child of the page: Qt deletes it
     finally:
         context.tasks.shutdown()
 
