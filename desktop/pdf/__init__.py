@@ -1,0 +1,24 @@
+"""Printed documents: the quote PDF and the amounts in words it carries. No Qt, no database."""
+
+from __future__ import annotations
+
+from desktop.pdf.capital import capital_amount, usd_words
+from desktop.pdf.quote_pdf import (
+    Company,
+    Customer,
+    ExchangeRate,
+    QuoteDocument,
+    QuoteLine,
+    render_quote,
+)
+
+__all__ = [
+    "Company",
+    "Customer",
+    "ExchangeRate",
+    "QuoteDocument",
+    "QuoteLine",
+    "capital_amount",
+    "render_quote",
+    "usd_words",
+]

@@ -1,0 +1,366 @@
+"""The quote PDF: A4, Chinese text in the bundled WenQuanYi Micro Hei, a lines table whose header
+repeats on every page, totals in figures and in words, "第 x 页 / 共 N 页", and a DRAFT watermark
+until the quote is fully approved.
+
+The renderer only lays out what it is given: every figure (line nets, subtotal, VAT, total) comes
+computed from the quote, so the PDF can never disagree with what was approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+import resources
+from desktop.pdf.capital import capital_amount, usd_words
+
+__all__ = ["Company", "Customer", "ExchangeRate", "QuoteDocument", "QuoteLine", "render_quote",
+           "FONT_NAME", "WATERMARK_TEXT", "LINE_HEADERS"]
+
+FONT_NAME = "WenQuanYiMicroHei"
+WATERMARK_TEXT = "DRAFT 草稿"
+CURRENCIES = ("CNY", "USD")
+_SYMBOL = {"CNY": "¥", "USD": "US$"}
+
+# Bilingual column labels; tests look for them on every page.
+LINE_HEADERS = ("序号\nNo.", "产品编码\nCode", "描述\nDescription", "数量\nQty", "单位\nUnit",
+                "单价\nUnit price", "折扣\nDisc. %", "金额\nNet")
+_COLUMN_WIDTHS = [10 * mm, 24 * mm, 56 * mm, 16 * mm, 12 * mm, 24 * mm, 14 * mm, 24 * mm]  # = 180 mm
+_MARGIN = 15 * mm
+_GRID = colors.HexColor("#9aa3ad")
+_HEADER_FILL = colors.HexColor("#e4e9ef")
+
+
+@dataclass(frozen=True)
+class Company:
+    name: str
+    address: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    contact: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ExchangeRate:
+    """The rate locked on a USD quote: ``rate`` CNY for one USD, as published on ``rate_date``."""
+
+    rate: Decimal
+    rate_date: date
+    source: str
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    no: int
+    product_code: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    discount_pct: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class QuoteDocument:
+    """Everything printed on a quote, already computed; amounts are in the quote's currency."""
+
+    company: Company
+    quote_number: str
+    version: int
+    issued: date
+    valid_until: date
+    customer: Customer
+    currency: str
+    lines: Sequence[QuoteLine]
+    subtotal: Decimal
+    discount: Decimal  # the overall discount as an amount, subtracted from the subtotal
+    vat_rate: Decimal  # a fraction: Decimal("0.13") is 13 %
+    vat_amount: Decimal
+    total: Decimal
+    approval_status: str
+    fully_approved: bool
+    terms: str = ""
+    exchange_rate: ExchangeRate | None = None
+    title: str = field(default="报价单 QUOTATION")
+
+
+def register_font() -> str:
+    """Register the bundled CJK font with reportlab once; returns its name."""
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        # The .ttc holds Micro Hei and Micro Hei Mono; index 0 is the proportional face.
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(resources.path(*resources.CJK_FONT)), subfontIndex=0))
+        # The face has no bold or italic: map them to itself so <b> in a paragraph cannot fail.
+        pdfmetrics.registerFontFamily(FONT_NAME, normal=FONT_NAME, bold=FONT_NAME, italic=FONT_NAME,
+                                      boldItalic=FONT_NAME)
+    return FONT_NAME
+
+
+# ---- Formatting
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _quantity(quantity: Decimal) -> str:
+    # 12.500 prints as 12.5, 3.000 as 3; never scientific notation.
+    text = f"{quantity:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _percent(fraction_or_pct: Decimal) -> str:
+    return _quantity(fraction_or_pct) + "%"
+
+
+def _text(value: str) -> str:
+    """User text made safe for Paragraph markup, line breaks kept."""
+    return escape(value).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+# ---- Page decoration
+
+class _NumberedCanvas(Canvas):
+    """Holds every page back until the end so each can say how many pages there are."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Without this the canvas starts every page in Helvetica, a font the PDF would name but not embed.
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT_NAME
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(FONT_NAME, 8)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawCentredString(A4[0] / 2, 9 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页")
+            super().showPage()
+        super().save()
+
+
+def _page_decorator(doc: QuoteDocument) -> Callable[[Canvas, Any], None]:
+    def draw(canvas: Canvas, _template: Any) -> None:
+        width, height = A4
+        canvas.saveState()
+        if not doc.fully_approved:
+            # Drawn first, so the table and text print over it.
+            canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.25))
+            canvas.setFont(FONT_NAME, 72)
+            canvas.translate(width / 2, height / 2)
+            canvas.rotate(45)
+            canvas.drawCentredString(0, -24, WATERMARK_TEXT)
+            canvas.rotate(-45)
+            canvas.translate(-width / 2, -height / 2)
+        canvas.setFont(FONT_NAME, 8)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(_MARGIN, height - 10 * mm, doc.company.name)
+        canvas.drawRightString(width - _MARGIN, height - 10 * mm,
+                               f"{doc.quote_number}  V{doc.version}")
+        canvas.setStrokeColor(_GRID)
+        canvas.setLineWidth(0.5)
+        canvas.line(_MARGIN, height - 11.5 * mm, width - _MARGIN, height - 11.5 * mm)
+        canvas.restoreState()
+
+    return draw
+
+
+# ---- The story
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=FONT_NAME, fontSize=9, leading=12, wordWrap="CJK")
+    return {
+        "base": base,
+        "company": ParagraphStyle("company", base, fontSize=15, leading=19),
+        "small": ParagraphStyle("small", base, fontSize=8, leading=10.5, textColor=colors.HexColor("#444444")),
+        "title": ParagraphStyle("title", base, fontSize=17, leading=22, alignment=TA_CENTER, spaceBefore=4,
+                                spaceAfter=6),
+        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10),
+        "cell_right": ParagraphStyle("cell_right", base, fontSize=8, leading=10, alignment=TA_RIGHT),
+        "cell_center": ParagraphStyle("cell_center", base, fontSize=8, leading=10, alignment=TA_CENTER),
+        "head": ParagraphStyle("head", base, fontSize=8, leading=10, alignment=TA_CENTER),
+        "right": ParagraphStyle("right", base, alignment=TA_RIGHT),
+        "left": ParagraphStyle("left", base, alignment=TA_LEFT),
+        "heading": ParagraphStyle("heading", base, fontSize=10, leading=14, spaceBefore=8, spaceAfter=2,
+                                  keepWithNext=1),
+    }
+
+
+def _header(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
+    company = [
+        Paragraph(_text(doc.company.name), s["company"]),
+        Paragraph(f"{_text(doc.company.address)}　电话 Tel: {_text(doc.company.phone)}", s["small"]),
+        Paragraph(_text(doc.title), s["title"]),
+    ]
+    left = [
+        ["客户 Customer", doc.customer.name],
+        ["联系人 Contact", doc.customer.contact],
+        ["地址 Address", doc.customer.address],
+    ]
+    right = [
+        ["报价单号 Quote No.", f"{doc.quote_number}  (V{doc.version})"],
+        ["报价日期 Issued", doc.issued.isoformat()],
+        ["有效期至 Valid until", doc.valid_until.isoformat()],
+        ["币种 Currency", doc.currency],
+    ]
+    rows = []
+    for i in range(max(len(left), len(right))):
+        row = []
+        for pairs in (left, right):
+            label, value = pairs[i] if i < len(pairs) else ("", "")
+            row += [Paragraph(_text(label), s["small"]), Paragraph(_text(value), s["cell"])]
+        rows.append(row)
+    info = Table(rows, colWidths=[24 * mm, 66 * mm, 32 * mm, 58 * mm])
+    info.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT_NAME, 8),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.5, _GRID),
+        ("LINEAFTER", (1, 0), (1, -1), 0.5, _GRID),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return company + [info, Spacer(1, 5 * mm)]
+
+
+_CHUNK_CHARS = 600
+_CHUNK_LINES = 24
+
+
+def _description_chunks(text: str) -> list[str]:
+    """A description cut into pieces that each fit well within a page.
+
+    A table row cannot break across pages (splitting every row would also split ordinary three-line
+    descriptions), so a very long description continues in rows of its own instead.
+    """
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for raw in text.splitlines() or [""]:
+        pieces = [raw[i:i + _CHUNK_CHARS] for i in range(0, len(raw), _CHUNK_CHARS)] or [""]
+        for piece in pieces:
+            if current and (size + len(piece) > _CHUNK_CHARS or len(current) >= _CHUNK_LINES):
+                chunks.append("\n".join(current))
+                current, size = [], 0
+            current.append(piece)
+            size += len(piece)
+    chunks.append("\n".join(current))
+    return chunks
+
+
+def _lines_table(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Table:
+    head = [Paragraph(_text(label), s["head"]) for label in LINE_HEADERS]
+    rows: list[list[Any]] = [head]
+    continued: list[tuple[Any, ...]] = []
+    for line in doc.lines:
+        first, *rest = _description_chunks(line.description)
+        rows.append([
+            Paragraph(str(line.no), s["cell_center"]),
+            Paragraph(_text(line.product_code), s["cell"]),
+            Paragraph(_text(first), s["cell"]),
+            Paragraph(_quantity(line.quantity), s["cell_right"]),
+            Paragraph(_text(line.unit), s["cell_center"]),
+            Paragraph(_money(line.unit_price), s["cell_right"]),
+            Paragraph(_percent(line.discount_pct) if line.discount_pct else "–", s["cell_right"]),
+            Paragraph(_money(line.net), s["cell_right"]),
+        ])
+        for chunk in rest:
+            rows.append(["", "", Paragraph(_text(chunk), s["cell"]), "", "", "", "", ""])
+            # No rule between a line and its continuation: it reads as one cell across rows.
+            continued.append(("LINEABOVE", (0, len(rows) - 1), (-1, len(rows) - 1), 0.6, colors.white))
+    table = Table(rows, colWidths=_COLUMN_WIDTHS, repeatRows=1)
+    table.setStyle(TableStyle([
+        # Cells hold Paragraphs, but a table still sets its cell font (Helvetica by default) once.
+        ("FONT", (0, 0), (-1, -1), FONT_NAME, 8),
+        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
+        ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("VALIGN", (0, 1), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ] + continued))
+    return table
+
+
+def _totals(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
+    symbol = _SYMBOL[doc.currency]
+    rows = [
+        ("小计 Subtotal", f"{symbol}{_money(doc.subtotal)}"),
+        ("整单折扣 Discount", f"-{symbol}{_money(doc.discount)}" if doc.discount else f"{symbol}0.00"),
+        (f"增值税 VAT {_percent(doc.vat_rate * 100)}", f"{symbol}{_money(doc.vat_amount)}"),
+        (f"合计 Total ({doc.currency})", f"{symbol}{_money(doc.total)}"),
+    ]
+    table = Table([[Paragraph(_text(a), s["right"]), Paragraph(_text(b), s["right"])] for a, b in rows],
+                  colWidths=[40 * mm, 36 * mm], hAlign="RIGHT")
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT_NAME, 9),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    if doc.currency == "CNY":
+        words = f"大写金额 Amount in words：人民币{capital_amount(doc.total)}"
+    else:
+        words = f"Amount in words 金额大写: {usd_words(doc.total)}"
+    block: list[Any] = [Spacer(1, 3 * mm), table, Spacer(1, 2 * mm), Paragraph(_text(words), s["base"])]
+    if doc.exchange_rate is not None:
+        rate = doc.exchange_rate
+        block.append(Paragraph(_text(
+            f"锁定汇率 Locked exchange rate: 1 USD = {rate.rate} CNY"
+            f"（{rate.rate_date.isoformat()}，来源 Source: {rate.source}）"), s["small"]))
+    return [KeepTogether(block)]
+
+
+def _footer_blocks(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
+    out: list[Any] = []
+    if doc.terms.strip():
+        out += [Paragraph("条款 Terms", s["heading"]), Paragraph(_text(doc.terms.strip()), s["base"])]
+    out += [Paragraph("审批状态 Approval", s["heading"]), Paragraph(_text(doc.approval_status), s["base"])]
+    return out
+
+
+def render_quote(doc: QuoteDocument, out: Path | BinaryIO) -> None:
+    """Write the quote as an A4 PDF to a path or a binary file object."""
+    if doc.currency not in CURRENCIES:
+        raise ValueError(f"unsupported currency {doc.currency!r}; expected one of {CURRENCIES}")
+    if doc.currency == "USD" and doc.exchange_rate is None:
+        raise ValueError("a USD quote must carry its locked exchange rate")
+    register_font()
+    styles = _styles()
+    target = str(out) if isinstance(out, Path) else out
+    template = SimpleDocTemplate(
+        # The frame pads its content by 6 pt on each side: the margins give that back so the tables
+        # span exactly the 180 mm between the page header's rule ends.
+        target, pagesize=A4, leftMargin=_MARGIN - 6, rightMargin=_MARGIN - 6, topMargin=16 * mm, bottomMargin=16 * mm,
+        title=f"{doc.quote_number} V{doc.version}", author=doc.company.name, subject=doc.customer.name,
+        creator="Fieldmark",
+    )
+    story = _header(doc, styles) + [_lines_table(doc, styles)] + _totals(doc, styles) + _footer_blocks(doc, styles)
+    decorate = _page_decorator(doc)
+    template.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
