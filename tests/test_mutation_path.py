@@ -176,6 +176,7 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
     draft = run(store, owner, "visit.save", customer_id=c1, check_in_at=check_in).changes.entity_id
     sha, _size = store.blobs.add_file(evidence[0][0])
     extra = run(store, owner, "attachment.add", touchpoint_id=draft, sha256=sha, filename="x.jpg").changes.entity_id
+    run(store, owner, "attachment.relabel", id=extra, label="nameplate")
     run(store, owner, "attachment.remove", id=extra)
     run(store, owner, "visit.discard", id=draft)
     with pytest.raises(DomainError):  # a refused mutation leaves no trace anywhere
@@ -184,7 +185,7 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
     with store.read() as s:
         assert integrity.outbox_accounting(s) == []
         assert {e.name for e in s.scalars(select(OutboxEntry))} == set(mutations.REGISTRY)  # every mutation
-        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 26
+        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 27
         assert audit.verify_chain(s).ok
     # The check is not vacuous: a change made around the mutation path (here, straight into the file)
     # is caught.

@@ -253,3 +253,16 @@ def test_a_visit_cannot_be_logged_as_a_plain_touchpoint(store, org):
             occurred_at=timeutil.to_text(CHECK_IN), summary="现场拜访")
     assert (refused.value.code, refused.value.field) == ("invalid_value", "channel")
     assert "记录拜访" in refused.value.message_zh
+
+
+def test_a_photos_label_is_changed_in_place(store, org, tmp_path):
+    rep = org["rep"]
+    visit = start(store, rep, make_customer(store, rep))
+    photo = attach(store, rep, visit, mf.photo(tmp_path / "照片.jpg"), "other")
+    run(store, rep, "attachment.relabel", id=photo, label="nameplate")
+    with store.read() as s:
+        row = s.scalars(select(Attachment).where(Attachment.id == photo)).one()
+    assert (row.label, row.version) == ("nameplate", 2)
+    recording = attach(store, rep, visit, mf.wav(tmp_path / "录音.wav", 3))
+    with pytest.raises(DomainError):
+        run(store, rep, "attachment.relabel", id=recording, label="storefront")  # recordings have no label

@@ -184,6 +184,28 @@ def add_attachment(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
     return changes
 
 
+@mutation("attachment.relabel", {"id": Field(ATTACHMENT, "id", required=True),
+                                 "label": Field(Label("照片类别", "Photo label"), "choice", required=True,
+                                                choices=capture_rules.PHOTO_LABELS)})
+def relabel_attachment(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
+    """Say what a photo shows (storefront, nameplate, other) while the visit is a draft."""
+    attachment = by_id(session, Attachment, args["id"])
+    if attachment is None:
+        raise errors.not_found("id", ATTACHMENT, args["id"])
+    visit = _draft(session, actor, attachment.touchpoint_id, "id")
+    if attachment.kind != "photo":
+        raise errors.invalid_value("label", "只有照片需要选择类别。", "Only photos have a label.")
+    if attachment.label == args["label"]:
+        raise DomainError("no_change", "没有需要保存的修改。", "Nothing was changed.")
+    changes = Changes("attachment", attachment.id, base_version=attachment.version)
+    changes.diff["label"] = [attachment.label, args["label"]]
+    attachment.label = args["label"]
+    attachment.version += 1  # attachments keep no time of change: the visit's updated_at says when
+    changes.touch("attachments", attachment.id, "update", attachment.version)
+    _touch(changes, visit, args["at"])
+    return changes
+
+
 @mutation("attachment.remove", {"id": Field(ATTACHMENT, "id", required=True)})
 def remove_attachment(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     attachment = by_id(session, Attachment, args["id"])

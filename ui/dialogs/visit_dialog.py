@@ -810,14 +810,12 @@ class VisitDialog(FormDialog):
                     lambda exc: row.fail(describe(exc, self.context.language)))
 
     def _relabel(self, row: EvidenceRow, label: str) -> None:
-        """A photo's label changes by removing it and adding the same file again with the new label."""
+        """Say what a photo shows (attachment.relabel: the same attachment, its label changed)."""
         attachment = row.attachment
         if attachment is None or attachment.label == label:
             return
         row.busy.show()
-        self._write([("attachment.remove", {"id": attachment.id}),
-                     ("attachment.add", {"touchpoint_id": self.visit_id, "sha256": attachment.sha256,
-                                         "filename": attachment.filename, "label": label})],
+        self._write([("attachment.relabel", {"id": attachment.id, "label": label})],
                     lambda _o: self._refresh_state(), self._relabel_failed(row))
 
     def _relabel_failed(self, row: EvidenceRow) -> Callable[[Exception], None]:
