@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from desktop.types import Money, UTCDateTime
+from desktop.types import DecimalText, Money, UTCDateTime
 
 ROLES = ("field_rep", "key_account_director", "channel_manager", "sales_manager", "finance",
          "finance_director", "service_engineer", "admin")
@@ -42,6 +42,9 @@ ATTACHMENT_KINDS = ("photo", "audio", "document")
 RULE_SCOPES = ("default", "visit_type", "segment")
 OUTBOX_STATUSES = ("pending", "applied", "rejected")
 PROBLEM_SOURCES = ("rejected", "replay")
+CURRENCIES = ("CNY", "USD")
+QUOTE_STATUSES = ("draft", "awaiting_approval", "approved", "rejected", "sent", "superseded")
+DECISIONS = ("approve", "reject")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -222,6 +225,160 @@ class Attachment(Base):
     version: Mapped[int] = mapped_column(default=1)
 
 
+class Product(Base):
+    """Something quoted: a unit and a list price in CNY or USD. Synced to every desktop."""
+
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint(_in("currency", CURRENCIES), name="ck_products_currency"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(16))
+    list_price: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class ExchangeRate(Base):
+    """A cached exchange rate: how many units of the quote currency one unit of the base is worth
+    (``USD/CNY`` 7.1234), for a date, from a named source. Synced to every desktop."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (
+        UniqueConstraint("pair", "rate_date", "source", name="uq_exchange_rates_pair_date_source"),
+        Index("ix_exchange_rates_pair_date", "pair", "rate_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pair: Mapped[str] = mapped_column(String(7))
+    rate: Mapped[Decimal] = mapped_column(DecimalText())
+    rate_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, the date the source gives the rate for
+    source: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class ApprovalPolicy(Base):
+    """Which approvals a quote needs: ordered rules as data (desktop.approval_policy), set by the
+    finance director. One row per named policy; ``version`` counts its edits and a submitted quote
+    records the (id, version) it was checked against. Synced to every desktop."""
+
+    __tablename__ = "approval_policies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Quote(Base):
+    """One version (``revision``) of a quote. Totals are stored only as desktop.quote_math computes them
+    from the lines, every time a line or a term that feeds them changes.
+
+    ``version`` counts changes to the row (as on every table); ``revision`` is the quote's version as
+    the customer sees it: revising makes a new row with the same number and the next revision, and the
+    old row becomes ``superseded``. ``approval_round`` counts submissions: only approvals of the current
+    round count.
+    """
+
+    __tablename__ = "quotes"
+    __table_args__ = (
+        CheckConstraint(_in("currency", CURRENCIES), name="ck_quotes_currency"),
+        CheckConstraint(_in("status", QUOTE_STATUSES), name="ck_quotes_status"),
+        UniqueConstraint("number", "revision", name="uq_quotes_number_revision"),
+        Index("ix_quotes_customer", "customer_id"),
+        Index("ix_quotes_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(default=1)
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("quotes.id"))
+    copied_from_id: Mapped[str | None] = mapped_column(String(36))  # may be another customer's: no reference
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    vat_pct: Mapped[Decimal] = mapped_column(DecimalText())
+    discount_pct: Mapped[Decimal] = mapped_column(DecimalText())  # the overall discount
+    valid_until: Mapped[str | None] = mapped_column(String(10))
+    terms: Mapped[str] = mapped_column(Text, default="")
+    drawing_version: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    locked_rate: Mapped[Decimal | None] = mapped_column(DecimalText())
+    locked_rate_date: Mapped[str | None] = mapped_column(String(10))
+    locked_rate_source: Mapped[str | None] = mapped_column(String(64))
+    policy_id: Mapped[str | None] = mapped_column(String(36))
+    policy_version: Mapped[int | None]
+    approval_round: Mapped[int] = mapped_column(default=0)
+    required: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # approvals required at submission, with reasons
+    subtotal: Mapped[Decimal]
+    discount_amount: Mapped[Decimal]
+    net_amount: Mapped[Decimal]
+    vat_amount: Mapped[Decimal]
+    total: Mapped[Decimal]
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class QuoteLine(Base):
+    """A line of a quote, priced in the quote's currency; ``net`` is stored only as computed."""
+
+    __tablename__ = "quote_lines"
+    __table_args__ = (Index("ix_quote_lines_quote", "quote_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    product_id: Mapped[str | None] = mapped_column(ForeignKey("products.id"))
+    description: Mapped[str] = mapped_column(String(500))
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    quantity: Mapped[Decimal] = mapped_column(DecimalText())
+    unit_price: Mapped[Decimal] = mapped_column(DecimalText())  # up to 4 places: 0.0125 per screw
+    discount_pct: Mapped[Decimal] = mapped_column(DecimalText())
+    net: Mapped[Decimal]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Approval(Base):
+    """One decision on one submission of a quote: who (and in which role), which rules it answers,
+    approve or reject, why, and the quote's row version it was made on. Never changed afterwards."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        CheckConstraint(_in("decision", DECISIONS), name="ck_approvals_decision"),
+        Index("ix_approvals_quote", "quote_id", "round"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    quote_version: Mapped[int]
+    round: Mapped[int]
+    approver_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[list[str]] = mapped_column(JSON)
+    decision: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(default=1)
+
+
 class DeviceState(Base):
     """This installation's identity and the next outbox sequence number (a single row)."""
 
@@ -232,6 +389,7 @@ class DeviceState(Base):
     device_id: Mapped[str] = mapped_column(String(36))
     device_code: Mapped[str] = mapped_column(String(16))
     next_seq: Mapped[int] = mapped_column(default=1)
+    next_quote_seq: Mapped[int] = mapped_column(default=1, server_default=text("1"))  # desktop.quotes.number
     created_at: Mapped[datetime]
 
 
@@ -339,4 +497,5 @@ class SyncedRow(Base):
 
 # Tables whose rows are business data: every change to them goes through a mutation
 # (or, for rows the server already holds, through desktop.snapshot).
-DATA_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments")
+DATA_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
+               "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals")

@@ -67,3 +67,8 @@ def can_assign_owner(user: User, new_owner: User) -> bool:
     if user.role in MANAGERS:
         return new_owner.id == user.id or (bool(user.team) and new_owner.team == user.team)
     return new_owner.id == user.id
+
+
+def can_quote(session: Session, user: User, customer: Customer) -> bool:
+    """Who makes quotes for a customer: the people who sell to it (and admins)."""
+    return (user.role == "admin" or user.role in OWNERS) and can_see_customer(session, user, customer)

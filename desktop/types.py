@@ -46,3 +46,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: str | None, dialect: object) -> datetime | None:
         return None if value is None else timeutil.from_text(value)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact Decimal that is not an amount (a rate, a quantity, a percentage), stored as its text.
+
+    Unlike :class:`Money` it is never rounded: a locked exchange rate of 7.1234 stays 7.1234.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: object) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("exact decimals must be Decimal, not float")
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise ValueError(f"not a finite number: {value!r}")
+        text = format(amount.normalize(), "f")
+        return "0" if text in ("-0", "0") else text
+
+    def process_result_value(self, value: str | None, dialect: object) -> Decimal | None:
+        return None if value is None else Decimal(value)

@@ -60,7 +60,8 @@ APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
 UPSERT, FORGET = "upsert", "forget"
 
 # Tables that travel, in the order a page must be applied in (parents before children).
-SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments")
+SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
+                 "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals")
 
 
 def parse_version(text: str) -> tuple[int, ...]:

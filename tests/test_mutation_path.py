@@ -179,13 +179,33 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
     run(store, owner, "attachment.relabel", id=extra, label="nameplate")
     run(store, owner, "attachment.remove", id=extra)
     run(store, owner, "visit.discard", id=draft)
+    finance = org["finance"]
+    product = run(store, finance, "product.create", code="CK6150", name="数控车床", unit="台", list_price="128000.00",
+                  currency="CNY").changes.entity_id
+    run(store, finance, "product.update", id=product, list_price="126000.00")
+    run(store, finance, "rate.record", pair="USD/CNY", rate="7.1234", rate_date=now.date().isoformat(),
+        source="中国外汇交易中心")
+    run(store, org["cfo"], "policy.set", rules=[{"key": "finance", "kind": "always", "role": "finance"}])
+    quote = run(store, owner, "quote.create", customer_id=c1).changes.entity_id
+    run(store, owner, "quote.line_set", quote_id=quote, product_id=product, quantity="2")
+    spare = run(store, owner, "quote.line_set", quote_id=quote, description="备件", quantity="1",
+                unit_price="10.005").changes.entity_id
+    run(store, owner, "quote.line_remove", id=spare)
+    run(store, owner, "quote.update", id=quote, discount_pct="2.5")
+    run(store, owner, "quote.submit", id=quote)
+    run(store, owner, "quote.withdraw", id=quote)
+    version = run(store, owner, "quote.submit", id=quote).changes.rows[-1].version
+    run(store, finance, "approval.decide", quote_id=quote, quote_version=version, decision="approve")
+    run(store, owner, "quote.mark_sent", id=quote)
+    run(store, owner, "quote.revise", source_id=quote)
+    run(store, owner, "quote.copy", source_id=quote)
     with pytest.raises(DomainError):  # a refused mutation leaves no trace anywhere
         run(store, rep, "customer.update", id=c2, name="")
 
     with store.read() as s:
         assert integrity.outbox_accounting(s) == []
         assert {e.name for e in s.scalars(select(OutboxEntry))} == set(mutations.REGISTRY)  # every mutation
-        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 27
+        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 43
         assert audit.verify_chain(s).ok
     # The check is not vacuous: a change made around the mutation path (here, straight into the file)
     # is caught.

@@ -1,6 +1,17 @@
 """Every change to data is a named mutation in one registry; importing this package registers them all."""
 
-from desktop.mutations import contacts, customers, rules, touchpoints, users, visits  # noqa: F401  (registration)
+from desktop.mutations import (  # noqa: F401  (registration)
+    contacts,
+    customers,
+    policy,
+    products,
+    quotes,
+    rates,
+    rules,
+    touchpoints,
+    users,
+    visits,
+)
 from desktop.mutations.registry import (
     REGISTRY,
     Actor,

@@ -10,7 +10,20 @@ from sqlalchemy.orm import Session
 
 from desktop import errors
 from desktop.errors import DomainError, Label
-from desktop.models import Attachment, Base, Contact, Customer, Touchpoint, User
+from desktop.models import (
+    Approval,
+    ApprovalPolicy,
+    Attachment,
+    Base,
+    Contact,
+    Customer,
+    ExchangeRate,
+    Product,
+    Quote,
+    QuoteLine,
+    Touchpoint,
+    User,
+)
 from desktop.mutations.registry import Changes
 
 T = TypeVar("T", bound=Base)
@@ -20,7 +33,8 @@ CUSTOMER = Label("客户", "Customer")
 # session.info keys of a batch session (see hold_rows)
 HELD = "fieldmark.held_rows"  # {(model, id): row} for every row the session holds
 ABSENT = "fieldmark.absent_ids"  # ids found in none of NEW_ROW_MODELS when the batch began
-NEW_ROW_MODELS: tuple[type[Base], ...] = (User, Customer, Contact, Touchpoint, Attachment)
+NEW_ROW_MODELS: tuple[type[Base], ...] = (User, Customer, Contact, Touchpoint, Attachment, Product, ExchangeRate,
+                                          ApprovalPolicy, Quote, QuoteLine, Approval)
 
 
 def by_id(session: Session, model: type[T], row_id: str) -> T | None:

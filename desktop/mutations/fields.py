@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,7 +24,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 @dataclass(frozen=True)
 class Field:
     """One input of a mutation. ``kind`` is text, id, time, choice, money, bool, int, number (a finite
-    float, within ``low``..``high`` when given) or choices (a list of distinct ``choices``)."""
+    float, within ``low``..``high`` when given), decimal (exact, from text, within ``low``..``high``
+    and with at most ``places`` decimal places), date (``YYYY-MM-DD`` text), choices (a list of
+    distinct ``choices``) or objects (a list of JSON objects, checked by the mutation)."""
 
     label: Label
     kind: str = "text"
@@ -34,6 +36,7 @@ class Field:
     nullable: bool = False  # may be given as None to clear it
     low: float | None = None
     high: float | None = None
+    places: int | None = None
 
     def parse(self, name: str, value: Any) -> Any:
         if value is None:
@@ -95,6 +98,38 @@ class Field:
                                                f"{self.label.en} is too large.") from None
                 return amount
         raise errors.wrong_type(name, self.label, "金额（如 \"12000.00\"）", 'an amount (such as "12000.00")')
+
+    def _parse_decimal(self, name: str, value: Any) -> Decimal:
+        amount = None
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            try:
+                amount = Decimal(value.strip() if isinstance(value, str) else value)
+            except InvalidOperation:
+                amount = None
+        if amount is None or not amount.is_finite():
+            raise errors.wrong_type(name, self.label, "数字（如 \"12.5\"）", 'a number (such as "12.5")')
+        if (self.low is not None and amount < Decimal(str(self.low))) or \
+                (self.high is not None and amount > Decimal(str(self.high))):
+            raise errors.invalid_value(name, f"“{self.label.zh}”应在 {self.low:g} 到 {self.high:g} 之间。",
+                                       f"{self.label.en} must be between {self.low:g} and {self.high:g}.")
+        exponent = amount.normalize().as_tuple().exponent
+        if self.places is not None and isinstance(exponent, int) and -exponent > self.places:
+            raise errors.invalid_value(name, f"“{self.label.zh}”最多 {self.places} 位小数。",
+                                       f"{self.label.en} has at most {self.places} decimal places.")
+        return amount
+
+    def _parse_date(self, name: str, value: Any) -> str:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            try:
+                return date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise errors.wrong_type(name, self.label, "日期（如 2026-12-31）", "a date (such as 2026-12-31)")
+
+    def _parse_objects(self, name: str, value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise errors.wrong_type(name, self.label, "对象列表", "a list of objects")
+        return [dict(item) for item in value]
 
     def _parse_bool(self, name: str, value: Any) -> bool:
         if not isinstance(value, bool):

@@ -80,12 +80,16 @@ class Mutation:
     apply: Callable[[Session, Actor, dict[str, Any]], Changes]
     # Fills in what the device makes before the call (new ids, the time); never run on the server.
     id_fields: tuple[str, ...] = ()
+    # Fills in args only the device's database can make (a quote number from the device's own
+    # sequence), inside the writing transaction, before the call; never run on the server.
+    device_args: Callable[[Session, dict[str, Any]], dict[str, Any]] | None = None
 
 
 REGISTRY: dict[str, Mutation] = {}
 
 
-def mutation(name: str, fields: dict[str, Field], *, id_fields: tuple[str, ...] = ()
+def mutation(name: str, fields: dict[str, Field], *, id_fields: tuple[str, ...] = (),
+             device_args: Callable[[Session, dict[str, Any]], dict[str, Any]] | None = None
              ) -> Callable[[Callable[[Session, Actor, dict[str, Any]], Changes]],
                            Callable[[Session, Actor, dict[str, Any]], Changes]]:
     """Register a mutation under name. Every mutation also takes ``at``, the time of the change."""
@@ -94,7 +98,7 @@ def mutation(name: str, fields: dict[str, Field], *, id_fields: tuple[str, ...] 
                  ) -> Callable[[Session, Actor, dict[str, Any]], Changes]:
         if name in REGISTRY:
             raise ValueError(f"mutation {name} registered twice")
-        REGISTRY[name] = Mutation(name, {**fields, "at": AT}, fn, id_fields)
+        REGISTRY[name] = Mutation(name, {**fields, "at": AT}, fn, id_fields, device_args)
         return fn
 
     return register
@@ -213,6 +217,9 @@ def run_many(store: Any, actor_id: str, calls: Iterable[tuple[str, dict[str, Any
         actor = load_actor(session, actor_id, device_id)
         for index, (name, args) in enumerate(calls):
             full = prepare(name, args)
+            spec = get(name)
+            if spec.device_args is not None:
+                full = spec.device_args(session, full)
             try:
                 changes = execute(session, actor, name, copy.deepcopy(full))
             except DomainError as exc:

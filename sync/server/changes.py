@@ -12,13 +12,30 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import True_
 
 from desktop import permissions, timeutil
-from desktop.models import Attachment, Base, CaptureRule, Contact, Customer, Touchpoint, User
+from desktop.models import (
+    Approval,
+    ApprovalPolicy,
+    Attachment,
+    Base,
+    CaptureRule,
+    Contact,
+    Customer,
+    ExchangeRate,
+    Product,
+    Quote,
+    QuoteLine,
+    Touchpoint,
+    User,
+)
 from desktop.mutations.common import by_id
 from sync import protocol
 from sync.server.models import ChangeLogEntry
 
 MODELS: dict[str, type[Base]] = {"users": User, "capture_rules": CaptureRule, "customers": Customer,
-                                  "contacts": Contact, "touchpoints": Touchpoint, "attachments": Attachment}
+                                  "contacts": Contact, "touchpoints": Touchpoint, "attachments": Attachment,
+                                  "products": Product, "exchange_rates": ExchangeRate,
+                                  "approval_policies": ApprovalPolicy, "quotes": Quote, "quote_lines": QuoteLine,
+                                  "approvals": Approval}
 LOCAL_ONLY = {"rid"}  # the desktop numbers these itself
 CHUNK = 500  # ids per IN (...) when reading a page's rows in bulk
 
@@ -26,12 +43,15 @@ CHUNK = 500  # ids per IN (...) when reading a page's rows in bulk
 def _customer_of(session: Session, table: str, row: Any) -> str | None:
     if table == "customers":
         return row.id
-    if table in ("contacts", "touchpoints"):
+    if table in ("contacts", "touchpoints", "quotes"):
         return row.customer_id
     if table == "attachments":
         touchpoint = by_id(session, Touchpoint, row.touchpoint_id)
         return touchpoint.customer_id if touchpoint else None
-    return None
+    if table in ("quote_lines", "approvals"):
+        quote = by_id(session, Quote, row.quote_id)
+        return quote.customer_id if quote else None
+    return None  # users, capture rules, products, rates, policies: everyone's
 
 
 def _get(session: Session, table: str, row_id: str) -> Any:
@@ -65,15 +85,21 @@ def write(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
-    """Entries re-announcing a customer's contacts, touchpoints and attachments (after it changed
-    hands, the new owner has never received them)."""
+    """Entries re-announcing a customer's contacts, touchpoints, attachments, quotes, quote lines and
+    approvals (after it changed hands, the new owner has never received them)."""
     # Every row found here belongs to customer_id, so the entries need no row read one by one.
     now = timeutil.utcnow()
     touchpoints = select(Touchpoint.id).where(Touchpoint.customer_id == customer_id)
+    # Oldest revision first: a revision refers to the one it supersedes.
+    quotes = select(Quote.id).where(Quote.customer_id == customer_id).order_by(Quote.number, Quote.revision)
+    quote_ids = select(Quote.id).where(Quote.customer_id == customer_id)
     out = []
     for table, ids in (("contacts", select(Contact.id).where(Contact.customer_id == customer_id)),
                        ("touchpoints", touchpoints),
-                       ("attachments", select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints)))):
+                       ("attachments", select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints))),
+                       ("quotes", quotes),
+                       ("quote_lines", select(QuoteLine.id).where(QuoteLine.quote_id.in_(quote_ids))),
+                       ("approvals", select(Approval.id).where(Approval.quote_id.in_(quote_ids)))):
         out += [{"table_name": table, "row_id": row_id, "committed_at": now, "customer_id": customer_id}
                 for row_id in session.scalars(ids)]
     return out
@@ -86,6 +112,13 @@ REFERENCES = {
     "contacts": (("customer_id", "customers"),),
     "touchpoints": (("user_id", "users"), ("customer_id", "customers"), ("contact_id", "contacts")),
     "attachments": (("touchpoint_id", "touchpoints"),),
+    "products": (),
+    "exchange_rates": (("recorded_by", "users"),),
+    "approval_policies": (("updated_by", "users"),),
+    "quotes": (("owner_id", "users"), ("customer_id", "customers"), ("contact_id", "contacts"),
+               ("supersedes_id", "quotes")),
+    "quote_lines": (("quote_id", "quotes"), ("product_id", "products")),
+    "approvals": (("approver_id", "users"), ("quote_id", "quotes")),
 }
 
 

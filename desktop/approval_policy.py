@@ -1,0 +1,209 @@
+"""Which approvals a quote needs: an ordered policy of rules, kept as data, applied to a quote's facts.
+
+A pure function of the policy, the quote and the rates; no database, no Qt. The rules, in the order
+the finance director lists them (the default policy below is the issue's):
+
+- ``always``: every quote needs this role's approval (finance);
+- ``fx_drift``: a quote with a locked rate whose drift |today's rate - locked rate| / locked rate is
+  strictly above ``threshold_pct`` percent (0.8) needs this role too (the finance director). The drift
+  is an exact Decimal: 0.80% is not escalated, 0.8001% is;
+- ``discount``: an effective discount (gross to net, desktop.quote_math) strictly above
+  ``threshold_pct`` percent needs this role (a sales manager);
+- ``total``: a total strictly above ``threshold`` in ``currency`` (CNY; a USD total is converted at the
+  locked rate) needs this role (the finance director).
+
+Each requirement carries its reason in Chinese and English, worded for the person asked to approve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from desktop import errors
+
+KINDS = ("always", "fx_drift", "discount", "total")
+APPROVER_ROLES = ("finance", "finance_director", "sales_manager", "key_account_director")
+ROLE_NAMES = {"finance": ("财务", "finance"), "finance_director": ("财务总监", "the finance director"),
+              "sales_manager": ("销售经理", "a sales manager"),
+              "key_account_director": ("大客户总监", "a key-account director")}
+HUNDRED = Decimal(100)
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {"key": "finance", "kind": "always", "role": "finance"},
+    {"key": "fx_drift", "kind": "fx_drift", "role": "finance_director", "threshold_pct": "0.8"},
+    {"key": "discount", "kind": "discount", "role": "sales_manager", "threshold_pct": "15"},
+    {"key": "total", "kind": "total", "role": "finance_director", "threshold": "500000", "currency": "CNY"},
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    kind: str
+    role: str
+    threshold: Decimal | None = None  # percent for fx_drift and discount, an amount for total
+    currency: str = "CNY"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "kind": self.kind, "role": self.role}
+        if self.kind in ("fx_drift", "discount"):
+            out["threshold_pct"] = str(self.threshold)
+        elif self.kind == "total":
+            out["threshold"], out["currency"] = str(self.threshold), self.currency
+        return out
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the policy looks at: the quote's currency, total and effective discount (percent), and the
+    rate it locked (USD quotes), all as Decimals."""
+
+    currency: str
+    total: Decimal
+    discount_pct: Decimal
+    locked_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    rule: str
+    role: str
+    reason_zh: str
+    reason_en: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "role": self.role, "reason_zh": self.reason_zh, "reason_en": self.reason_en}
+
+
+def _bad(index: int, zh: str, en: str) -> errors.DomainError:
+    return errors.invalid_value("rules", f"第 {index + 1} 条规则：{zh}", f"Rule {index + 1}: {en}")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def parse(raw: Any) -> list[Rule]:
+    """The rules of a policy from their stored (JSON) form; a DomainError on field ``rules`` names the
+    first rule at fault and what is wrong with it."""
+    if not isinstance(raw, list) or not raw:
+        raise errors.invalid_value("rules", "审批规则应为非空列表。", "The approval rules must be a non-empty list.")
+    rules: list[Rule] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise _bad(index, "格式不正确。", "it is not a rule.")
+        kind, role, key = item.get("kind"), item.get("role"), item.get("key") or item.get("kind")
+        if kind not in KINDS:
+            raise _bad(index, f"类型 {kind!r} 无效，可选：{', '.join(KINDS)}。",
+                       f"kind {kind!r} is not valid; choose one of: {', '.join(KINDS)}.")
+        if role not in APPROVER_ROLES:
+            raise _bad(index, f"审批角色 {role!r} 无效，可选：{', '.join(APPROVER_ROLES)}。",
+                       f"approver role {role!r} is not valid; choose one of: {', '.join(APPROVER_ROLES)}.")
+        if not isinstance(key, str) or not key or len(key) > 32:
+            raise _bad(index, "规则名称应为 1 到 32 个字符。", "the rule's key must be 1 to 32 characters.")
+        if key in {r.key for r in rules}:
+            raise _bad(index, f"规则名称“{key}”重复。", f"the key {key!r} is used twice.")
+        allowed = {"key", "kind", "role"} | {"fx_drift": {"threshold_pct"}, "discount": {"threshold_pct"},
+                                             "total": {"threshold", "currency"}, "always": set()}[kind]
+        extra = sorted(set(item) - allowed)
+        if extra:
+            raise _bad(index, f"不认识的设置：{', '.join(extra)}。", f"unknown settings: {', '.join(extra)}.")
+        threshold = None
+        currency = "CNY"
+        if kind in ("fx_drift", "discount"):
+            threshold = _decimal(item.get("threshold_pct"))
+            if threshold is None or threshold > HUNDRED:
+                raise _bad(index, "阈值应为 0 到 100 之间的百分数（文本，如 \"0.8\"）。",
+                           'the threshold must be a percentage from 0 to 100, as text (such as "0.8").')
+        elif kind == "total":
+            threshold = _decimal(item.get("threshold"))
+            currency = item.get("currency", "CNY")
+            if threshold is None:
+                raise _bad(index, "金额阈值应为非负金额（文本，如 \"500000\"）。",
+                           'the threshold must be an amount of 0 or more, as text (such as "500000").')
+            if currency not in ("CNY", "USD"):
+                raise _bad(index, "币种应为 CNY 或 USD。", "the currency must be CNY or USD.")
+        rules.append(Rule(key, kind, role, threshold, currency))
+    if not any(rule.kind == "always" for rule in rules):
+        raise errors.invalid_value("rules", "审批规则中至少要有一条“每份报价都需审批”的规则。",
+                                   "The policy needs at least one rule every quote must pass (kind always).")
+    return rules
+
+
+def drift_pct(locked: Decimal, today: Decimal) -> Decimal:
+    """|today - locked| / locked, in percent, exact."""
+    return abs(today - locked) * HUNDRED / locked
+
+
+def _convert(amount: Decimal, from_currency: str, to_currency: str, usd_cny: Decimal | None) -> Decimal | None:
+    if from_currency == to_currency:
+        return amount
+    if usd_cny is None:
+        return None
+    return amount * usd_cny if from_currency == "USD" else amount / usd_cny
+
+
+def _pct(value: Decimal) -> str:
+    """A percentage for people: three places, so 0.8049% never reads as the 0.80% it exceeds."""
+    return f"{value.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP).normalize():f}"
+
+
+def required(rules: Sequence[Rule], facts: Facts, today_rate: Decimal | None) -> list[Requirement]:
+    """The approvals a quote needs under ``rules`` (in their order), each with its reason.
+
+    ``today_rate`` is today's USD/CNY rate as cached here (None when none is known).
+    """
+    out: list[Requirement] = []
+    for rule in rules:
+        who_zh, who_en = ROLE_NAMES[rule.role]
+        threshold = rule.threshold if rule.threshold is not None else Decimal(0)
+        if rule.kind == "always":
+            out.append(Requirement(rule.key, rule.role, f"每份报价都需{who_zh}审批。",
+                                   f"Every quote needs the approval of {who_en}."))
+        elif rule.kind == "fx_drift" and facts.locked_rate is not None:
+            if today_rate is None:
+                out.append(Requirement(rule.key, rule.role, f"没有今日汇率，无法核对锁定汇率，需{who_zh}确认。",
+                                       f"No rate is known for today to check the locked rate against; "
+                                       f"{who_en} must confirm."))
+                continue
+            drift = drift_pct(facts.locked_rate, today_rate)
+            if drift > threshold:
+                out.append(Requirement(
+                    rule.key, rule.role,
+                    f"汇率偏离 {_pct(drift)}%（锁定 {facts.locked_rate}，今日 {today_rate}），超过 {_pct(threshold)}%，"
+                    f"需{who_zh}确认。",
+                    f"The exchange rate has moved {_pct(drift)}% (locked {facts.locked_rate}, today {today_rate}), "
+                    f"more than {_pct(threshold)}%; {who_en} must confirm."))
+        elif rule.kind == "discount" and facts.discount_pct > threshold:
+            out.append(Requirement(
+                rule.key, rule.role, f"综合折扣 {_pct(facts.discount_pct)}% 超过 {_pct(threshold)}%，需{who_zh}审批。",
+                f"The overall discount of {_pct(facts.discount_pct)}% is above {_pct(threshold)}%; "
+                f"{who_en} must approve."))
+        elif rule.kind == "total":
+            amount = _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate)
+            if amount is None:
+                out.append(Requirement(rule.key, rule.role, f"没有汇率，无法换算总额，需{who_zh}审批。",
+                                       f"No rate is known to convert the total; {who_en} must approve."))
+            elif amount > threshold:
+                shown = f"{facts.total} {facts.currency}"
+                out.append(Requirement(
+                    rule.key, rule.role, f"报价总额 {shown} 超过 {threshold} {rule.currency}，需{who_zh}审批。",
+                    f"The total of {shown} is above {threshold} {rule.currency}; {who_en} must approve."))
+    return out
+
+
+def roles(requirements: Iterable[Requirement]) -> dict[str, list[str]]:
+    """The roles whose approval is needed, each with the rules it answers (in the policy's order)."""
+    out: dict[str, list[str]] = {}
+    for requirement in requirements:
+        out.setdefault(requirement.role, []).append(requirement.rule)
+    return out
