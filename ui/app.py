@@ -27,6 +27,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["quotes"]:  # batch work without a window: fieldmark quotes export-pdf ...
+        from desktop import quote_export
+
+        return quote_export.main(argv[1:])
     args = parse_args(argv)  # before importing Qt, so --version and --help stay instant
     if args.screenshot is not None:
         import os

@@ -1,0 +1,144 @@
+"""Quotes as PDF files: a stored quote turned into the renderer's document, and the batch export behind
+``fieldmark quotes export-pdf --data-dir DIR --out FOLDER [--status STATUS]``.
+
+The document is filled from what is stored - the totals as desktop.quote_math computed them, the
+rate locked at submission - so the PDF never disagrees with the quote. The company header comes from
+``company.json`` in the data folder when there is one, else from the bundled ``resources/pdf``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import resources
+from desktop.models import QUOTE_STATUSES, Contact, Customer, Product, Quote, QuoteLine, User
+from desktop.pdf import quote_pdf
+
+STATUS_TEXT = {
+    "draft": "草稿 Draft",
+    "awaiting_approval": "待审批 Awaiting approval",
+    "approved": "已批准 Approved",
+    "rejected": "已驳回 Rejected",
+    "sent": "已发送 Sent",
+    "superseded": "已被新版本取代 Superseded",
+}
+FULLY_APPROVED = frozenset({"approved", "sent"})
+SOURCES = {"cfets": "中国外汇交易中心 CFETS 中间价", "csv": "财务导入 CSV", "manual": "手工录入 Manual",
+           "server": "服务器 Server"}
+
+
+@dataclass(frozen=True)
+class Exported:
+    quote_number: str
+    revision: int
+    path: Path
+
+
+def company(data_dir: Path | None = None) -> quote_pdf.Company:
+    """The header printed on every quote: the data folder's company.json, else the bundled one."""
+    for candidate in ([data_dir / "company.json"] if data_dir else []) + [resources.path("pdf", "company.json")]:
+        if candidate.is_file():
+            info = json.loads(candidate.read_text(encoding="utf-8"))
+            return quote_pdf.Company(str(info.get("name", "")), str(info.get("address", "")),
+                                     str(info.get("phone", "")))
+    return quote_pdf.Company("", "", "")
+
+
+def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote_pdf.QuoteDocument:
+    """The renderer's document for a stored quote."""
+    customer = session.scalars(select(Customer).where(Customer.id == quote.customer_id)).one()
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    lines = list(session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)
+                                 .order_by(QuoteLine.position)))
+    codes = {p.id: p.code for p in session.scalars(select(Product).where(
+        Product.id.in_([line.product_id for line in lines if line.product_id])))}
+    issued = (quote.submitted_at or quote.created_at).date()
+    rate = None
+    if quote.locked_rate is not None and quote.locked_rate_date:
+        rate = quote_pdf.ExchangeRate(quote.locked_rate, date.fromisoformat(quote.locked_rate_date),
+                                      SOURCES.get(quote.locked_rate_source or "", quote.locked_rate_source or ""))
+    owner = session.get(User, quote.owner_id)
+    status = STATUS_TEXT.get(quote.status, quote.status)
+    if owner is not None:
+        status = f"{status} · {owner.display_name}"
+    return quote_pdf.QuoteDocument(
+        company=header, quote_number=quote.number, version=quote.revision, issued=issued,
+        valid_until=date.fromisoformat(quote.valid_until) if quote.valid_until else issued,
+        customer=quote_pdf.Customer(customer.name, contact.name if contact else "", customer.address),
+        currency=quote.currency,
+        lines=[quote_pdf.QuoteLine(n, codes.get(line.product_id or "", ""), line.description, line.quantity,
+                                   line.unit, line.unit_price, line.discount_pct, line.net)
+               for n, line in enumerate(lines, 1)],
+        subtotal=quote.subtotal, discount=quote.discount_amount, vat_rate=quote.vat_pct / Decimal(100),
+        vat_amount=quote.vat_amount, total=quote.total, approval_status=status,
+        fully_approved=quote.status in FULLY_APPROVED, terms=quote.terms or "", exchange_rate=rate)
+
+
+def file_name(quote: Quote) -> str:
+    safe = re.sub(r"[^0-9A-Za-z_.-]", "_", quote.number)
+    return f"{safe}-v{quote.revision}.pdf"
+
+
+def export(session: Session, out: Path, *, statuses: Iterable[str] | None = None, data_dir: Path | None = None,
+           progress: Callable[[int, int], None] | None = None) -> list[Exported]:
+    """Write one PDF per quote (optionally only those in ``statuses``) into ``out``; newest first."""
+    wanted = list(statuses) if statuses else None
+    unknown = sorted(set(wanted or ()) - set(QUOTE_STATUSES))
+    if unknown:
+        raise ValueError(f"unknown status {', '.join(unknown)}; one of {', '.join(QUOTE_STATUSES)}")
+    query = select(Quote).order_by(Quote.number, Quote.revision)
+    if wanted:
+        query = query.where(Quote.status.in_(wanted))
+    quotes = list(session.scalars(query))
+    out.mkdir(parents=True, exist_ok=True)
+    header = company(data_dir)
+    done: list[Exported] = []
+    for n, quote in enumerate(quotes, 1):
+        path = out / file_name(quote)
+        quote_pdf.render_quote(document(session, quote, header), path)
+        done.append(Exported(quote.number, quote.revision, path))
+        if progress is not None:
+            progress(n, len(quotes))
+    return done
+
+
+def main(argv: list[str]) -> int:
+    """``fieldmark quotes export-pdf --data-dir DIR --out FOLDER [--status STATUS ...]``."""
+    import argparse
+    import sys
+
+    from desktop.paths import database_path
+    from desktop.store import open_store
+
+    parser = argparse.ArgumentParser(prog="fieldmark quotes")
+    sub = parser.add_subparsers(dest="command", required=True)
+    pdf = sub.add_parser("export-pdf", help="write one PDF per quote, for batch printing")
+    pdf.add_argument("--data-dir", type=Path, required=True, help="the folder holding fieldmark.db")
+    pdf.add_argument("--out", type=Path, required=True, help="folder for the PDF files (made if missing)")
+    pdf.add_argument("--status", action="append", choices=QUOTE_STATUSES,
+                     help="only quotes in this state (repeatable)")
+    args = parser.parse_args(argv)
+    path = database_path(args.data_dir)
+    if not path.exists():
+        print(f"no Fieldmark database in {args.data_dir}", file=sys.stderr)
+        return 2
+    store = open_store(path)
+    try:
+        with store.read() as session:
+            done = export(session, args.out, statuses=args.status, data_dir=args.data_dir,
+                          progress=lambda n, total: print(f"  {n}/{total}", file=sys.stderr) if n % 20 == 0 else None)
+    finally:
+        store.close()
+    for item in done:
+        print(item.path)
+    print(f"{len(done)} PDF file(s) written to {args.out}", file=sys.stderr)
+    return 0
