@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import resources
-from desktop.models import QUOTE_STATUSES, Contact, Customer, Product, Quote, QuoteLine, User
+from desktop.models import QUOTE_STATUSES, Contact, Customer, ExchangeRate, Product, Quote, QuoteLine, User
 from desktop.pdf import quote_pdf
 
 STATUS_TEXT = {
@@ -40,7 +40,8 @@ SOURCES = {"cfets": "中国外汇交易中心 CFETS 中间价", "csv": "财务�
 class Exported:
     quote_number: str
     revision: int
-    path: Path
+    path: Path | None  # None: not written, see ``problem``
+    problem: str = ""
 
 
 def company(data_dir: Path | None = None) -> quote_pdf.Company:
@@ -66,6 +67,12 @@ def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote
     if quote.locked_rate is not None and quote.locked_rate_date:
         rate = quote_pdf.ExchangeRate(quote.locked_rate, date.fromisoformat(quote.locked_rate_date),
                                       SOURCES.get(quote.locked_rate_source or "", quote.locked_rate_source or ""))
+    elif quote.currency == "USD":  # not submitted yet: the latest cached rate, said to be for reference
+        latest = session.scalars(select(ExchangeRate).where(ExchangeRate.pair == "USD/CNY")
+                                 .order_by(ExchangeRate.rate_date.desc())).first()
+        if latest is not None:
+            rate = quote_pdf.ExchangeRate(latest.rate, date.fromisoformat(latest.rate_date),
+                                          SOURCES.get(latest.source, latest.source), locked=False)
     owner = session.get(User, quote.owner_id)
     status = STATUS_TEXT.get(quote.status, quote.status)
     if owner is not None:
@@ -104,7 +111,11 @@ def export(session: Session, out: Path, *, statuses: Iterable[str] | None = None
     done: list[Exported] = []
     for n, quote in enumerate(quotes, 1):
         path = out / file_name(quote)
-        quote_pdf.render_quote(document(session, quote, header), path)
+        try:
+            quote_pdf.render_quote(document(session, quote, header), path)
+        except ValueError as exc:  # e.g. a USD draft with no rate anywhere yet: say so, go on with the rest
+            done.append(Exported(quote.number, quote.revision, None, str(exc)))
+            continue
         done.append(Exported(quote.number, quote.revision, path))
         if progress is not None:
             progress(n, len(quotes))
@@ -138,7 +149,8 @@ def main(argv: list[str]) -> int:
                           progress=lambda n, total: print(f"  {n}/{total}", file=sys.stderr) if n % 20 == 0 else None)
     finally:
         store.close()
+    written = [item for item in done if item.path is not None]
     for item in done:
-        print(item.path)
-    print(f"{len(done)} PDF file(s) written to {args.out}", file=sys.stderr)
-    return 0
+        print(item.path if item.path is not None else f"{item.quote_number} v{item.revision}: not written: {item.problem}")
+    print(f"{len(written)} PDF file(s) written to {args.out}", file=sys.stderr)
+    return 0 if len(written) == len(done) else 1

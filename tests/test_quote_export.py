@@ -74,3 +74,16 @@ def test_the_command_exports_by_status(store, org, tmp_path):
                               str(tmp_path / "nowhere"), "--out", str(out)], capture_output=True, text=True,
                              timeout=60)
     assert refused.returncode == 2 and "no Fieldmark database" in refused.stderr
+
+
+def test_a_usd_draft_prints_the_latest_rate_for_reference(store, org, tmp_path):
+    rep = org["rep"]
+    customer = make_customer(store, rep, NAME)
+    run(store, org["finance"], "rate.record", pair="USD/CNY", rate="7.1210", rate_date=TODAY.isoformat(),
+        source="cfets")
+    draft = run(store, rep, "quote.create", customer_id=customer, currency="USD").changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=draft, description="Spindle 主轴", quantity="1", unit_price="900.00")
+    with store.read() as s:
+        [item] = quote_export.export(s, tmp_path / "out")
+    page = text(item.path)[0]
+    assert "7.1210" in page and "参考汇率" in page and "锁定汇率" not in page and "DRAFT" in page

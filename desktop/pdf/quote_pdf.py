@@ -67,6 +67,7 @@ class ExchangeRate:
     rate: Decimal
     rate_date: date
     source: str
+    locked: bool = True  # False on a quote not yet submitted: the latest rate, shown for reference
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,12 @@ def register_font() -> str:
 
 
 # ---- Formatting
+
+def _rate_text(rate: Decimal) -> str:
+    """At least the four decimals a central parity is published with (7.121 prints 7.1210)."""
+    exponent = rate.as_tuple().exponent
+    return f"{rate.quantize(Decimal('0.0001')) if isinstance(exponent, int) and exponent > -4 else rate:f}"
+
 
 def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
@@ -332,7 +339,8 @@ def _totals(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
     if doc.exchange_rate is not None:
         rate = doc.exchange_rate
         block.append(Paragraph(_text(
-            f"锁定汇率 Locked exchange rate: 1 USD = {rate.rate} CNY"
+            ("锁定汇率 Locked exchange rate" if rate.locked else "参考汇率（提交时锁定） Reference rate, locked on submission")
+            + f": 1 USD = {_rate_text(rate.rate)} CNY"
             f"（{rate.rate_date.isoformat()}，来源 Source: {rate.source}）"), s["small"]))
     return [KeepTogether(block)]
 
