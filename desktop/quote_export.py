@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 import resources
 from desktop.models import QUOTE_STATUSES, Contact, Customer, ExchangeRate, Product, Quote, QuoteLine, User
+from desktop.mutations.rates import business_date
 from desktop.pdf import quote_pdf
 
 STATUS_TEXT = {
@@ -62,7 +63,7 @@ def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote
                                  .order_by(QuoteLine.position)))
     codes = {p.id: p.code for p in session.scalars(select(Product).where(
         Product.id.in_([line.product_id for line in lines if line.product_id])))}
-    issued = (quote.submitted_at or quote.created_at).date()
+    issued = business_date(quote.submitted_at or quote.created_at)  # China's date, as the quote number's
     rate = None
     if quote.locked_rate is not None and quote.locked_rate_date:
         rate = quote_pdf.ExchangeRate(quote.locked_rate, date.fromisoformat(quote.locked_rate_date),
