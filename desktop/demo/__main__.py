@@ -14,6 +14,7 @@ from pathlib import Path
 
 from desktop.demo.evidence import add_evidence
 from desktop.demo.generator import generate
+from desktop.demo.quotes import add_quotes
 from desktop.paths import database_path
 from desktop.store import open_store
 
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--evidence", type=int, default=150,
                         help="how many of the most recent visits get photos and recordings (0: none)")
+    parser.add_argument("--quotes", type=int, default=None,
+                        help="how many quotes, revisions included (default: one per five customers, at least 60; "
+                             "0: none, and no products or rates either)")
     args = parser.parse_args(argv)
     path = database_path(args.data_dir)
     if path.exists():
@@ -47,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = generate(store, customers=args.customers, touchpoints=args.touchpoints, months=args.months,
                        seed=args.seed, progress=progress)
     with_evidence = add_evidence(store, limit=args.evidence, seed=args.seed) if args.evidence else 0
+    n_quotes = args.quotes if args.quotes is not None else max(60, args.customers // 5)
+    quotes_started = time.perf_counter()
+    quotes = add_quotes(store, quotes=n_quotes, seed=args.seed) if n_quotes else None
+    quotes_seconds = time.perf_counter() - quotes_started
     store.close()
     open_store(partial).close()  # back to WAL, as the app opens it
     os.replace(partial, path)
@@ -54,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     print(f"users={summary.users} customers={summary.customers} contacts={summary.contacts} "
           f"touchpoints={summary.touchpoints} visits_with_evidence={with_evidence}")
+    if quotes is not None:
+        states = " ".join(f"{state}={count}" for state, count in sorted(quotes.by_state.items()))
+        print(f"products={quotes.products} rates={quotes.rates} quotes={quotes.quotes} quote_lines={quotes.lines} "
+              f"approvals={quotes.approvals} ({states}) quotes_s={quotes_seconds:.1f}")
     phase = summary.touchpoint_seconds
     print(f"elapsed={elapsed:.1f}s touchpoints_per_s={summary.touchpoints / elapsed:,.0f} "
           f"touchpoint_phase={phase:.1f}s touchpoint_phase_per_s={summary.touchpoints / phase if phase else 0:,.0f} "

@@ -289,13 +289,16 @@ def generate(store: Store, *, customers: int, touchpoints: int, months: int = 6,
 
 
 def seed_demo(store: Store, *, seed: int = 2026, progress: Progress | None = None) -> Summary:
-    """The realistic data set a new installation starts with: 300 customers, six months of trail, and
-    photos and recordings on the most recent visits (desktop.demo.evidence)."""
+    """The realistic data set a new installation starts with: 300 customers, six months of trail,
+    photos and recordings on the most recent visits (desktop.demo.evidence), and products, rates and
+    60 quotes in every state (desktop.demo.quotes)."""
     from desktop.demo.evidence import add_evidence
+    from desktop.demo.quotes import add_quotes
 
     summary = generate(store, customers=300, touchpoints=6000, months=6, seed=seed, extra_reps=0,
                        progress=progress, parallel=False)
     add_evidence(store, seed=seed)
+    add_quotes(store, quotes=60, seed=seed)
     return summary
 
 
