@@ -368,5 +368,7 @@ def test_every_mutation_a_user_makes_has_a_title_in_sync_problems():
     from desktop.mutations import REGISTRY
     from ui.labels import mutation_title
 
-    for name in ("customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log"):
+    for name in ("customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log",
+                 "visit.save", "visit.submit", "visit.discard", "attachment.add", "attachment.relabel",
+                 "attachment.remove", "capture_rule.set", "quote.create", "quote.submit", "approval.decide"):
         assert name in REGISTRY and mutation_title(name) != name

@@ -155,6 +155,8 @@ class CustomerDetail(QWidget):
         self.log_button = QPushButton(self.tr("Log touchpoint…"))
         self.visit_button = QPushButton(self.tr("Record visit…"))
         self.visit_button.clicked.connect(self._record_visit)
+        self.quote_button = QPushButton(self.tr("New quote…"))
+        self.quote_button.clicked.connect(self._new_quote)
         self.edit_button.clicked.connect(self._edit_customer)
         self.add_contact_button.clicked.connect(self._add_contact)
         self.edit_contact_button.clicked.connect(self._edit_contact)
@@ -164,6 +166,9 @@ class CustomerDetail(QWidget):
         for button in (self.edit_button, self.log_button, self.visit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        sales_buttons = QHBoxLayout()
+        sales_buttons.addWidget(self.quote_button)
+        sales_buttons.addStretch(1)
         contacts_header = QHBoxLayout()
         contacts_header.addWidget(QLabel(self.tr("Contacts")))
         contacts_header.addStretch(1)
@@ -189,6 +194,7 @@ class CustomerDetail(QWidget):
         top_layout.addWidget(self.name_label)
         top_layout.addLayout(form)
         top_layout.addLayout(buttons)
+        top_layout.addLayout(sales_buttons)
         top_layout.addLayout(contacts_header)
         top_layout.addWidget(self.contacts_table, 1)
 
@@ -481,6 +487,8 @@ class CustomerDetail(QWidget):
         self.edit_contact_button.setEnabled(can_edit and self.contact_id_selected() is not None)
         self.log_button.setEnabled(profile is not None and profile.can_log_touchpoint)
         self.visit_button.setEnabled(profile is not None and profile.can_log_touchpoint)
+        # quote.create decides who may quote; the profile says nothing more precise yet
+        self.quote_button.setEnabled(profile is not None and profile.can_log_touchpoint)
 
     # ---- Private API: dialogs (written elsewhere; imported when first used)
 
@@ -515,6 +523,12 @@ class CustomerDetail(QWidget):
 
         if self.customer_id is not None:
             open_form(VisitDialog(self.context, self, customer_id=self.customer_id))
+
+    def _new_quote(self) -> None:
+        from ui.dialogs.quote_dialog import QuoteDialog
+
+        if self.customer_id is not None:
+            open_form(QuoteDialog(self.context, self, customer_id=self.customer_id))
 
     def _open_entry(self, item: QListWidgetItem) -> None:
         """A visit opens in the visit dialog: a draft to continue, a submitted one to look at."""

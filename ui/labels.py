@@ -7,7 +7,7 @@ and the user's local time. The translate calls spell out every source string so 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtCore import QCoreApplication
 
@@ -120,6 +120,21 @@ def mutation_title(name: str) -> str:
         "contact.add": QCoreApplication.translate("sync_problems", "New contact"),
         "contact.update": QCoreApplication.translate("sync_problems", "Contact changed"),
         "touchpoint.log": QCoreApplication.translate("sync_problems", "Touchpoint logged"),
+        "visit.save": QCoreApplication.translate("sync_problems", "Visit saved"),
+        "visit.submit": QCoreApplication.translate("sync_problems", "Visit submitted"),
+        "visit.discard": QCoreApplication.translate("sync_problems", "Visit draft discarded"),
+        "attachment.add": QCoreApplication.translate("sync_problems", "Photo or recording added"),
+        "attachment.relabel": QCoreApplication.translate("sync_problems", "Photo label changed"),
+        "attachment.remove": QCoreApplication.translate("sync_problems", "Photo or recording removed"),
+        "capture_rule.set": QCoreApplication.translate("sync_problems", "Visit rule changed"),
+        "quote.create": QCoreApplication.translate("sync_problems", "New quote"),
+        "quote.update": QCoreApplication.translate("sync_problems", "Quote changed"),
+        "quote.line_set": QCoreApplication.translate("sync_problems", "Quote line changed"),
+        "quote.line_remove": QCoreApplication.translate("sync_problems", "Quote line removed"),
+        "quote.submit": QCoreApplication.translate("sync_problems", "Quote submitted"),
+        "quote.copy": QCoreApplication.translate("sync_problems", "Quote copied"),
+        "quote.revise": QCoreApplication.translate("sync_problems", "Quote revised"),
+        "approval.decide": QCoreApplication.translate("sync_problems", "Quote approval decision"),
     }
     return names.get(name, name)
 
@@ -176,3 +191,31 @@ def rule_result_name(rule_passed: bool | None) -> str:
     if rule_passed:
         return QCoreApplication.translate("labels", "Passed")
     return QCoreApplication.translate("labels", "Not passed")
+
+
+def percent_text(value: Decimal | None) -> str:
+    """A percentage to at most three places, so 0.8049% never reads as the 0.80% it exceeds ("0.805")."""
+    if value is None:
+        return ""
+    text = f"{value.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def quote_status_name(status: str) -> str:
+    names = {
+        "draft": QCoreApplication.translate("labels", "Draft"),
+        "awaiting_approval": QCoreApplication.translate("labels", "Awaiting approval"),
+        "approved": QCoreApplication.translate("labels", "Approved"),
+        "rejected": QCoreApplication.translate("labels", "Rejected"),
+        "sent": QCoreApplication.translate("labels", "Sent"),
+        "superseded": QCoreApplication.translate("labels", "Superseded"),
+    }
+    return names.get(status, status)
+
+
+def currency_name(currency: str) -> str:
+    names = {
+        "CNY": QCoreApplication.translate("labels", "CNY"),
+        "USD": QCoreApplication.translate("labels", "USD"),
+    }
+    return names.get(currency, currency)

@@ -51,6 +51,12 @@ def _approvals(context: AppContext) -> QWidget:
     return ApprovalsPage(context)
 
 
+def _quotes(context: AppContext) -> QWidget:
+    from ui.pages.quotes_page import QuotesPage
+
+    return QuotesPage(context)
+
+
 def _visit_rules(context: AppContext) -> QWidget:
     from ui.pages.visit_rules_page import VisitRulesPage
 
@@ -80,6 +86,7 @@ TEAM_ACTIVITY = Entry("team_activity", lambda: QCoreApplication.translate("workb
 BY_OWNER = Entry("customers_by_owner", lambda: QCoreApplication.translate("workbench", "Customers by owner"), _customers("team"))
 ALL_CUSTOMERS = Entry("customers", lambda: QCoreApplication.translate("workbench", "Customers"), _customers("all"))
 APPROVALS = Entry("approvals", lambda: QCoreApplication.translate("workbench", "Approvals inbox"), _approvals)
+QUOTES = Entry("quotes", lambda: QCoreApplication.translate("workbench", "Quotes"), _quotes)
 AFTER_SALES = Entry("after_sales", lambda: QCoreApplication.translate("workbench", "After-sales"),
                     disabled_reason=lambda: QCoreApplication.translate(
                         "workbench", "The after-sales pool is not available yet; it arrives in a later version."))
@@ -88,13 +95,15 @@ SYNC_PROBLEMS = Entry("sync_problems", lambda: QCoreApplication.translate("workb
                       _sync_problems)
 
 ENTRIES: dict[str, list[Entry]] = {
-    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT],
-    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT],
-    "sales_manager": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, VISIT_RULES],
-    "key_account_director": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT,
-                             VISIT_RULES],
-    "finance": [APPROVALS, ALL_CUSTOMERS],
-    "finance_director": [APPROVALS, ALL_CUSTOMERS],
+    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, QUOTES],
+    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, QUOTES],
+    # managers approve quotes whose discount the policy sends to them
+    "sales_manager": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, QUOTES, APPROVALS, TODAYS_PLAN, LOG_TOUCHPOINT,
+                      RECORD_VISIT, VISIT_RULES],
+    "key_account_director": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, QUOTES, APPROVALS, TODAYS_PLAN,
+                             LOG_TOUCHPOINT, RECORD_VISIT, VISIT_RULES],
+    "finance": [APPROVALS, QUOTES, ALL_CUSTOMERS],
+    "finance_director": [APPROVALS, QUOTES, ALL_CUSTOMERS],
     "service_engineer": [ALL_CUSTOMERS, AFTER_SALES, LOG_TOUCHPOINT],
     "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY, VISIT_RULES],
 }

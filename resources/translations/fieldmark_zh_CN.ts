@@ -4,13 +4,93 @@
 <context>
     <name>ApprovalsPage</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="+15"/>
+        <location filename="../../ui/pages/approvals_page.py" line="+143"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Quote</source>
+        <translation>报价单</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Total</source>
+        <translation>总额</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rate drift</source>
+        <translation>汇率偏离</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Approvals needed</source>
+        <translation>所需审批</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>No quotes are waiting for your approval.
 
 Quotes appear here when reps submit them; you will see which approval rules fired and why.</source>
         <translation>目前没有待您审批的报价单。
 
 销售代表提交报价后会出现在这里，并显示触发了哪些审批规则及原因。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Comment (required to reject)</source>
+        <translation>审批意见（驳回时必填）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reject</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Why it needs approval:</source>
+        <translation>需要审批的原因：</translation>
+    </message>
+    <message>
+        <location line="+99"/>
+        <source>%1 rev. %2</source>
+        <translation>%1 第 %2 版</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>%1 — %2 rev. %3, %4 %5 (by %6)</source>
+        <translation>%1 — %2 第 %3 版，%4 %5（%6）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>(required since submission, at today&apos;s rate)</source>
+        <translation>（提交后按今日汇率新增的要求）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Locked USD/CNY rate %1 of %2; no rate for today is cached here.</source>
+        <translation>锁定的美元兑人民币汇率为 %1（%2）；本机没有今日汇率。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>USD/CNY locked at %1 (%2); latest cached rate %3 (%4): drift %5%.</source>
+        <translation>美元兑人民币锁定汇率 %1（%2）；本机最新汇率 %3（%4）：偏离 %5%。</translation>
     </message>
 </context>
 <context>
@@ -101,12 +181,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     <name>CustomerDetail</name>
     <message>
         <location filename="../../ui/customer_detail.py" line="+102"/>
-        <location line="+137"/>
+        <location line="+143"/>
         <source>Select a customer to see its profile, contacts and touchpoints.</source>
         <translation>选择一个客户，查看其档案、联系人和触点记录。</translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-104"/>
         <source>Short name:</source>
         <translation>简称：</translation>
     </message>
@@ -181,7 +261,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>记录拜访…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+2"/>
+        <source>New quote…</source>
+        <translation>新建报价…</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -221,7 +306,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>联系人</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>Search this customer&apos;s touchpoints</source>
         <translation>搜索该客户的触点记录</translation>
     </message>
@@ -854,6 +939,275 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+2"/>
         <source>Error: %1</source>
         <translation>错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>QuoteDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/quote_dialog.py" line="+182"/>
+        <source>Quote</source>
+        <translation>报价单</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>YYYY-MM-DD</source>
+        <translation>YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Contact</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>VAT (%)</source>
+        <translation>增值税率（%）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overall discount (%)</source>
+        <translation>整单折扣（%）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Terms</source>
+        <translation>条款</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Customer drawing version</source>
+        <translation>客户图纸版本</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Description</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Unit price</source>
+        <translation>单价</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Discount (%)</source>
+        <translation>折扣（%）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Net</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Add line</source>
+        <translation>添加明细行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove line</source>
+        <translation>删除明细行</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Submit for approval</source>
+        <translation>提交审批</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Withdraw</source>
+        <translation>撤回</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mark as sent</source>
+        <translation>标记为已发送</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Revise</source>
+        <translation>出新版本</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preview PDF…</source>
+        <translation>预览 PDF…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>(no product)</source>
+        <translation>（无产品）</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Subtotal %1   Discount %2   Net %3   VAT %4   Total %5 %6</source>
+        <translation>小计 %1   折扣 %2   净额 %3   增值税 %4   总额 %5 %6</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Nothing was changed.</source>
+        <translation>没有需要保存的修改。</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <location line="+66"/>
+        <source>Quote %1</source>
+        <translation>报价单 %1</translation>
+    </message>
+    <message>
+        <location line="-44"/>
+        <source>Could not print: %1</source>
+        <translation>无法打印：%1</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>New quote</source>
+        <translation>新建报价</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Quote %1 rev. %2 — %3 — %4</source>
+        <translation>报价单 %1 第 %2 版 — %3 — %4</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>approved by %1</source>
+        <translation>%1 已批准</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>rejected by %1</source>
+        <translation>%1 已驳回</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Locked USD/CNY rate: %1</source>
+        <translation>锁定的美元兑人民币汇率：%1</translation>
+    </message>
+    <message>
+        <location line="+132"/>
+        <source>Line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
+</context>
+<context>
+    <name>QuotesPage</name>
+    <message>
+        <location filename="../../ui/pages/quotes_page.py" line="+77"/>
+        <source>New quote…</source>
+        <translation>新建报价…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show superseded revisions</source>
+        <translation>显示已被取代的版本</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Quote</source>
+        <translation>报价单</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Total</source>
+        <translation>总额</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Changed</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <location line="+71"/>
+        <source>%1 rev. %2</source>
+        <translation>%1 第 %2 版</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+8"/>
+        <source>%n quote(s)</source>
+        <translation>
+            <numerusform>%n 份报价单</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1577,12 +1931,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+2"/>
-        <location line="+327"/>
+        <location line="+325"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="-326"/>
+        <location line="-324"/>
         <source>Submit</source>
         <translation>提交</translation>
     </message>
@@ -1602,7 +1956,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>拜访还不能提交：</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+101"/>
         <source>Needed before the visit can be submitted:</source>
         <translation>提交前需要：</translation>
     </message>
@@ -2279,7 +2633,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>%n 天前</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+53"/>
         <source>Routine visit</source>
         <translation>例行拜访</translation>
     </message>
@@ -2348,11 +2702,51 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Not passed</source>
         <translation>不合格</translation>
     </message>
+    <message>
+        <location line="+13"/>
+        <source>Draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Awaiting approval</source>
+        <translation>待审批</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approved</source>
+        <translation>已批准</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected</source>
+        <translation>已驳回</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Superseded</source>
+        <translation>已被取代</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>CNY</source>
+        <translation>人民币</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>USD</source>
+        <translation>美元</translation>
+    </message>
 </context>
 <context>
     <name>roles</name>
     <message>
-        <location line="-75"/>
+        <location line="-116"/>
         <source>Field rep</source>
         <translation>销售代表</translation>
     </message>
@@ -2442,11 +2836,86 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Touchpoint logged</source>
         <translation>记录跟进</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit saved</source>
+        <translation>拜访已保存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit submitted</source>
+        <translation>拜访已提交</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit draft discarded</source>
+        <translation>拜访草稿已删除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo or recording added</source>
+        <translation>添加照片或录音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo label changed</source>
+        <translation>照片类别已更改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Photo or recording removed</source>
+        <translation>移除照片或录音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visit rule changed</source>
+        <translation>拜访规则已修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New quote</source>
+        <translation>新建报价单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote changed</source>
+        <translation>修改报价单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote line changed</source>
+        <translation>修改报价明细</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote line removed</source>
+        <translation>删除报价明细</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote submitted</source>
+        <translation>提交报价审批</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote copied</source>
+        <translation>复制报价单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote revised</source>
+        <translation>报价单出新版本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote approval decision</source>
+        <translation>报价审批</translation>
+    </message>
 </context>
 <context>
     <name>workbench</name>
     <message>
-        <location filename="../../ui/workbench.py" line="+72"/>
+        <location filename="../../ui/workbench.py" line="+78"/>
         <source>My customers</source>
         <translation>我的客户</translation>
     </message>
@@ -2494,6 +2963,11 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+1"/>
         <source>Approvals inbox</source>
         <translation>审批收件箱</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quotes</source>
+        <translation>报价单</translation>
     </message>
     <message>
         <location line="+1"/>

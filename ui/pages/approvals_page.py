@@ -1,20 +1,355 @@
-"""The approvals inbox for finance. Quotes do not exist yet, so it says so instead of showing a blank."""
+"""The approvals inbox for finance and the finance director: the quotes waiting for the user's decision,
+why each needs it, and for USD quotes how far today's cached rate has moved from the locked one.
+
+Everything shown is read from the local database, so the inbox works offline. Which quotes are listed
+and why comes from the core (desktop.mutations.quotes.pending_roles and requirements,
+desktop.approval_policy.drift_pct, desktop.fx.calendar.rate_status); Approve and Reject run
+``approval.decide``, which checks every rule again and whose refusal is shown as it words it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+from sqlalchemy import select
+
+from desktop import approval_policy
+from desktop.errors import DomainError
+from desktop.fx.calendar import rate_status
+from desktop.models import Customer, Quote, User
+from desktop.mutations import quotes as quote_core
+from desktop.mutations import rates
+from desktop.mutations.common import by_id
+from desktop.permissions import can_see_customer
+from desktop.store import Store
+from desktop.timeutil import utcnow
 from ui.context import AppContext
+from ui.forms import ERROR_COLOR
+from ui.labels import currency_name, money_text, percent_text, role_name
+from ui.ops import MutationOp, QueryOp, describe
+
+
+@dataclass(frozen=True)
+class Reason:
+    role: str
+    reason_zh: str
+    reason_en: str
+    new: bool  # required now (today's rate, the current policy) though not at submission
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One quote waiting for the user's decision, as the inbox shows it."""
+
+    quote_id: str
+    version: int
+    customer: str
+    number: str
+    revision: int
+    owner: str
+    currency: str
+    total: Decimal
+    reasons: tuple[Reason, ...]
+    locked_rate: Decimal | None
+    locked_rate_date: str | None
+    today_rate: Decimal | None
+    today_rate_date: str | None
+    drift_pct: Decimal | None
+    rate_message_zh: str
+    rate_message_en: str
+    rate_current: bool
+
+
+def load_inbox(store: Store, user_id: str, now: datetime) -> list[InboxItem]:
+    """On the database thread: the quotes awaiting a decision from the user's role, never their own."""
+    with store.read() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return []
+        items = []
+        today = rates.latest(session, quote_core.RATE_PAIR, rates.business_date(now))
+        quotes = session.scalars(select(Quote).where(Quote.status == "awaiting_approval")
+                                 .order_by(Quote.submitted_at, Quote.number))
+        for quote in quotes:
+            if quote.owner_id == user.id:
+                continue
+            customer = by_id(session, Customer, quote.customer_id)
+            if customer is None or customer.deleted_at is not None or not can_see_customer(session, user, customer):
+                continue
+            if user.role not in quote_core.pending_roles(session, quote, now):
+                continue
+            stored = [Reason(r["role"], r["reason_zh"], r["reason_en"], False) for r in quote.required]
+            known = {(r["rule"], r["role"]) for r in quote.required}
+            live = [Reason(r.role, r.reason_zh, r.reason_en, True)
+                    for r in quote_core.requirements(session, quote, now) if (r.rule, r.role) not in known]
+            owner = session.get(User, quote.owner_id)
+            drift = message_zh = message_en = None
+            current = True
+            if quote.locked_rate is not None and today is not None:
+                drift = approval_policy.drift_pct(quote.locked_rate, today.rate)
+                status = rate_status(date.fromisoformat(today.rate_date), now)
+                message_zh, message_en = status.message_zh, status.message_en
+                current = status.usable_without_confirmation
+            items.append(InboxItem(
+                quote.id, quote.version, customer.name, quote.number, quote.revision,
+                owner.display_name if owner is not None else "", quote.currency, quote.total,
+                tuple(stored + live), quote.locked_rate, quote.locked_rate_date,
+                today.rate if today is not None and quote.locked_rate is not None else None,
+                today.rate_date if today is not None and quote.locked_rate is not None else None,
+                drift, message_zh or "", message_en or "", current))
+        return items
 
 
 class ApprovalsPage(QWidget):
-    def __init__(self, context: AppContext, parent=None) -> None:
+    """Pick a quote on the left; its reasons, the rate and the decision are on the right."""
+
+    sig_loaded = Signal()
+    """The list was read again (after opening, a decision or any data change)."""
+    sig_decided = Signal(object)
+    """A decision was recorded; carries the desktop.mutations.Outcome."""
+    sig_refused = Signal(str)
+    """A decision was refused; carries the message in the user's language."""
+
+    COLUMNS = 7
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.message = QLabel(self.tr("No quotes are waiting for your approval.\n\nQuotes appear here when reps "
-                                      "submit them; you will see which approval rules fired and why."))
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
+        self.items: list[InboxItem] = []
+        self._stale = True
+        self._generation = 0
+        self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
+        self.table = QTableWidget(0, self.COLUMNS)
+        self.table.setHorizontalHeaderLabels([
+            self.tr("Customer"), self.tr("Quote"), self.tr("Owner"), self.tr("Currency"), self.tr("Total"),
+            self.tr("Rate drift"), self.tr("Approvals needed")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._show_selected)
+        self.empty = QLabel(self.tr("No quotes are waiting for your approval.\n\nQuotes appear here when reps "
+                                    "submit them; you will see which approval rules fired and why."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.reasons.setTextFormat(Qt.TextFormat.PlainText)
+        self.rate = QLabel()
+        self.rate.setWordWrap(True)
+        self.comment = QPlainTextEdit()
+        self.comment.setPlaceholderText(self.tr("Comment (required to reject)"))
+        self.comment.setMaximumHeight(90)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {ERROR_COLOR}")
+        self.error.hide()
+        self.approve_button = QPushButton(self.tr("Approve"))
+        self.reject_button = QPushButton(self.tr("Reject"))
+        self.approve_button.clicked.connect(lambda: self._decide_selected("approve"))
+        self.reject_button.clicked.connect(lambda: self._decide_selected("reject"))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.reject_button)
+        buttons.addWidget(self.approve_button)
+        self.detail = QWidget()
+        column = QVBoxLayout(self.detail)
+        column.addWidget(self.title)
+        column.addWidget(QLabel(self.tr("Why it needs approval:")))
+        column.addWidget(self.reasons)
+        column.addWidget(self.rate)
+        column.addStretch(1)
+        column.addWidget(self.comment)
+        column.addWidget(self.error)
+        column.addLayout(buttons)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
         layout = QVBoxLayout(self)
-        layout.addWidget(self.message)
+        layout.addWidget(self.empty)
+        layout.addWidget(splitter)
+        self._show_list()
+        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        self.refresh()
+
+    # ---- Public API
+
+    def refresh(self) -> None:
+        """Read the inbox again on the database thread."""
+        if self.context.user is None:
+            return
+        self._stale = False
+        self._generation += 1
+        generation, user_id = self._generation, self.context.user_id
+
+        def done(items: list[InboxItem]) -> None:
+            if not isValid(self) or generation != self._generation:
+                return
+            self.items = items
+            self._show_list()
+            self.sig_loaded.emit()
+
+        QueryOp(self.context.tasks, lambda store: load_inbox(store, user_id, utcnow())).success(done).run()
+
+    def selected(self) -> InboxItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.items[rows[0].row()] if rows and rows[0].row() < len(self.items) else None
+
+    def decide(self, quote_id: str, quote_version: int, decision: str, comment: str) -> None:
+        """Record a decision (approval.decide); a refusal is shown under the buttons, in the user's language."""
+        self._refusal = None
+        self.error.hide()
+        self.approve_button.setEnabled(False)
+        self.reject_button.setEnabled(False)
+        args: dict[str, Any] = {"quote_id": quote_id, "quote_version": quote_version, "decision": decision,
+                                "comment": comment}
+
+        def ok(outcome: Any) -> None:
+            if not isValid(self):
+                return
+            self.comment.clear()
+            self._update_buttons()
+            self.sig_decided.emit(outcome)
+            self.refresh()
+
+        def failed(exc: Exception) -> None:
+            if not isValid(self):
+                return
+            text = describe(exc, self.context.language)
+            self._refusal = (quote_id, text)
+            self._show_refusal()
+            self._update_buttons()
+            self.sig_refused.emit(text)
+            if isinstance(exc, DomainError) and exc.code == "stale_version":
+                self.refresh()  # show the quote as it is now; the refusal stays until another choice
+
+        MutationOp(self.context.tasks, self.context.user_id, "approval.decide", args).success(ok).failure(failed).run()
+
+    # ---- Qt overrides
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    # ---- Private API
+
+    def _zh(self) -> bool:
+        return self.context.language.lower().startswith("zh")
+
+    def _on_data_changed(self, _outcome: Any) -> None:
+        if not isValid(self):
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def _show_list(self) -> None:
+        chosen = self.selected()
+        self.table.setRowCount(len(self.items))
+        for row, item in enumerate(self.items):
+            roles = sorted({role_name(r.role) for r in item.reasons})
+            cells = [item.customer, self.tr("%1 rev. %2").replace("%1", item.number).replace("%2", str(item.revision)),
+                     item.owner, currency_name(item.currency), money_text(item.total),
+                     f"{percent_text(item.drift_pct)}%" if item.drift_pct is not None else "",
+                     ", ".join(roles)]
+            for col, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                if col in (4, 5):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, cell)
+        has_items = bool(self.items)
+        self.empty.setVisible(not has_items)
+        self.splitter.setVisible(has_items)
+        if has_items:
+            ids = [item.quote_id for item in self.items]
+            self.table.selectRow(ids.index(chosen.quote_id) if chosen is not None and chosen.quote_id in ids else 0)
+        self._show_selected()
+
+    def _show_refusal(self) -> None:
+        """The last refusal, while the quote it concerns is the one selected (or none is listed)."""
+        item = self.selected()
+        if self._refusal is not None and (item is None or item.quote_id == self._refusal[0]):
+            self.error.setText(self._refusal[1])
+            self.error.show()
+        else:
+            self._refusal = None
+            self.error.hide()
+
+    def _show_selected(self) -> None:
+        item = self.selected()
+        self._show_refusal()
+        if item is None:
+            self.title.clear()
+            self.reasons.clear()
+            self.rate.clear()
+            self._update_buttons()
+            return
+        self.title.setText(self.tr("%1 — %2 rev. %3, %4 %5 (by %6)")
+                           .replace("%1", item.customer).replace("%2", item.number)
+                           .replace("%3", str(item.revision)).replace("%4", money_text(item.total))
+                           .replace("%5", currency_name(item.currency)).replace("%6", item.owner))
+        zh = self._zh()
+        lines = []
+        for reason in item.reasons:
+            text = f"• {role_name(reason.role)}: {reason.reason_zh if zh else reason.reason_en}"
+            if reason.new:
+                text += " " + self.tr("(required since submission, at today's rate)")
+            lines.append(text)
+        self.reasons.setText("\n".join(lines))
+        self.rate.setText(self._rate_text(item))
+        self._update_buttons()
+
+    def _rate_text(self, item: InboxItem) -> str:
+        if item.locked_rate is None:
+            return ""
+        if item.today_rate is None:
+            return self.tr("Locked USD/CNY rate %1 of %2; no rate for today is cached here.") \
+                .replace("%1", str(item.locked_rate)).replace("%2", item.locked_rate_date or "")
+        drift = percent_text(item.drift_pct)
+        text = (self.tr("USD/CNY locked at %1 (%2); latest cached rate %3 (%4): drift %5%.")
+                .replace("%1", str(item.locked_rate)).replace("%2", item.locked_rate_date or "")
+                .replace("%3", str(item.today_rate)).replace("%4", item.today_rate_date or "").replace("%5", drift))
+        status = item.rate_message_zh if self._zh() else item.rate_message_en
+        if status:
+            text += "\n" + status + ("" if item.rate_current else " ⚠")
+        return text
+
+    def _update_buttons(self) -> None:
+        enabled = self.selected() is not None
+        self.approve_button.setEnabled(enabled)
+        self.reject_button.setEnabled(enabled)
+
+    def _decide_selected(self, decision: str) -> None:
+        item = self.selected()
+        if item is not None:
+            self.decide(item.quote_id, item.version, decision, self.comment.toPlainText().strip())

@@ -1,0 +1,301 @@
+"""Quotes in the window: the approvals inbox as finance and as the quote's owner, the quote builder with
+its live totals, and the PDF preview and print. Real widgets, a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from desktop import timeutil
+from desktop.models import Approval, Quote, User
+from desktop.mutations import rates
+from tests.conftest import Org, make_customer, run
+from ui.context import AppContext
+from ui.dialogs.quote_dialog import QuoteDialog
+from ui.pages.approvals_page import ApprovalsPage
+
+TODAY = rates.business_date(timeutil.utcnow())
+
+
+@pytest.fixture
+def context(qtbot, store, org: Org):
+    ctx = AppContext(store, "zh_CN")  # domain messages in Chinese
+    yield ctx
+    ctx.tasks.shutdown()
+
+
+def sign_in(context: AppContext, user_id: str) -> None:
+    with context.store.read() as session:
+        context.set_user(session.get(User, user_id))
+
+
+def quote_row(store, quote_id: str) -> Quote:
+    with store.read() as s:
+        return s.scalars(select(Quote).where(Quote.id == quote_id)).one()
+
+
+def submitted_quote(store, org: Org, currency: str = "CNY") -> str:
+    rep = org["rep"]
+    customer = make_customer(store, rep)
+    q = run(store, rep, "quote.create", customer_id=customer, currency=currency).changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=q, description="数控车床", quantity="10", unit_price="1000.00")
+    run(store, rep, "quote.submit", id=q)
+    return q
+
+
+def open_inbox(qtbot, context: AppContext) -> ApprovalsPage:
+    page = ApprovalsPage(context)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+        page.show()
+    return page
+
+
+# ---------------------------------------------------------------------------------------------- inbox
+
+
+def test_finance_sees_a_submitted_quote_with_its_reason_and_approves_it(qtbot, context, store, org):
+    q = submitted_quote(store, org)
+    sign_in(context, org["finance"])
+    page = open_inbox(qtbot, context)
+    assert [item.quote_id for item in page.items] == [q]
+    assert page.table.rowCount() == 1 and page.table.item(0, 0).text() == "苏州恒通精密机械有限公司"
+    assert page.table.item(0, 4).text() == "11,300.00"  # 10 x 1000 + 13% VAT
+    assert "每份报价都需财务审批" in page.reasons.text()  # the stored reason, in the user's language
+    assert page.approve_button.isEnabled()
+    with qtbot.waitSignal(page.sig_decided, timeout=5000):
+        page.approve_button.click()
+    qtbot.waitUntil(lambda: page.items == [] and page.table.rowCount() == 0, timeout=5000)
+    assert quote_row(store, q).status == "approved"
+    assert page.empty.isVisibleTo(page)
+
+
+def test_a_rejection_needs_a_comment_and_the_refusal_is_shown(qtbot, context, store, org):
+    q = submitted_quote(store, org)
+    sign_in(context, org["finance"])
+    page = open_inbox(qtbot, context)
+    with qtbot.waitSignal(page.sig_refused, timeout=5000) as refused:
+        page.reject_button.click()
+    assert "驳回理由" in refused.args[0] and page.error.isVisibleTo(page)
+    assert quote_row(store, q).status == "awaiting_approval"
+    page.comment.setPlainText("价格太低")
+    with qtbot.waitSignal(page.sig_decided, timeout=5000):
+        page.reject_button.click()
+    assert quote_row(store, q).status == "rejected"
+
+
+def test_the_owner_gets_no_buttons_and_a_forced_decision_is_refused(qtbot, context, store, org):
+    q = submitted_quote(store, org)
+    sign_in(context, org["rep"])
+    page = open_inbox(qtbot, context)
+    assert page.items == [] and not page.approve_button.isVisibleTo(page)
+    with qtbot.waitSignal(page.sig_refused, timeout=5000) as refused:
+        page.decide(q, quote_row(store, q).version, "approve", "")
+    assert refused.args[0] == "不能审批自己的报价单。"
+    assert page.error.text() == "不能审批自己的报价单。"
+    with store.read() as s:
+        assert s.scalars(select(Approval)).all() == []
+
+
+def test_a_usd_quote_shows_the_live_drift_and_the_rate_age(qtbot, context, store, org):
+    run(store, org["finance"], "rate.record", pair="USD/CNY", rate="7.1", rate_date=(TODAY - timedelta(days=1))
+        .isoformat(), source="中国外汇交易中心")
+    q = submitted_quote(store, org, "USD")
+    # The rate moves after submission: 7.1 -> 7.16 is 0.845%, above 0.8%.
+    run(store, org["finance"], "rate.record", pair="USD/CNY", rate="7.16", rate_date=TODAY.isoformat(),
+        source="中国外汇交易中心")
+    sign_in(context, org["cfo"])  # not required at submission, required now
+    page = open_inbox(qtbot, context)
+    assert [item.quote_id for item in page.items] == [q]
+    item = page.items[0]
+    assert item.drift_pct is not None and item.drift_pct.quantize(Decimal("0.001")) == Decimal("0.845")
+    assert page.table.item(0, 5).text() == "0.845%"
+    assert "7.16" in page.rate.text() and "7.1" in page.rate.text() and "中间价" in page.rate.text()
+    assert "汇率偏离 0.845%" in page.reasons.text()
+
+
+# ---------------------------------------------------------------------------------------------- builder
+
+
+def open_builder(qtbot, context: AppContext, **kwargs) -> QuoteDialog:
+    dialog = QuoteDialog(context, **kwargs)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.sig_loaded, timeout=5000):
+        dialog.show()
+    return dialog
+
+
+def save(qtbot, dialog: QuoteDialog, action=None) -> None:
+    with qtbot.waitSignal(dialog.sig_loaded, timeout=5000):
+        with qtbot.waitSignal(dialog.sig_saved, timeout=5000):
+            (action or dialog.save_button.click)()
+
+
+def test_the_builder_creates_a_quote_with_two_lines_and_shows_the_total_as_typed(qtbot, context, store, org):
+    product = run(store, org["admin"], "product.create", code="CK6150", name="数控车床 CK6150", unit="台",
+                  list_price="120000.00", currency="CNY").changes.entity_id
+    customer = make_customer(store, org["rep"])
+    sign_in(context, org["rep"])
+    dialog = open_builder(qtbot, context, customer_id=customer)
+    assert dialog.customer_label.text() == "苏州恒通精密机械有限公司" and dialog.save_button.isEnabled()
+    first = dialog.add_line()
+    dialog.choose_product(first, product)  # description, unit and list price come from the product
+    assert dialog.lines.item(first, 1).text() == "数控车床 CK6150" and dialog.lines.item(first, 3).text() == "台"
+    dialog.set_cell(first, 2, "2")
+    second = dialog.add_line()
+    dialog.set_cell(second, 1, "安装调试")
+    dialog.set_cell(second, 4, "0.125")  # half-up per line: 0.13
+    dialog.set_cell(second, 5, "0")
+    # 240,000.00 + 0.13 = 240,000.13; 13% VAT = 31,200.0169 -> 31,200.02; total 271,200.15
+    assert dialog.lines.item(first, 6).text() == "240,000.00" and dialog.lines.item(second, 6).text() == "0.13"
+    assert dialog.total_text == "271,200.15" and "271,200.15" in dialog.totals.text()
+    dialog.discount.setText("10")  # 240,000.13 - 24,000.01 = 216,000.12; VAT 28,080.02 -> 244,080.14
+    assert dialog.total_text == "244,080.14"
+    save(qtbot, dialog)
+    stored = quote_row(store, dialog.quote_id)
+    assert (stored.status, stored.total, stored.discount_pct) == ("draft", Decimal("244080.14"), Decimal("10"))
+    assert dialog.lines.rowCount() == 2 and dialog.total_text == "244,080.14"
+    assert dialog.heading.text().startswith(f"Quote {stored.number} rev. 1")
+    # A change to a saved line is sent as that change only; then the quote is submitted and read-only.
+    dialog.set_cell(second, 2, "4")
+    save(qtbot, dialog, dialog.submit_button.click)
+    stored = quote_row(store, dialog.quote_id)
+    assert stored.status == "awaiting_approval" and not dialog.save_button.isEnabled()
+    assert not dialog.add_line_button.isEnabled() and dialog.vat.isReadOnly()
+
+
+def test_a_refused_line_is_shown_and_nothing_is_saved(qtbot, context, store, org):
+    customer = make_customer(store, org["rep"])
+    sign_in(context, org["rep"])
+    dialog = open_builder(qtbot, context, customer_id=customer)
+    row = dialog.add_line()
+    dialog.set_cell(row, 1, "")  # no description, no product: the mutation refuses
+    dialog.set_cell(row, 4, "100")
+    with qtbot.waitSignal(dialog.sig_failed, timeout=5000):
+        dialog.save_button.click()
+    assert "第 1 行" in dialog.line_error.text() or "Line 1" in dialog.line_error.text()
+    assert "描述" in dialog.line_error.text()
+    assert dialog.quote_id is None and dialog.save_button.isEnabled()
+    with store.read() as s:
+        assert s.scalars(select(Quote)).all() == []
+    dialog.vat.setText("abc")
+    dialog.save_button.click()
+    assert dialog.errors.message("vat_pct") != ""
+
+
+def test_copy_and_revise_open_the_new_quote(qtbot, context, store, org):
+    q = submitted_quote(store, org)
+    run(store, org["finance"], "approval.decide", quote_id=q, quote_version=quote_row(store, q).version,
+        decision="approve", comment="")
+    sign_in(context, org["rep"])
+    dialog = open_builder(qtbot, context, quote_id=q)
+    assert dialog.approval.text() == "• Finance: 每份报价都需财务审批。 — approved by Finance"
+    assert dialog.revise_button.isVisibleTo(dialog) and not dialog.save_button.isEnabled()
+    save(qtbot, dialog, dialog.sent_button.click)
+    assert quote_row(store, q).status == "sent" and not dialog.sent_button.isVisibleTo(dialog)
+    save(qtbot, dialog, dialog.revise_button.click)
+    revised = quote_row(store, dialog.quote_id)
+    assert (revised.revision, revised.status) == (2, "draft") and quote_row(store, q).status == "superseded"
+    assert dialog.save_button.isEnabled() and dialog.lines.rowCount() == 1
+    save(qtbot, dialog, dialog.copy_button.click)
+    copied = quote_row(store, dialog.quote_id)
+    assert copied.number != revised.number and copied.revision == 1
+
+
+# ---------------------------------------------------------------------------------------------- PDF
+
+
+def test_preview_and_print_to_a_pdf_file(qtbot, context, store, org, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter
+
+    q = submitted_quote(store, org)
+    sign_in(context, org["rep"])
+    dialog = open_builder(qtbot, context, quote_id=q)
+    with qtbot.waitSignal(dialog.sig_pdf_ready, timeout=20000) as ready:
+        dialog.preview_button.click()
+    assert ready.args[0].endswith(".pdf") and dialog.pdf_path.stat().st_size > 1000
+    qtbot.waitUntil(lambda: getattr(dialog, "preview_window", None) is not None, timeout=5000)
+    assert dialog.preview_window.document.pageCount() >= 1
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    with qtbot.waitSignal(dialog.sig_printed, timeout=30000) as printed:
+        dialog.print_to(printer)
+    assert printed.args[0] >= 1
+    assert out.stat().st_size > 1000 and out.read_bytes().startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------------------------------------- list
+
+
+def test_the_quotes_list_shows_what_the_user_sees_and_opens_a_quote(qtbot, context, store, org):
+    from ui.pages.quotes_page import QuotesPage
+
+    q = submitted_quote(store, org)
+    for username, expected in (("otherrep", []), ("rep", [q])):
+        sign_in(context, org[username])
+        page = QuotesPage(context)
+        qtbot.addWidget(page)
+        with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+            page.show()
+        assert [row.id for row in page.rows] == expected
+    assert page.table.item(0, 2).text() == "Awaiting approval" and page.table.item(0, 4).text() == "11,300.00"
+    page.open_row(0)
+    qtbot.waitUntil(lambda: page.dialog.loaded is not None, timeout=5000)
+    assert page.dialog.quote_id == q and not page.dialog.save_button.isEnabled()
+    assert page.dialog.withdraw_button.isVisibleTo(page.dialog)
+    page.dialog.close()
+
+
+def test_new_quote_from_the_customer_detail(qtbot, context, store, org):
+    from ui.customer_detail import CustomerDetail
+
+    customer = make_customer(store, org["rep"])
+    sign_in(context, org["rep"])
+    detail = CustomerDetail(context)
+    qtbot.addWidget(detail)
+    detail.show()
+    detail.show_customer(customer)
+    qtbot.waitUntil(detail.quote_button.isEnabled, timeout=5000)
+    detail.quote_button.click()
+    dialog = detail.findChild(QuoteDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.loaded is not None and dialog.customer_id == customer, timeout=5000)
+    dialog.close()
+
+
+def test_a_decision_on_a_stale_version_is_refused_and_the_inbox_reloads(qtbot, context, store, org):
+    q = submitted_quote(store, org)
+    sign_in(context, org["finance"])
+    page = open_inbox(qtbot, context)
+    seen = page.items[0].version
+    run(store, org["rep"], "quote.withdraw", id=q)  # the rep changes it meanwhile, and submits again
+    run(store, org["rep"], "quote.submit", id=q)
+    with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+        with qtbot.waitSignal(page.sig_refused, timeout=5000) as refused:
+            page.decide(q, seen, "approve", "")
+    assert "已被修改" in refused.args[0] and page.error.text() == refused.args[0]
+    assert page.error.isVisibleTo(page) and page.items[0].version == quote_row(store, q).version != seen
+    with qtbot.waitSignal(page.sig_decided, timeout=5000):
+        page.approve_button.click()
+    assert quote_row(store, q).status == "approved"
+
+
+def test_a_discount_above_the_threshold_reaches_the_team_manager_not_another(qtbot, context, store, org):
+    rep = org["rep"]
+    q = run(store, rep, "quote.create", customer_id=make_customer(store, rep), discount_pct="20").changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=q, description="数控车床", quantity="1", unit_price="1000.00")
+    run(store, rep, "quote.submit", id=q)
+    for username, expected in (("othermanager", []), ("manager", [q])):
+        sign_in(context, org[username])
+        page = open_inbox(qtbot, context)
+        assert [item.quote_id for item in page.items] == expected
+    assert "综合折扣 20%" in page.reasons.text() and page.table.item(0, 6).text() == "Finance, Sales manager"
+    with qtbot.waitSignal(page.sig_decided, timeout=5000):
+        page.approve_button.click()
+    assert quote_row(store, q).status == "awaiting_approval"  # finance has still to approve
+    qtbot.waitUntil(lambda: page.items == [], timeout=5000)
