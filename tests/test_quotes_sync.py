@@ -60,3 +60,44 @@ def test_a_quote_is_approved_on_the_server_and_seen_only_within_its_customers_sc
     other = Api(server, "rep.liu")  # another team's rep
     assert quote[1]["id"] not in rows(other, "quotes")
     assert line[1]["id"] not in rows(other, "quote_lines")
+
+
+def test_an_approval_made_offline_by_someone_who_lost_the_role_is_refused_and_shown_to_them(server, tmp_path):
+    """Finance approves at a desk with no network; meanwhile the server no longer counts them as finance.
+    The desktop accepted the decision with what it knew; the server refuses it, the quote is back to
+    awaiting approval on that desktop, and the refusal waits in that user's Sync problems."""
+    from sqlalchemy import select
+
+    from desktop import remote
+    from desktop.models import Quote
+    from tests.test_sync_visits import Desk
+
+    name = f"finance.temp{next(_numbers)}"
+    assert server.admin("user", "add", name, "--role", "finance", "--password", "fieldmark").returncode == 0
+    rep = Desk(tmp_path / "rep", server, "rep.li")
+    customer = rep.run("customer.create", name=f"南通华宇机电{next(_numbers)}号", region="江苏", city="南通")
+    quote = rep.run("quote.create", customer_id=customer)
+    rep.run("quote.line_set", quote_id=quote, description="数控车床 CK6150", quantity="2", unit_price="98000.00")
+    rep.run("quote.submit", id=quote)
+    assert rep.client.sync().push.rejected == 0
+
+    desk = Desk(tmp_path / "finance", server, name)  # signs in and pulls the quote while still finance
+    moved = server.admin("user", "update", name, "--role", "service_engineer")
+    assert moved.returncode == 0, moved.stderr
+
+    def status() -> str:
+        with desk.store.read() as s:
+            return s.scalars(select(Quote.status).where(Quote.id == quote)).one()
+
+    with desk.store.read() as s:
+        version = s.scalars(select(Quote.version).where(Quote.id == quote)).one()
+    desk.run("approval.decide", quote_id=quote, quote_version=version, decision="approve", comment="同意")  # offline
+    assert status() == "approved"  # what this desktop knew allowed it
+
+    report = desk.client.sync()
+    assert report.push.rejected == 1
+    assert status() == "awaiting_approval"  # the server's word
+    with desk.store.read() as s:
+        [problem] = remote.open_problems(s)
+    assert problem.mutation == "approval.decide" and problem.message_zh and problem.message_en
+    assert problem.args["comment"] == "同意"  # what the user entered is kept
