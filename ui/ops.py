@@ -197,10 +197,20 @@ class MutationOp:
 
     def __init__(self, tasks: TaskManager, actor_id: str, name: str, args: dict[str, Any]) -> None:
         self._tasks = tasks
-        self._calls = [(name, args)]
+        self._calls: list[tuple[str, dict[str, Any]]] = [(name, args)]
         self._actor_id = actor_id
         self._success: Callable[[mutations.Outcome], None] = lambda _o: None
         self._failure: Callable[[Exception], None] = _raise
+
+    @classmethod
+    def batch(cls, tasks: TaskManager, actor_id: str, calls: list[tuple[str, dict[str, Any]]]) -> MutationOp:
+        """Several mutations in one transaction (desktop.mutations.run_many): all saved, or none;
+        ``success`` gets the last one's outcome."""
+        if not calls:
+            raise ValueError("a batch needs at least one mutation")
+        op = cls(tasks, actor_id, *calls[0])
+        op._calls = list(calls)
+        return op
 
     def success(self, fn: Callable[[mutations.Outcome], None]) -> MutationOp:
         self._success = fn

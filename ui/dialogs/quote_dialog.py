@@ -49,7 +49,7 @@ from ui.context import AppContext
 from ui.customer_picker import CustomerPicker
 from ui.forms import ERROR_COLOR, FIELD_ERROR_STYLE, FieldErrors, alive, precheck
 from ui.labels import currency_name, money_text, quote_status_name, role_name
-from ui.ops import MutationOp, QueryOp, TaskManager, describe
+from ui.ops import MutationOp, QueryOp, describe
 
 TERMS = mutations.REGISTRY["quote.update"].fields
 LINE_FIELDS = mutations.REGISTRY["quote.line_set"].fields
@@ -134,14 +134,6 @@ def load(store: Store, quote_id: str | None, customer_id: str | None) -> Loaded:
                 out.customer_id, out.customer_name = customer.id, customer.name
                 out.contacts = [(c.id, c.name) for c in live_contacts(session, customer.id)]
         return out
-
-
-class _BatchOp(MutationOp):
-    """Several mutations in one transaction (desktop.mutations.run_many): all saved, or none."""
-
-    def __init__(self, tasks: TaskManager, actor_id: str, calls: list[tuple[str, dict[str, Any]]]) -> None:
-        super().__init__(tasks, actor_id, calls[0][0], calls[0][1])
-        self._calls = calls
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -694,7 +686,7 @@ class QuoteDialog(QDialog):
                 self.errors.show_exception(exc)
             self.sig_failed.emit(text)
 
-        _BatchOp(self.context.tasks, self.context.user_id, calls).success(ok).failure(failed).run()
+        MutationOp.batch(self.context.tasks, self.context.user_id, calls).success(ok).failure(failed).run()
 
 
 def _same_decimal(a: str, b: str) -> bool:
