@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from desktop import errors
 from desktop.errors import Label
 from desktop.models import DECISION_ROLES, Contact, Customer, Touchpoint, User
-from desktop.permissions import can_edit_customer, can_log_touchpoint, can_see_customer
+from desktop.permissions import can_edit_customer, can_log_touchpoint, can_quote, can_see_customer
 from desktop.search import search_customer_touchpoints
 from desktop.timeline import customer_timeline, shown_to
 
@@ -60,6 +60,7 @@ class CustomerProfile:
     touchpoint_count: int
     can_edit: bool
     can_log_touchpoint: bool
+    can_quote: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def load_profile(session: Session, user_id: str, customer_id: str) -> CustomerPr
         status=customer.status, phone=customer.phone, credit_limit=customer.credit_limit, notes=customer.notes,
         version=customer.version, contacts=tuple(entries), touchpoint_count=count,
         can_edit=can_edit_customer(session, user, customer),
-        can_log_touchpoint=can_log_touchpoint(session, user, customer))
+        can_log_touchpoint=can_log_touchpoint(session, user, customer),
+        can_quote=can_quote(session, user, customer))
 
 
 def _entries(session: Session, touchpoints: Sequence[Touchpoint]) -> list[TimelineEntry]:

@@ -340,3 +340,16 @@ def test_buttons_open_the_dialogs_for_this_customer(qtbot, org, customer, contex
     # A closed form is deleted: opening one a hundred times a day must not keep a hundred hidden ones.
     qtbot.waitUntil(lambda: not detail.findChildren(CustomerDialog) and not detail.findChildren(ContactDialog)
                     and not detail.findChildren(TouchpointDialog))
+
+
+def test_only_people_who_sell_to_a_customer_may_start_a_quote(store, org):
+    """A service engineer sees the customer and logs touchpoints, but quotes are the sellers' (and the
+    detail's New quote… follows the profile)."""
+    from desktop import customer_profile
+
+    customer = make_customer(store, org["rep"])
+    with store.read() as s:
+        rep = customer_profile.load_profile(s, org["rep"], customer)
+        service = customer_profile.load_profile(s, org["service"], customer)
+    assert (rep.can_log_touchpoint, rep.can_quote) == (True, True)
+    assert (service.can_log_touchpoint, service.can_quote) == (True, False)

@@ -488,7 +488,7 @@ class CustomerDetail(QWidget):
         self.log_button.setEnabled(profile is not None and profile.can_log_touchpoint)
         self.visit_button.setEnabled(profile is not None and profile.can_log_touchpoint)
         # quote.create decides who may quote; the profile says nothing more precise yet
-        self.quote_button.setEnabled(profile is not None and profile.can_log_touchpoint)
+        self.quote_button.setEnabled(profile is not None and profile.can_quote)
 
     # ---- Private API: dialogs (written elsewhere; imported when first used)
 
