@@ -141,3 +141,33 @@ def postgres():
         pytest.skip(f"no PostgreSQL here: {exc}")
     yield cluster
     cluster.stop()
+
+
+def replay_outbox(store: Store, template_db: Path, path: Path) -> Store:
+    """A fresh database at ``path`` holding ``store``'s users, onto which every outbox entry of ``store``
+    has been run again through the registry, as the server does during sync."""
+    import copy
+
+    from sqlalchemy import select
+
+    from desktop.models import OutboxEntry
+
+    replica = open_store(shutil.copy(template_db, path))
+    with store.read() as s:
+        users = s.connection().exec_driver_sql("SELECT * FROM users").fetchall()
+        entries = s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)).all()
+    with replica.writer("snapshot") as s:
+        s.connection().exec_driver_sql(f"INSERT INTO users VALUES ({', '.join('?' * len(users[0]))})",
+                                       [tuple(u) for u in users])
+    with replica.writer("mutation") as s:
+        for entry in entries:
+            actor = mutations.registry.load_actor(s, entry.actor_id, "server")
+            mutations.execute(s, actor, entry.name, copy.deepcopy(entry.args))
+            s.flush()
+    return replica
+
+
+def table_rows(store: Store, table: str) -> list[Any]:
+    """Every row of a table, all columns, by id."""
+    with store.read() as s:
+        return s.connection().exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").fetchall()

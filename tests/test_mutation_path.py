@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import shutil
 import sqlite3
 from datetime import timedelta
 from decimal import Decimal
@@ -17,7 +15,7 @@ from desktop.migrate import backup_database
 from desktop.models import AuditEntry, Contact, Customer, OutboxEntry, Touchpoint
 from desktop.store import UnrecordedWriteError, open_store
 from tests import media_files
-from tests.conftest import make_customer, run
+from tests.conftest import make_customer, replay_outbox, run, table_rows
 
 
 def _count(session, model) -> int:
@@ -101,27 +99,9 @@ def test_replaying_the_outbox_on_another_database_gives_the_same_rows(store, org
         occurred_at=timeutil.to_text(timeutil.utcnow()), summary="微信发送报价单")
     run(store, org["rep"], "customer.update", id=customer, status="dormant")
 
-    replica_path = tmp_path / "replica.db"
-    shutil.copy(template_db, replica_path)
-    replica = open_store(replica_path)
-    with store.read() as s:
-        users = s.connection().exec_driver_sql("SELECT * FROM users").fetchall()
-        entries = s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)).all()
-    with replica.writer("snapshot") as s:
-        s.connection().exec_driver_sql(f"INSERT INTO users VALUES ({', '.join('?' * len(users[0]))})",
-                                       [tuple(u) for u in users])
-    with replica.writer("mutation") as s:
-        for entry in entries:
-            actor = mutations.registry.load_actor(s, entry.actor_id, "server")
-            mutations.execute(s, actor, entry.name, copy.deepcopy(entry.args))
-            s.flush()
-
-    def dump(st, table):
-        with st.read() as s:
-            return s.connection().exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").fetchall()
-
+    replica = replay_outbox(store, template_db, tmp_path / "replica.db")
     for table in ("customers", "contacts", "touchpoints"):
-        assert dump(store, table) == dump(replica, table)
+        assert table_rows(store, table) == table_rows(replica, table)
     replica.close()
 
 

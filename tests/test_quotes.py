@@ -15,7 +15,7 @@ from desktop.errors import DomainError
 from desktop.models import Approval, ApprovalPolicy, Quote, QuoteLine
 from desktop.mutations import quotes as quote_mutations
 from desktop.mutations import rates
-from tests.conftest import make_customer, run
+from tests.conftest import make_customer, replay_outbox, run, table_rows
 
 TODAY = rates.business_date(timeutil.utcnow())
 YESTERDAY = TODAY - timedelta(days=1)
@@ -467,12 +467,7 @@ def test_products_price_new_lines_in_their_own_currency_only(store, org):
 
 def test_replaying_the_outbox_elsewhere_makes_the_same_quotes(store, org, template_db, tmp_path):
     """What the server does during sync: the same args give the same numbers, lines, totals and decisions."""
-    import copy
-    import shutil
 
-    from desktop import mutations
-    from desktop.models import OutboxEntry
-    from desktop.store import open_store
 
     rep, finance = org["rep"], org["finance"]
     rate(store, finance, "7.1", on=YESTERDAY)
@@ -487,26 +482,10 @@ def test_replaying_the_outbox_elsewhere_makes_the_same_quotes(store, org, templa
     run(store, rep, "quote.revise", source_id=q)
     run(store, rep, "quote.copy", source_id=q)
 
-    replica = open_store(shutil.copy(template_db, tmp_path / "replica.db"))
-    with store.read() as s:
-        users = s.connection().exec_driver_sql("SELECT * FROM users").fetchall()
-        entries = s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)).all()
-    with replica.writer("snapshot") as s:
-        s.connection().exec_driver_sql(f"INSERT INTO users VALUES ({', '.join('?' * len(users[0]))})",
-                                       [tuple(u) for u in users])
-    with replica.writer("mutation") as s:
-        for entry in entries:
-            actor = mutations.registry.load_actor(s, entry.actor_id, "server")
-            mutations.execute(s, actor, entry.name, copy.deepcopy(entry.args))
-            s.flush()
-
-    def dump(st, table):
-        with st.read() as s:
-            return s.connection().exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").fetchall()
-
+    replica = replay_outbox(store, template_db, tmp_path / "replica.db")
     for table in ("products", "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals"):
-        assert dump(store, table) == dump(replica, table), table
-    assert len(dump(replica, "quotes")) == 3 and len(dump(replica, "quote_lines")) == 6
+        assert table_rows(store, table) == table_rows(replica, table), table
+    assert len(table_rows(replica, "quotes")) == 3 and len(table_rows(replica, "quote_lines")) == 6
     replica.close()
 
 
