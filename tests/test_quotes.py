@@ -15,7 +15,7 @@ from desktop.errors import DomainError
 from desktop.models import Approval, ApprovalPolicy, Quote, QuoteLine
 from desktop.mutations import quotes as quote_mutations
 from desktop.mutations import rates
-from tests.conftest import make_customer, replay_outbox, run, table_rows
+from tests.conftest import ORG_USERS, make_customer, replay_outbox, run, table_rows
 
 TODAY = rates.business_date(timeutil.utcnow())
 YESTERDAY = TODAY - timedelta(days=1)
@@ -524,3 +524,63 @@ def test_refusals_name_a_field_the_caller_sends_in_both_languages(store, org, re
         assert field in mutations.REGISTRY[name].fields
         assert err.message_zh and err.message_en and err.message_zh != err.message_en
     assert row(store, rep_quote).version == 2  # created, one line: nothing refused was written
+
+
+def test_the_inbox_lists_exactly_the_quotes_each_user_may_decide(store, org):
+    """quote_decisions.awaiting (the inbox) and approval.decide (desktop and server) share one rule:
+    for every user and quote, the quote is listed exactly when a decision would be accepted."""
+    from desktop import quote_decisions
+    from desktop.models import User
+    from desktop.mutations import execute, prepare
+    from desktop.mutations.registry import load_actor
+
+    rep, rep2, other, finance = org["rep"], org["rep2"], org["otherrep"], org["finance"]
+    rate(store, finance, "7.1000", on=YESTERDAY)
+    made = {}
+    for name, owner, currency, quantity, price, discount in [
+            ("small", rep, "CNY", "10", "1000.00", "0"),         # finance only
+            ("discounted", rep2, "CNY", "10", "1000.00", "20"),  # finance + the team's sales manager
+            ("large", other, "CNY", "5", "100000.00", "0"),      # finance + finance director, another team
+            ("usd", rep, "USD", "1", "1000.00", "0"),            # drift after today's rate: + finance director
+            ("draft", rep, "CNY", "1", "10.00", "0")]:
+        customer = make_customer(store, owner, f"客户{name}")
+        made[name] = quote(store, owner, customer, currency=currency, discount_pct=discount)
+        line(store, owner, made[name], quantity=quantity, unit_price=price)
+        if name != "draft":
+            run(store, owner, "quote.submit", id=made[name])
+    rate(store, finance, "7.2000")  # 1.41% above the USD quote's locked rate
+    decide(store, finance, made["small"])  # approved: nobody's inbox any more
+    decide(store, finance, made["usd"])  # finance done; the finance director still to confirm
+
+    now = timeutil.utcnow()
+    seen: dict[str, set[str]] = {}
+    for username, *_ in ORG_USERS:
+        user_id = org[username]
+        with store.read() as s:
+            user = s.get(User, user_id)
+            listed = {p.quote.id for p in quote_decisions.awaiting(s, user, now)}
+        accepted = set()
+        for quote_id in made.values():
+            try:
+                with store.writer("mutation") as s:  # try the decision, then roll it back
+                    args = prepare("approval.decide", {"quote_id": quote_id, "decision": "approve",
+                                                       "comment": "同意",
+                                                       "quote_version": s.get(Quote, quote_id).version})
+                    try:
+                        execute(s, load_actor(s, user_id, "probe"), "approval.decide", args)
+                        accepted.add(quote_id)
+                    except DomainError:
+                        pass
+                    raise _RollBack
+            except _RollBack:
+                pass
+        assert listed == accepted, username
+        seen[username] = {name for name, q in made.items() if q in listed}
+    assert seen["finance"] == {"discounted", "large"}
+    assert seen["cfo"] == {"large", "usd"}
+    assert seen["manager"] == {"discounted"} and seen["kad"] == set()  # the policy names sales managers
+    assert seen["othermanager"] == set() and seen["rep"] == set() and seen["admin"] == set()
+
+
+class _RollBack(Exception):
+    """Raised to leave a writer transaction without committing it."""

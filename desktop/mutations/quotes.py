@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from desktop import approval_policy, errors, quote_math, timeutil
+from desktop import approval_policy, errors, quote_decisions, quote_math, timeutil
 from desktop.errors import DomainError, Label
 from desktop.models import CURRENCIES, DECISIONS, Approval, DeviceState, Product, Quote, QuoteLine
 from desktop.mutations import policy as policies
@@ -481,12 +481,10 @@ def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     rejects the quote; the last required approval approves it.
     """
     quote = get_quote(session, args["quote_id"], "quote_id")
-    if not can_see_customer(session, actor.user, get_customer(session, quote.customer_id, "quote_id")):
-        raise DomainError("forbidden", "您无权审批这位客户的报价。", "You may not decide on this customer's quotes.",
-                          "quote_id")
-    if quote.owner_id == actor.id:
-        raise DomainError("forbidden", "不能审批自己的报价单。", "Nobody may approve or reject their own quote.",
-                          "quote_id")
+    visible = can_see_customer(session, actor.user, get_customer(session, quote.customer_id, "quote_id"))
+    refused = quote_decisions.person_refusal(actor.user, quote, visible=visible)
+    if refused is not None:
+        raise refused
     if quote.status != "awaiting_approval":
         raise _wrong_state(quote, "审批", "be approved or rejected", "quote_id")
     if args["quote_version"] != quote.version:
@@ -500,18 +498,13 @@ def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
         raise errors.missing_field("comment", Label("驳回理由", "Reason for the rejection"))
     needed = requirements(session, quote, args["at"])
     by_role = approval_policy.roles(needed)
-    if actor.role not in by_role:
-        wanted_zh = "、".join(approval_policy.ROLE_NAMES[role][0] for role in by_role)
-        wanted_en = ", ".join(approval_policy.ROLE_NAMES[role][1] for role in by_role)
-        raise DomainError("forbidden", f"这张报价单不需要您的角色审批（需要：{wanted_zh}）。",
-                          f"This quote does not need your role's decision (it needs: {wanted_en}).", "decision")
     this_round = list(session.scalars(select(Approval).where(Approval.quote_id == quote.id,
                                                              Approval.round == quote.approval_round)))
     this_round += [obj for obj in session.new if isinstance(obj, Approval) and obj.quote_id == quote.id
                    and obj.round == quote.approval_round and obj not in this_round]
-    if any(a.role == actor.role for a in this_round):
-        raise errors.conflict("decision", "这一轮中您的角色已经审批过这张报价单。",
-                              "Your role has already decided on this submission of the quote.")
+    refused = quote_decisions.role_refusal(actor.user, needed, (a.role for a in this_round))
+    if refused is not None:
+        raise refused
     ensure_new(session, Approval, args["id"], Label("审批", "Approval"))
     approval = Approval(id=args["id"], quote_id=quote.id, quote_version=quote.version, round=quote.approval_round,
                         approver_id=actor.id, role=actor.role, rules=by_role[actor.role], decision=args["decision"],

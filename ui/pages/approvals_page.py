@@ -2,7 +2,7 @@
 why each needs it, and for USD quotes how far today's cached rate has moved from the locked one.
 
 Everything shown is read from the local database, so the inbox works offline. Which quotes are listed
-and why comes from the core (desktop.mutations.quotes.pending_roles and requirements,
+and why comes from the core (desktop.quote_decisions, the same rule approval.decide applies,
 desktop.approval_policy.drift_pct, desktop.fx.calendar.rate_status); Approve and Reject run
 ``approval.decide``, which checks every rule again and whose refusal is shown as it words it.
 """
@@ -31,15 +31,12 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from desktop import approval_policy
+from desktop import approval_policy, quote_decisions
 from desktop.errors import DomainError
 from desktop.fx.calendar import rate_status
-from desktop.models import Customer, Quote, User
-from desktop.mutations import quotes as quote_core
-from desktop.mutations import rates
-from desktop.mutations.common import by_id
-from desktop.permissions import can_see_customer
+from desktop.models import Customer, User
 from desktop.store import Store
 from desktop.timeutil import utcnow
 from ui.context import AppContext
@@ -80,43 +77,49 @@ class InboxItem:
 
 
 def load_inbox(store: Store, user_id: str, now: datetime) -> list[InboxItem]:
-    """On the database thread: the quotes awaiting a decision from the user's role, never their own."""
+    """On the database thread: the quotes awaiting a decision from the user (desktop.quote_decisions,
+    the rule approval.decide applies too), with the names, reasons and rate the inbox shows."""
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
             return []
+        pending = quote_decisions.awaiting(session, user, now)
+        today = quote_decisions.today_rate(session, now)
+        names = _names(session, Customer, {p.quote.customer_id for p in pending})
+        owners = _names(session, User, {p.quote.owner_id for p in pending})
+        status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
         items = []
-        today = rates.latest(session, quote_core.RATE_PAIR, rates.business_date(now))
-        quotes = session.scalars(select(Quote).where(Quote.status == "awaiting_approval")
-                                 .order_by(Quote.submitted_at, Quote.number))
-        for quote in quotes:
-            if quote.owner_id == user.id:
-                continue
-            customer = by_id(session, Customer, quote.customer_id)
-            if customer is None or customer.deleted_at is not None or not can_see_customer(session, user, customer):
-                continue
-            if user.role not in quote_core.pending_roles(session, quote, now):
-                continue
+        for entry in pending:
+            quote = entry.quote
             stored = [Reason(r["role"], r["reason_zh"], r["reason_en"], False) for r in quote.required]
             known = {(r["rule"], r["role"]) for r in quote.required}
-            live = [Reason(r.role, r.reason_zh, r.reason_en, True)
-                    for r in quote_core.requirements(session, quote, now) if (r.rule, r.role) not in known]
-            owner = session.get(User, quote.owner_id)
+            live = [Reason(r.role, r.reason_zh, r.reason_en, True) for r in entry.needed
+                    if (r.rule, r.role) not in known]
             drift = message_zh = message_en = None
             current = True
-            if quote.locked_rate is not None and today is not None:
+            if quote.locked_rate is not None and today is not None and status is not None:
                 drift = approval_policy.drift_pct(quote.locked_rate, today.rate)
-                status = rate_status(date.fromisoformat(today.rate_date), now)
                 message_zh, message_en = status.message_zh, status.message_en
                 current = status.usable_without_confirmation
+            with_rate = today is not None and quote.locked_rate is not None
             items.append(InboxItem(
-                quote.id, quote.version, customer.name, quote.number, quote.revision,
-                owner.display_name if owner is not None else "", quote.currency, quote.total,
-                tuple(stored + live), quote.locked_rate, quote.locked_rate_date,
-                today.rate if today is not None and quote.locked_rate is not None else None,
-                today.rate_date if today is not None and quote.locked_rate is not None else None,
-                drift, message_zh or "", message_en or "", current))
+                quote.id, quote.version, names.get(quote.customer_id, ""), quote.number, quote.revision,
+                owners.get(quote.owner_id, ""), quote.currency, quote.total, tuple(stored + live),
+                quote.locked_rate, quote.locked_rate_date, today.rate if with_rate and today else None,
+                today.rate_date if with_rate and today else None, drift, message_zh or "", message_en or "",
+                current))
         return items
+
+
+def _names(session: Session, model: type[Customer] | type[User], ids: set[str]) -> dict[str, str]:
+    """id -> name (a customer's name, a person's display name), read in chunks."""
+    column = Customer.name if model is Customer else User.display_name
+    out: dict[str, str] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), quote_decisions.CHUNK):
+        out.update(session.execute(select(model.id, column).where(  # type: ignore[arg-type]
+            model.id.in_(wanted[start:start + quote_decisions.CHUNK]))).all())
+    return out
 
 
 class ApprovalsPage(QWidget):
