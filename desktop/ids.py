@@ -56,3 +56,9 @@ def uuid7_from(ms: int, rand: int) -> str:
         | (rand & ((1 << 62) - 1))
     h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def provisional_device_code(device_id: str) -> str:
+    """The code a new installation puts in its quote numbers until the server gives it one
+    ("D" and three digits from the device id). The server accepts both from that device."""
+    return "D" + str(int(device_id.replace("-", "")[-6:], 16) % 1000)

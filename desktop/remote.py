@@ -43,18 +43,19 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, false, func, or_, select
+from sqlalchemy import String, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop import audit, rows, search, timeutil
 from desktop.errors import DomainError
-from desktop.models import DATA_TABLES, Base, OutboxEntry, SyncProblem, SyncState
+from desktop.models import DATA_TABLES, Base, DeviceState, OutboxEntry, SyncProblem, SyncState
 from desktop.mutations import registry  # importing the package registers every mutation
 from desktop.snapshot import SYSTEM_ACTOR
 
@@ -572,6 +573,16 @@ def read_state(store: Any) -> SyncState:
     with store.read() as session:
         state = session.get(SyncState, 1)
         return state if state is not None else SyncState(singleton=1, cursor=0)
+
+
+def adopt_device_code(store: Any, code: str) -> None:
+    """Number quotes with the code the server gave this device from now on. Numbers already made
+    keep the provisional code, which the server accepts from this device too."""
+    if not re.fullmatch(r"[A-Za-z0-9]{1,16}", code):
+        raise ValueError(f"not a device code: {code!r}")
+    with store.writer("sync") as session:
+        session.execute(update(DeviceState).where(DeviceState.device_code != code).values(device_code=code))
+    store.forget_device()
 
 
 def update_state(store: Any, **values: Any) -> None:

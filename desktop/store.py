@@ -154,6 +154,10 @@ class Store:
                 self._device = (state.device_id, state.device_code)
         return self._device
 
+    def forget_device(self) -> None:
+        """Read the device's id and code again (after the server gave it its code)."""
+        self._device = None
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -181,7 +185,7 @@ def open_store(path: Path, *, backup_dir: Path | None = None, script_location: s
 
 
 def _ensure_device(store: Store, device_code: str | None) -> None:
-    from desktop.ids import uuid7
+    from desktop.ids import provisional_device_code, uuid7
     from desktop.timeutil import utcnow
 
     with store.read() as session:
@@ -190,6 +194,6 @@ def _ensure_device(store: Store, device_code: str | None) -> None:
     device_id = uuid7()
     # The code is short and human: it goes into quote numbers. The server assigns the real one
     # when the device registers; until then it is derived from the device id.
-    code = device_code or "D" + str(int(device_id.replace("-", "")[-6:], 16) % 1000)
+    code = device_code or provisional_device_code(device_id)
     with store.writer("mutation") as session:
         session.add(DeviceState(device_id=device_id, device_code=code, next_seq=1, created_at=utcnow()))

@@ -148,6 +148,9 @@ class SyncClient:
             raise _bad_response("the token is for another device")
         self.token_store.save(token)
         remote.update_state(self.store, server_url=self.base_url, user_id=user_id)
+        code = answer.get("device_code")
+        if isinstance(code, str) and code:
+            remote.adopt_device_code(self.store, code)
         return user_id
 
     def sign_out(self) -> None:

@@ -71,6 +71,7 @@ class Api:
         response.raise_for_status()
         self.user_id = response.json()["user_id"]
         self.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        self.device_code: str = response.json()["device_code"]
         self.seq = 0
 
     def post(self, path: str, body: object, **kwargs) -> requests.Response:

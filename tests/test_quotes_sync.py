@@ -34,7 +34,7 @@ def results(response) -> list[tuple[str, str | None]]:
 def test_a_quote_is_approved_on_the_server_and_seen_only_within_its_customers_scope(server):
     rep, finance = Api(server, "rep.li"), Api(server, "finance.sun")
     customer = call("customer.create", name=f"昆山精工{next(_numbers)}号", region="江苏", city="昆山")
-    number = f"Q20261128-D7-{next(_numbers):04d}"
+    number = f"Q20261128-{rep.device_code}-{next(_numbers):04d}"
     quote = call("quote.create", customer_id=customer[1]["id"], number=number)
     line = call("quote.line_set", quote_id=quote[1]["id"], description="数控车床", quantity="2",
                 unit_price="0.125")
@@ -101,3 +101,47 @@ def test_an_approval_made_offline_by_someone_who_lost_the_role_is_refused_and_sh
         [problem] = remote.open_problems(s)
     assert problem.mutation == "approval.decide" and problem.message_zh and problem.message_en
     assert problem.args["comment"] == "同意"  # what the user entered is kept
+
+
+def test_quote_numbers_carry_a_device_code_the_server_gave_and_no_other_devices(server, tmp_path):
+    """Each device gets its own short code when it first signs in, and numbers its quotes with it;
+    the server refuses a number carrying another device's code, so two devices never share a number.
+    A quote numbered offline before the first sign-in (the provisional code) is still accepted."""
+    from sqlalchemy import select
+
+    from desktop import remote
+    from desktop.ids import provisional_device_code
+    from desktop.models import DeviceState, Quote
+    from tests.test_sync_visits import Desk
+
+    first, second = Desk(tmp_path / "a", server, "rep.li"), Desk(tmp_path / "b", server, "rep.li")
+    codes = [d.store.device()[1] for d in (first, second)]
+    assert codes[0] != codes[1] and all(c.startswith("D") for c in codes)
+    with second.store.read() as s:
+        assert s.scalars(select(DeviceState.device_code)).one() == codes[1]
+    customer = first.run("customer.create", name=f"无锡宏达机电{next(_numbers)}号", region="江苏", city="无锡")
+    first.client.sync()
+    second.client.sync()
+    made = second.run("quote.create", customer_id=customer)
+    with second.store.read() as s:
+        assert f"-{codes[1]}-" in s.scalars(select(Quote.number).where(Quote.id == made)).one()
+
+    # A number with the first device's code, pushed by the second (say, the file was edited): refused.
+    rep = Api(server, "rep.li")
+    forged = call("quote.create", customer_id=customer, number=f"Q20261128-{codes[0]}-9999")
+    response = rep.push(forged)
+    assert results(response) == [("rejected", "invalid_value")]
+    error = response.json()["results"][0]["error"]
+    assert error["field"] == "number" and codes[0] in error["message_en"] and rep.device_code in error["message_en"]
+
+    # A desktop that signed in before the server gave out codes numbered its queued quotes with its
+    # provisional code; the server still takes those from that device.
+    device_id, _code = first.store.device()
+    remote.adopt_device_code(first.store, provisional_device_code(device_id))
+    queued = first.run("quote.create", customer_id=customer)
+    first.client.sync()
+    with first.store.read() as s:
+        assert s.scalars(select(Quote.number).where(Quote.id == queued)).one().split("-")[1] == \
+            provisional_device_code(device_id)
+        assert remote.open_problems(s) == []
+    assert queued in {c["id"] for c in rep.pull_all()[0] if c["table"] == "quotes"}

@@ -45,6 +45,10 @@ from desktop.permissions import can_quote, can_see_customer
 QUOTE = Label("报价单", "Quote")
 LINE = Label("报价行", "Quote line")
 PRODUCT = Label("产品", "Product")
+# On the server, session.info[DEVICE_CODES] holds the codes the pushing device numbers its quotes
+# with (sync.server.auth.device_codes): a number naming another device's code is refused, so two
+# devices can never hand out the same number.
+DEVICE_CODES = "fm_device_codes"
 NUMBER = re.compile(r"Q\d{8}-[A-Za-z0-9]{1,16}-\d{4,}")
 DEFAULT_VAT = Decimal(13)
 RATE_PAIR = "USD/CNY"
@@ -194,6 +198,11 @@ def _check_number(session: Session, args: dict[str, Any]) -> str:
     if not NUMBER.fullmatch(number):
         raise errors.invalid_value("number", f"报价单号“{number}”格式不正确（应如 Q20261127-D3-0007）。",
                                    f"The quote number {number!r} is not of the form Q20261127-D3-0007.")
+    codes = session.info.get(DEVICE_CODES)
+    if codes is not None and number.split("-")[1] not in codes:
+        raise errors.invalid_value(
+            "number", f"报价单号 {number} 中的设备代码不是本设备的（本设备为 {'、'.join(sorted(codes))}）。",
+            f"The device code in quote number {number} is not this device's ({', '.join(sorted(codes))}).")
     if session.scalars(select(Quote.id).where(Quote.number == number)).first() is not None:
         raise errors.conflict("number", f"报价单号 {number} 已被使用。", f"The quote number {number} is already used.")
     return str(number)

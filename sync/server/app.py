@@ -158,7 +158,7 @@ def create_app(engine: Engine | str, data_dir: Path | str) -> FastAPI:
             issued, device = auth.issue(session, body["username"], body["password"], body["device_id"],
                                         str(body.get("device_name", "")))
             return {"token": issued, "user_id": device.user_id, "device_id": device.id,
-                    "expires_at": timeutil.to_text(device.expires_at)}
+                    "device_code": device.code, "expires_at": timeutil.to_text(device.expires_at)}
 
     # Pushes wait for their turn here, in arrival order, holding neither a thread nor a database
     # connection: the database serialises writers anyway, and pulls, sign-ins and health checks are

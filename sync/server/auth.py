@@ -6,12 +6,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop import auth, timeutil
 from desktop.errors import DomainError
-from desktop.ids import is_uuid
+from desktop.ids import is_uuid, provisional_device_code
 from desktop.models import User
 from sync.server.models import Device
 
@@ -35,15 +35,34 @@ def issue(session: Session, username: str, password: str, device_id: str, device
     token = secrets.token_urlsafe(32)
     now = timeutil.utcnow()
     if device is None:
-        device = Device(id=device_id, user_id=user.id, name=device_name[:100], token_hash=token_hash(token),
-                        created_at=now, expires_at=now + TOKEN_LIFETIME, revoked_at=None, last_seen_at=now)
+        device = Device(id=device_id, user_id=user.id, name=device_name[:100], code=next_code(session),
+                        token_hash=token_hash(token), created_at=now, expires_at=now + TOKEN_LIFETIME,
+                        revoked_at=None, last_seen_at=now)
         session.add(device)
     else:
         device.token_hash = token_hash(token)
         device.name = device_name[:100] or device.name
         device.expires_at = now + TOKEN_LIFETIME
         device.revoked_at = None
+        device.code = device.code or next_code(session)
     return token, device
+
+
+def next_code(session: Session) -> str:
+    """The code for a device registering now: D1, D2, ... in registration order. Sign-ins run in the
+    server's serialised writing transaction, so two devices cannot take the same number."""
+    taken = session.scalar(select(func.count()).select_from(Device).where(Device.code.is_not(None))) or 0
+    code = f"D{taken + 1}"
+    while session.scalar(select(Device.id).where(Device.code == code)) is not None:  # a gap from a deletion
+        taken += 1
+        code = f"D{taken + 1}"
+    return code
+
+
+def device_codes(device: Device) -> frozenset[str]:
+    """The codes a device's quote numbers may carry: the one the server gave it, and the provisional
+    one it used before it first signed in (desktop.ids.provisional_device_code)."""
+    return frozenset(c for c in (device.code, provisional_device_code(device.id)) if c)
 
 
 def authenticate(session: Session, token: str) -> tuple[User, Device]:

@@ -23,6 +23,8 @@ class Device(ServerBase):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), index=True)  # users.id (a separate metadata: no FK)
     name: Mapped[str] = mapped_column(String(100), default="")
+    # Short and unique, given at registration: the middle part of the quote numbers the device makes.
+    code: Mapped[str | None] = mapped_column(String(16), index=True, unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

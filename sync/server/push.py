@@ -13,12 +13,13 @@ from desktop.blobs import SESSION_KEY
 from desktop.errors import DomainError
 from desktop.models import User
 from desktop.mutations import common
+from desktop.mutations import quotes as quote_mutations
 from desktop.mutations.registry import REGISTRY, Actor, load_actor
 from sync import protocol
-from sync.server import changes, rescope
+from sync.server import auth, changes, rescope
 from sync.server.blobs import ServerBlobs, UserBlobs
 from sync.server.db import writing
-from sync.server.models import Processed
+from sync.server.models import Device, Processed
 
 
 def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any]],
@@ -45,6 +46,8 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     with writing(engine) as session:
         common.hold_rows(session)
         session.info[SESSION_KEY] = UserBlobs(blobs, session, user_id)
+        device = session.get(Device, device_id)
+        session.info[quote_mutations.DEVICE_CODES] = auth.device_codes(device) if device is not None else frozenset()
         last = session.scalar(select(func.max(Processed.seq)).where(Processed.device_id == device_id)) or 0
         done: dict[int, dict[str, Any]] = dict(session.execute(  # type: ignore[arg-type]
             select(Processed.seq, Processed.result).where(Processed.device_id == device_id,
