@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 import requests
@@ -170,6 +171,21 @@ class SyncClient:
         user may not see it, or it was never uploaded). Resumes a download that stopped half way; the
         file is kept only once its content matches its SHA-256."""
         return self._fetch(sha256)
+
+    def fetch_rates_on_server(self, days: int = 10) -> dict[str, Any]:
+        """Have the server fetch the CFETS central parity of the last ``days`` days (finance and
+        admins); the rates reach this desktop, and every other, with the next pull. Returns what the
+        server recorded: {"recorded": n, "unchanged": n}."""
+        return self._request("POST", "/v1/rates/fetch", body={"days": days})
+
+    def rate_feed(self, pair: str, start: date, end: date) -> list[dict[str, Any]]:
+        """The server's rates for ``pair`` dated ``start`` to ``end``, oldest first (sync.rate_feed)."""
+        answer = self._request("GET", "/v1/rates", params={"pair": pair, "start": start.isoformat(),
+                                                           "end": end.isoformat()})
+        rates = answer.get("rates")
+        if not isinstance(rates, list):
+            raise _bad_response("no rates")
+        return rates
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Push, then pull (so the server's rows already include this device's changes)."""

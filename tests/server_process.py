@@ -25,7 +25,7 @@ def free_port() -> int:
 class ServerProcess:
     """``fieldmark-server serve`` on 127.0.0.1, with the demo users seeded."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, *serve_options: str) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = free_port()
@@ -35,7 +35,7 @@ class ServerProcess:
             base += ["--database-url", database_url]
         self.base = base
         subprocess.run(base + ["seed-demo"], check=True, capture_output=True, timeout=60)
-        self.process = subprocess.Popen(base + ["serve", "--port", str(self.port)], stdout=subprocess.DEVNULL,
+        self.process = subprocess.Popen(base + ["serve", "--port", str(self.port), *serve_options], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

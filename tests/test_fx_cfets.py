@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-import urllib.parse
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +16,7 @@ from desktop.fx.calendar import BEIJING, is_trading_day
 from desktop.fx.rates import Rate, StaticRates
 from sync import fx_fetch
 from sync.fx_fetch import FxFetchError
-
-DATA = Path(__file__).parent / "data" / "cfets"
-
-
-def recorded(name: str) -> bytes:
-    return (DATA / name).read_bytes()
-
+from tests.cfets_site import Handler, cfets_site, recorded
 
 # ---- Parsing
 
@@ -140,70 +129,23 @@ def test_history_form_keeps_within_what_the_service_answers():
 
 # ---- Fetching, from a local server that serves the recorded files
 
-class _Handler(BaseHTTPRequestHandler):
-    posted: list[dict[str, str]] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, kind: str = "application/json;charset=UTF-8") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        if self.path == cfets.LATEST_PATH:
-            self._send(200, recorded("ccpr_latest.json"))
-        else:
-            self._send(404, b"not found", "text/plain")
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-        type(self).posted.append(form)
-        if self.path == cfets.HISTORY_PATH:
-            self._send(200, recorded("ccpr_his_usd.json"))
-        elif self.path == "/paged" + cfets.HISTORY_PATH:
-            doc = json.loads(recorded("ccpr_his_usd.json"))
-            doc["data"]["pageTotal"] = 2
-            if form.get("pageNum") == "2":
-                doc["records"] = [{"date": "2026-11-13", "values": ["7.0750"]}]
-            self._send(200, json.dumps(doc).encode())
-        elif self.path == "/maintenance" + cfets.HISTORY_PATH:
-            self._send(200, recorded("maintenance.html"), "text/html")
-        elif self.path == "/slow" + cfets.HISTORY_PATH:
-            time.sleep(2)
-            self._send(200, recorded("ccpr_his_usd.json"))
-        else:
-            self._send(500, b"{}")
-
-
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    httpd.block_on_close = False  # type: ignore[attr-defined]
-    _Handler.posted = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with cfets_site() as url:
+        yield url
 
 
 def test_fetch_history_posts_the_form_and_parses_the_answer(server):
     rates = fx_fetch.fetch_history("USD/CNY", date(2026, 11, 14), date(2026, 11, 20), base_url=server)
     assert [r.rate for r in rates][-1] == Decimal("7.0812") and len(rates) == 5
-    assert _Handler.posted == [{"startDate": "2026-11-14", "endDate": "2026-11-20", "currency": "USD/CNY",
+    assert Handler.posted == [{"startDate": "2026-11-14", "endDate": "2026-11-20", "currency": "USD/CNY",
                                 "pageNum": "1", "pageSize": "50"}]
 
 
 def test_fetch_history_follows_pages(server):
     rates = fx_fetch.fetch_history("USD/CNY", date(2026, 11, 10), date(2026, 11, 20), base_url=server + "/paged")
     assert [r.rate_date.day for r in rates] == [13, 16, 17, 18, 19, 20]
-    assert [f["pageNum"] for f in _Handler.posted] == ["1", "2"]
+    assert [f["pageNum"] for f in Handler.posted] == ["1", "2"]
 
 
 def test_fetch_latest(server):

@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import json
 import zlib
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,19 @@ from starlette.concurrency import run_in_threadpool
 
 from desktop import __version__, timeutil
 from desktop.errors import DomainError
+from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
-from sync import protocol
+from sync import fx_fetch, protocol
 from sync.server import auth, changes, push
 from sync.server import blobs as server_blobs
+from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
 
 STATUS = {"unauthorized": 401, "bad_credentials": 401, "forbidden": 403, "too_large": 413,
-          "upgrade_required": 426}
+          "upgrade_required": 426,
+          # the rate source, not the caller, is at fault; 424 rather than 502 so that clients do not
+          # retry it as if this server were unreachable, and show the message as it stands
+          "fx_source_unreachable": 424, "fx_source_error": 424, "fx_response_invalid": 424}
 # Pages are compressed when the client accepts it (requests does). Measured on a page of touchpoints:
 # level 1 shrinks it 5.5x in a third of the time of level 9 (6.8x).
 PULL_GZIP_FROM = 1024
@@ -115,9 +121,10 @@ def _whole_number(request: Request, name: str) -> int:
     return int(value)
 
 
-def create_app(engine: Engine | str, data_dir: Path | str) -> FastAPI:
+def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | None = None) -> FastAPI:
     """The API on an engine (or a database URL), creating the schema if needed. Evidence files are
-    kept in ``<data_dir>/blobs``, whichever database the server uses."""
+    kept in ``<data_dir>/blobs``, whichever database the server uses. ``cfets_url``: where the
+    central parity is fetched from (CFETS itself unless given)."""
     if isinstance(engine, str):
         engine = make_engine(engine)
     create_schema(engine)
@@ -181,6 +188,38 @@ def create_app(engine: Engine | str, data_dir: Path | str) -> FastAPI:
         async with pushes:
             results = await run_in_threadpool(push.push, engine, user.id, device.id, items, blobs)
         return {"results": results, "server_time": timeutil.to_text(timeutil.utcnow())}
+
+    @app.get("/v1/rates")
+    def rates_(request: Request, pair: str = "USD/CNY", start: str = "", end: str = "") -> dict[str, Any]:
+        """The rate feed: the rates the server holds for a pair and span (default: the last 30 days)."""
+        _check_version(request)
+        token_ = _token(request)
+        with reading(engine) as session:
+            auth.authenticate(session, token_)
+        try:
+            last = date.fromisoformat(end) if end else rate_feed.today()
+            first = date.fromisoformat(start) if start else last - timedelta(days=29)
+        except ValueError:
+            raise _bad("日期应写作 2026-11-20。", "Dates are written like 2026-11-20.") from None
+        return {"rates": rate_feed.history(engine, normalise_pair(pair), first, last)}
+
+    @app.post("/v1/rates/fetch")
+    async def rates_fetch(request: Request) -> dict[str, Any]:
+        """Fetch the central parity from CFETS here and keep it for every desktop (finance, admins)."""
+        _check_version(request)
+        token_ = _token(request)
+        body = await _json_body(request)
+        days = body.get("days", 10) if isinstance(body, dict) else None
+        if not isinstance(days, int) or isinstance(days, bool):
+            raise _bad("需要天数（days）。", "days is required.")
+        user, _device = await run_in_threadpool(_authenticate, token_)
+
+        def fetcher(pair: str, first: date, last: date) -> list[Any]:
+            return fx_fetch.fetch_history(pair, first, last, **({"base_url": cfets_url} if cfets_url else {}))
+
+        async with pushes:  # one writer at a time, like a push
+            result = await run_in_threadpool(rate_feed.fetch, engine, user.id, days, fetcher)
+        return result.to_dict()
 
     @app.get("/v1/pull")
     def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT) -> Response:

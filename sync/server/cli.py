@@ -87,6 +87,33 @@ def _update_user(engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _rates(engine, args: argparse.Namespace) -> int:
+    """Import a rates file or fetch the central parity as a finance user or admin (sync.server.rates)."""
+    from desktop.errors import DomainError
+    from sync import fx_fetch
+    from sync.server import rates
+
+    with reading(engine) as session:
+        user = session.scalars(select(User).where(User.username == args.as_user.lower())).first()
+    if user is None:
+        print(f"no user {args.as_user!r}", file=sys.stderr)
+        return 1
+    try:
+        if args.action == "import":
+            result = rates.import_file(engine, user.id, args.file.read_bytes())
+        else:
+            base = {"base_url": args.cfets_url} if args.cfets_url else {}
+            result = rates.fetch(engine, user.id, args.days,
+                                 lambda pair, first, last: fx_fetch.fetch_history(pair, first, last, **base))
+    except (DomainError, OSError) as exc:
+        print(exc.message_en if isinstance(exc, DomainError) else str(exc), file=sys.stderr)
+        return 1
+    for problem in result.problems:
+        print(problem.text("en"), file=sys.stderr)
+    print(f"recorded {result.recorded} rates, {result.unchanged} already held, {len(result.problems)} rows not read")
+    return 0 if not result.problems else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fieldmark-server", description="Fieldmark's central sync server.")
     parser.add_argument("--data-dir", type=Path, default=Path("server-data"))
@@ -95,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP server (the default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--cfets-url", default=None, help="where to fetch the central parity (CFETS by default)")
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
     add.add_argument("name")
@@ -117,6 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     revoke = device.add_parser("revoke")
     revoke.add_argument("device_id")
     sub.add_parser("seed-demo", help="add the demo organisation's users (password: fieldmark)")
+    rates = sub.add_parser("rates", help="the rate feed every desktop receives").add_subparsers(dest="action",
+                                                                                               required=True)
+    rates_import = rates.add_parser("import", help="record the rates of a CSV file (docs/design-fx.md)")
+    rates_import.add_argument("file", type=Path)
+    rates_import.add_argument("--as", dest="as_user", required=True, help="the finance user or admin recording them")
+    rates_fetch = rates.add_parser("fetch", help="fetch the CFETS central parity of the last days")
+    rates_fetch.add_argument("--days", type=int, default=10)
+    rates_fetch.add_argument("--as", dest="as_user", required=True, help="the finance user or admin recording them")
+    rates_fetch.add_argument("--cfets-url", default=None, help="another address serving the CFETS API")
     args = parser.parse_args(argv)
 
     url = database_url(args.data_dir, args.database_url)
@@ -127,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
 
         from sync.server.app import create_app
 
-        uvicorn.run(create_app(engine, args.data_dir), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
+        uvicorn.run(create_app(engine, args.data_dir, cfets_url=getattr(args, "cfets_url", None)), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
                     log_level="info")
         return 0
+    if args.command == "rates":
+        return _rates(engine, args)
     if args.command == "seed-demo":
         print(f"added {seed_demo(engine)} demo users")
         return 0
