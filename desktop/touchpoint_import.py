@@ -16,20 +16,30 @@ database or on an earlier row of the file, so importing the same file twice adds
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop import errors, mutations, timeutil
+from desktop import csv_import, errors, mutations, timeutil
+from desktop.csv_import import (  # noqa: F401 (RowProblem, write_error_report...: part of this module's API)
+    IN_BATCH,
+    MAX_BYTES,
+    MAX_ROWS,
+    REPORT_HEADER,
+    Column,
+    ParsedFile,
+    ProgressLike,
+    RowProblem,
+    decode,
+    write_error_report,
+)
 from desktop.errors import DomainError, Label
 from desktop.models import Contact, Customer, Touchpoint, User
 from desktop.mutations.touchpoints import FUTURE_SLACK
@@ -38,29 +48,12 @@ from desktop.store import Store
 
 MUTATION = "touchpoint.log"
 FIELDS = mutations.REGISTRY[MUTATION].fields
-MAX_BYTES = 64 * 1024 * 1024
-MAX_ROWS = 100_000
 CHUNK_ROWS = 250  # rows per transaction: a cancel waits for at most one chunk
-IN_BATCH = 500  # ids per SQL IN (...), well under SQLite's variable limit
 
 OK, DUPLICATE, ERROR, IMPORTED = "ok", "duplicate", "error", "imported"
 
 
-class ProgressLike(Protocol):
-    """What a long job reports to: ``set`` returns False once the user asked to stop."""
-
-    def set(self, fraction: float, what: str = "") -> bool: ...
-
-
 # ---- The columns
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Label
-    aliases: tuple[str, ...]
-    required: bool = False
-
 
 COLUMNS: tuple[Column, ...] = (
     Column("customer", Label("客户", "customer"), ("客户", "客户名称", "客户名", "customer", "customername"), True),
@@ -100,15 +93,7 @@ REACTION_VALUES = {
 }
 
 
-def _key(text: str) -> str:
-    """Header and choice text as compared: NFKC, lower case, no spaces, underscores, dashes, quotes,
-    asterisks or trailing "(…)" hint."""
-    text = unicodedata.normalize("NFKC", text).strip().lower()
-    text = re.sub(r"\([^()]*\)$", "", text)
-    return re.sub(r"[\s_\-'’*]", "", text)
-
-
-_HEADER = {_key(alias): c.key for c in COLUMNS for alias in c.aliases}
+_key = csv_import.header_key
 _CHANNEL = {_key(alias): code for code, aliases in CHANNEL_VALUES.items() for alias in aliases}
 _REACTION = {_key(alias): code for code, aliases in REACTION_VALUES.items() for alias in aliases}
 
@@ -119,25 +104,6 @@ def may_import(user: User | None) -> bool:
 
 
 # ---- What a preview holds
-
-@dataclass(frozen=True)
-class RowProblem:
-    """Why a row cannot be imported: spreadsheet row number (the header is row 1), column, message."""
-
-    row: int
-    column: str  # the header as written in the file, or the column's name when the file has none
-    message_zh: str
-    message_en: str
-
-    def message(self, language: str) -> str:
-        return self.message_zh if language.lower().startswith("zh") else self.message_en
-
-    def text(self, language: str) -> str:
-        """The message with its row, e.g. 第 12 行：找不到客户“苏州恒通” / Row 12: no customer named 苏州恒通."""
-        if language.lower().startswith("zh"):
-            return f"第 {self.row} 行：{self.message_zh}"
-        return f"Row {self.row}: {self.message_en}"
-
 
 @dataclass
 class PreviewRow:
@@ -199,78 +165,9 @@ class ImportResult:
 
 # ---- Reading the file
 
-@dataclass
-class ParsedFile:
-    encoding: str
-    header: list[str]
-    mapping: dict[int, str]  # cell index -> column key
-    ignored: list[str]
-    records: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
-
-
-def _file_error(zh: str, en: str) -> DomainError:
-    return errors.invalid_value(None, zh, en)
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name): BOMs first, then strict UTF-8, then GB18030 (a superset of GBK and GB2312)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    for bom, codec, name in ((b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16")):
-        if data.startswith(bom):
-            return data[2:].decode(codec), name
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GB18030"
-    except UnicodeDecodeError:
-        raise _file_error("无法识别文件的编码：请另存为“CSV UTF-8（逗号分隔）”后重试。",
-                          "The file's encoding is not recognised; save it as \"CSV UTF-8 (comma delimited)\" "
-                          "and try again.") from None
-
-
 def parse_csv(data: bytes) -> ParsedFile:
     """Decode and split a file; refuses (DomainError) a file that cannot be imported at all."""
-    if len(data) > MAX_BYTES:
-        raise _file_error(f"文件过大（超过 {MAX_BYTES // (1024 * 1024)} MB），请拆分后分批导入。",
-                          f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it and import the parts.")
-    text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        raise _file_error(f"文件不是有效的 CSV：{exc}", f"The file is not valid CSV: {exc}") from None
-    numbered = [(number, cells) for number, cells in enumerate(records, start=1) if any(c.strip() for c in cells)]
-    if not numbered:
-        raise _file_error("文件是空的。", "The file is empty.")
-    _header_row, header = numbered[0]
-    mapping: dict[int, str] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        key = _HEADER.get(_key(cell))
-        if key is None:
-            if cell.strip():
-                ignored.append(cell.strip())
-            continue
-        if key in mapping.values():
-            raise _file_error(f"有两列都是“{_BY_KEY[key].label.zh}”：请删除其中一列。",
-                              f"Two columns are both {_BY_KEY[key].label.en!r}; remove one of them.")
-        mapping[index] = key
-    missing = [c for c in COLUMNS if c.required and c.key not in mapping.values()]
-    if missing:
-        raise _file_error(
-            "缺少必需的列：" + "、".join(c.label.zh for c in missing) + "。第一行应为列名，见导入说明。",
-            "Required columns are missing: " + ", ".join(c.label.en for c in missing)
-            + ". The first row must hold the column names; see the import guide.")
-    body = numbered[1:]
-    if len(body) > MAX_ROWS:
-        raise _file_error(f"文件有 {len(body)} 行，一次最多导入 {MAX_ROWS} 行，请拆分后分批导入。",
-                          f"The file has {len(body)} rows; at most {MAX_ROWS} can be imported at once. "
-                          "Split it and import the parts.")
-    return ParsedFile(encoding, [c.strip() for c in header], mapping, ignored, body)
+    return csv_import.parse_csv(data, COLUMNS)
 
 
 # ---- Times
@@ -331,12 +228,7 @@ def preview_file(store: Store, user_id: str, path: str | Path, zone: tzinfo | No
 
     A file that cannot be imported at all (encoding, missing columns, too large) raises DomainError.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise _file_error(f"无法读取文件：{exc.strerror or exc}", f"The file cannot be read: {exc.strerror or exc}") \
-            from None
-    parsed = parse_csv(data)
+    parsed = parse_csv(csv_import.read_file(path))
     with store.read() as session:
         user = session.get(User, user_id)
         return build_preview(session, user, parsed, zone, path=str(path), progress=progress, now=now)
@@ -356,15 +248,12 @@ def build_preview(session: Session, user: User | None, parsed: ParsedFile, zone:
     rows: list[PreviewRow] = []
     cells_of: list[dict[str, str]] = []
     for number, cells in parsed.records:
-        values = {key: cells[index].strip() if index < len(cells) else "" for index, key in parsed.mapping.items()}
+        values = parsed.values(cells)
         row = PreviewRow(number, values.get("customer", ""), values.get("channel", ""), values.get("occurred_at", ""),
                          None, values.get("summary", ""))
-        extra = [c for i, c in enumerate(cells) if i >= len(parsed.header) and c.strip()]
-        if extra:
-            row.problems.append(RowProblem(
-                number, "", f"这一行比列名多出 {len(extra)} 个单元格：内容里的逗号要放在英文双引号中。",
-                f"This row has {len(extra)} more cell(s) than there are columns; a comma inside a text must be "
-                "within double quotes."))
+        extra = parsed.extra_cells_problem(number, cells)
+        if extra is not None:
+            row.problems.append(extra)
         rows.append(row)
         cells_of.append(values)
 
@@ -667,47 +556,19 @@ def import_rows(store: Store, user_id: str, preview: Preview, progress: Progress
 
 def _log_chunk(store: Store, user_id: str, pending: list[PreviewRow], result: ImportResult,
                headers: dict[str, str]) -> None:
-    while pending:
-        try:
-            outcomes = mutations.run_many(store, user_id, [(MUTATION, dict(r.args or {})) for r in pending])
-        except DomainError as exc:
-            index = exc.detail.get("index")
-            if not isinstance(index, int) or not 0 <= index < len(pending):
-                raise
-            bad = pending.pop(index)
-            # A refusal by permission is about the row's customer.
-            field_name = exc.field or ("customer_id" if exc.code == "forbidden" else "")
-            column = headers.get(_FIELD_COLUMN.get(field_name, ""), "")
-            bad.status, bad.args = ERROR, None
-            bad.problems.append(RowProblem(bad.row, column, exc.message_zh, exc.message_en))
-            result.refused.append(bad.problems[-1])
-            result.errors += 1
-            continue
-        result.imported += len(pending)
-        for row in pending:
-            row.status = IMPORTED
-            result.imported_rows.append(row.row)
-        if outcomes:
-            result.last_outcome = outcomes[-1]
-        return
-
-
-# ---- The error report
-
-REPORT_HEADER = {"zh": ("行", "列", "问题"), "en": ("row", "column", "message")}
-
-
-def write_error_report(path: str | Path, problems: Iterable[RowProblem], language: str) -> int:
-    """Write the problems as CSV (row, column, message) in UTF-8 with a BOM, which Excel opens as such.
-
-    Returns how many were written.
-    """
-    lang = "zh" if language.lower().startswith("zh") else "en"
-    count = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REPORT_HEADER[lang])
-        for problem in problems:
-            writer.writerow([problem.row, problem.column, problem.message(lang)])
-            count += 1
-    return count
+    chunk = csv_import.run_chunk(store, user_id, [(MUTATION, dict(r.args or {})) for r in pending])
+    for index, exc in chunk.refused:
+        bad = pending[index]
+        # A refusal by permission is about the row's customer.
+        field_name = exc.field or ("customer_id" if exc.code == "forbidden" else "")
+        column = headers.get(_FIELD_COLUMN.get(field_name, ""), "")
+        bad.status, bad.args = ERROR, None
+        bad.problems.append(RowProblem(bad.row, column, exc.message_zh, exc.message_en))
+        result.refused.append(bad.problems[-1])
+        result.errors += 1
+    result.imported += len(chunk.committed)
+    for index in chunk.committed:
+        pending[index].status = IMPORTED
+        result.imported_rows.append(pending[index].row)
+    if chunk.last_outcome is not None:
+        result.last_outcome = chunk.last_outcome

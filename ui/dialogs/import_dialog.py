@@ -1,20 +1,27 @@
-"""Import touchpoints from a CSV file: choose it, see what each row would do, import the rows that are ok.
+"""Import a CSV file: choose it, see what each row would do, import the rows that are ok.
 
-Reading the file and importing it run on the database thread behind a progress dialog
-(desktop.touchpoint_import does the work), so the window stays live for a file of any size. The table
+One dialog for every kind of file: an :class:`Importer` says what the file holds (title, columns,
+status texts) and does the work on the database thread (:class:`TouchpointImporter` with
+desktop.touchpoint_import, :class:`ProductImporter` with desktop.product_import). Reading the file and
+importing it run behind a progress dialog, so the window stays live for a file of any size. The table
 reads the preview's rows on demand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import tzinfo
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
@@ -36,31 +43,244 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import touchpoint_import
+from desktop import csv_import, product_import, touchpoint_import
 from desktop.store import Store
-from desktop.touchpoint_import import DUPLICATE, ERROR, IMPORTED, OK, ImportResult, Preview, PreviewRow
+from desktop.touchpoint_import import DUPLICATE, ERROR, IMPORTED, OK
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR, HINT_COLOR, alive
-from ui.labels import channel_name
+from ui.labels import channel_name, currency_name, money_text
 from ui.ops import Progress, describe
 from ui.progress import run_with_progress
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class PreviewModel(QAbstractTableModel):
-    """The preview's rows: row number, customer, channel, time, summary, status."""
+@dataclass(frozen=True)
+class PreviewColumn:
+    """A column of the preview table between the row number and the status."""
 
-    ROW, CUSTOMER, CHANNEL, TIME, SUMMARY, STATUS = range(6)
+    key: str  # the model names its index after it: key "time" -> model.TIME
+    header: str
+    width: int
+
+
+class Importer(QObject):
+    """What the import dialog needs to know about one kind of file; subclasses fill it in.
+
+    ``preview`` and ``import_rows`` run on the database thread (never touch a widget there); the
+    rest runs on the main thread. A preview has ``rows`` (each with ``row``, ``status`` and
+    ``problems``), ``path``, ``encoding``, ``ignored_columns``, ``importable`` and ``problems``; an
+    import result has ``failure`` and ``last_outcome``.
+    """
+
+    title = ""
+    help_text = ""
+    working_text = ""  # the progress dialog's title while importing
+    columns: Sequence[PreviewColumn] = ()
+    filters: Sequence[tuple[str, tuple[str, ...]]] = ()  # (text, the statuses it shows)
+    quiet_statuses: tuple[str, ...] = ()  # shown in grey: rows skipped on purpose
+
+    def preview(self, store: Store, user_id: str, path: str, progress: Progress) -> Any:
+        raise NotImplementedError
+
+    def import_rows(self, store: Store, user_id: str, preview: Any, progress: Progress, language: str) -> Any:
+        raise NotImplementedError
+
+    def cell(self, row: Any, key: str, language: str) -> str:
+        raise NotImplementedError
+
+    def status_text(self, row: Any, language: str) -> str:
+        """The status of a row that is not an error (errors are worded by the dialog)."""
+        raise NotImplementedError
+
+    def preview_counts(self, preview: Any) -> str:
+        raise NotImplementedError
+
+    def result_counts(self, result: Any) -> str:
+        raise NotImplementedError
+
+    def write_error_report(self, path: str, problems: Any, language: str) -> int:
+        return csv_import.write_error_report(path, problems, language)
+
+
+def _chinese(language: str) -> bool:
+    return language.lower().startswith("zh")
+
+
+class TouchpointImporter(Importer):
+    """Touchpoints from call logs and chat exports (desktop.touchpoint_import)."""
+
+    def __init__(self, zone: tzinfo | None = None, parent: QObject | None = None) -> None:
+        """``zone``: the zone times without an offset are read in; None is this computer's."""
+        super().__init__(parent)
+        self.zone = zone
+        self.title = QCoreApplication.translate("ImportDialog", "Import touchpoints from CSV")
+        self.help_text = QCoreApplication.translate(
+            "ImportDialog",
+            "The first row names the columns: customer, channel, time and summary are required; contact, "
+            "with whom, reaction, next step and next step due may follow. Chinese or English column names "
+            "(客户, 渠道, 时间, 内容 …). UTF-8 or GBK/GB18030, as Excel saves it. Visits cannot be imported.")
+        self.working_text = QCoreApplication.translate("ImportDialog", "Importing touchpoints…")
+        self.columns = (PreviewColumn("customer", QCoreApplication.translate("PreviewModel", "Customer"), 200),
+                        PreviewColumn("channel", QCoreApplication.translate("PreviewModel", "Channel"), 80),
+                        PreviewColumn("time", QCoreApplication.translate("PreviewModel", "Time"), 130),
+                        PreviewColumn("summary", QCoreApplication.translate("PreviewModel", "Summary"), 240))
+        self.filters = ((QCoreApplication.translate("ImportDialog", "To import"), (OK,)),
+                        (QCoreApplication.translate("ImportDialog", "Errors"), (ERROR,)),
+                        (QCoreApplication.translate("ImportDialog", "Duplicates"), (DUPLICATE,)),
+                        (QCoreApplication.translate("ImportDialog", "Imported"), (IMPORTED,)))
+        self.quiet_statuses = (DUPLICATE,)
+
+    def preview(self, store: Store, user_id: str, path: str, progress: Progress) -> Any:
+        # Looked up when called, not bound at import: tests stand in for the module's functions.
+        return touchpoint_import.preview_file(store, user_id, path, self.zone, progress=progress)
+
+    def import_rows(self, store: Store, user_id: str, preview: Any, progress: Progress, language: str) -> Any:
+        return touchpoint_import.import_rows(store, user_id, preview, progress, language=language)
+
+    def cell(self, row: Any, key: str, language: str) -> str:
+        if key == "customer":
+            return row.customer_name or row.customer
+        if key == "channel":
+            return channel_name(row.channel_code) if row.channel_code else row.channel
+        if key == "time":
+            if row.occurred_at is None:
+                return row.time_text
+            local = row.occurred_at.astimezone(self.zone) if self.zone else row.occurred_at.astimezone()
+            return local.strftime("%Y-%m-%d %H:%M")
+        return row.summary.replace("\n", " ")
+
+    def status_text(self, row: Any, language: str) -> str:
+        if row.status == OK:
+            return QCoreApplication.translate("PreviewModel", "OK")
+        if row.status == IMPORTED:
+            return QCoreApplication.translate("PreviewModel", "Imported")
+        zh, en = touchpoint_import.duplicate_note(row)
+        text = QCoreApplication.translate("PreviewModel", "Duplicate: %1")
+        return text.replace("%1", zh if _chinese(language) else en)
+
+    def preview_counts(self, preview: Any) -> str:
+        parts = [QCoreApplication.translate("ImportDialog", "%n to import", "", preview.count(OK)),
+                 QCoreApplication.translate("ImportDialog", "%n duplicate(s)", "", preview.count(DUPLICATE)),
+                 QCoreApplication.translate("ImportDialog", "%n error(s)", "", preview.count(ERROR))]
+        return (QCoreApplication.translate("ImportDialog", "%n row(s) in the file: ", "", len(preview.rows))
+                + QCoreApplication.translate("ImportDialog", ", ").join(parts))
+
+    def result_counts(self, result: Any) -> str:
+        parts = [QCoreApplication.translate("ImportDialog", "%n imported", "", result.imported),
+                 QCoreApplication.translate("ImportDialog", "%n duplicate(s) skipped", "", result.duplicates),
+                 QCoreApplication.translate("ImportDialog", "%n error(s)", "", result.errors)]
+        if result.cancelled:
+            parts.append(QCoreApplication.translate(
+                "ImportDialog", "import cancelled, %n row(s) not imported yet", "", result.not_attempted))
+        return (QCoreApplication.translate("ImportDialog", ", ").join(parts)
+                + QCoreApplication.translate("ImportDialog", "."))
+
+
+class ProductImporter(Importer):
+    """The product catalogue: new products and changes to existing ones (desktop.product_import)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.title = self.tr("Import products from CSV")
+        self.help_text = self.tr(
+            "The first row names the columns: code, name, unit and list price are required; currency (CNY or "
+            "USD, CNY when empty) and active (yes/no) may follow. Chinese or English column names (产品编码, "
+            "产品名称, 单位, 目录价, 币种, 在售). A code already in the catalogue updates that product. UTF-8 or "
+            "GBK/GB18030, as Excel saves it.")
+        self.working_text = self.tr("Importing products…")
+        self.columns = (PreviewColumn("code", self.tr("Code"), 110),
+                        PreviewColumn("name", self.tr("Name"), 220),
+                        PreviewColumn("unit", self.tr("Unit"), 60),
+                        PreviewColumn("price", self.tr("List price"), 130),
+                        PreviewColumn("active", self.tr("Active"), 60))
+        self.filters = ((self.tr("To import"), product_import.IMPORTABLE),
+                        (self.tr("New"), (product_import.NEW,)),
+                        (self.tr("Updates"), (product_import.UPDATE,)),
+                        (self.tr("Unchanged"), (product_import.UNCHANGED,)),
+                        (self.tr("Errors"), (product_import.ERROR,)),
+                        (self.tr("Imported"), (product_import.IMPORTED,)))
+        self.quiet_statuses = (product_import.UNCHANGED,)
+
+    def preview(self, store: Store, user_id: str, path: str, progress: Progress) -> Any:
+        return product_import.preview_file(store, user_id, path, progress=progress)
+
+    def import_rows(self, store: Store, user_id: str, preview: Any, progress: Progress, language: str) -> Any:
+        return product_import.import_rows(store, user_id, preview, progress, language=language)
+
+    def cell(self, row: Any, key: str, language: str) -> str:
+        values = row.values
+        if key == "code":
+            return row.code
+        if key == "name":
+            return values.get("name") or row.name
+        if key == "unit":
+            return values.get("unit") or row.unit
+        if key == "price":
+            if not values.get("list_price"):
+                return " ".join(t for t in (row.price, row.currency_text) if t)
+            text = money_text(Decimal(values["list_price"]))
+            return f"{text} {currency_name(row.currency)}" if row.currency else text
+        active = values.get("active")
+        if active is None:
+            return row.active_text
+        if active:
+            return self.tr("yes")
+        return self.tr("no")
+
+    def status_text(self, row: Any, language: str) -> str:
+        if row.status == product_import.NEW:
+            return self.tr("New product")
+        if row.status == product_import.UNCHANGED:
+            return self.tr("Unchanged")
+        if row.status == product_import.IMPORTED:
+            return (self.tr("Added") if row.product_id is None
+                    else self.tr("Updated"))
+        zh, en = product_import.change_note(row)
+        text = self.tr("Update: %1")
+        return text.replace("%1", zh if _chinese(language) else en)
+
+    def preview_counts(self, preview: Any) -> str:
+        count = preview.count
+        parts = [self.tr("%n new", "", count(product_import.NEW)),
+                 self.tr("%n update(s)", "", count(product_import.UPDATE)),
+                 self.tr("%n unchanged", "", count(product_import.UNCHANGED)),
+                 self.tr("%n error(s)", "", count(product_import.ERROR))]
+        return (self.tr("%n row(s) in the file: ", "", len(preview.rows))
+                + self.tr(", ").join(parts))
+
+    def result_counts(self, result: Any) -> str:
+        parts = [self.tr("%n added", "", result.created),
+                 self.tr("%n updated", "", result.updated),
+                 self.tr("%n unchanged", "", result.unchanged),
+                 self.tr("%n error(s)", "", result.errors)]
+        if result.cancelled:
+            parts.append(self.tr("import cancelled, %n row(s) not imported yet", "",
+                                    result.not_attempted))
+        return self.tr(", ").join(parts) + self.tr(".")
+
+
+class PreviewModel(QAbstractTableModel):
+    """The preview's rows: row number, the importer's columns, status.
+
+    The column indexes are attributes named after the importer's keys (``model.TIME``), between
+    ``ROW`` (0) and ``STATUS`` (the last).
+    """
+
+    ROW = 0
     STATUS_ROLE = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, language: str, zone: tzinfo | None, parent: QWidget | None = None) -> None:
+    def __init__(self, language: str, importer: Importer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[PreviewRow] = []
+        self._rows: list[Any] = []
         self._language = language
-        self._zone = zone
+        self._importer = importer
+        self._keys = [c.key for c in importer.columns]
+        for index, key in enumerate(self._keys, start=1):
+            setattr(self, key.upper(), index)
+        self.STATUS = len(self._keys) + 1
 
-    def set_rows(self, rows: list[PreviewRow]) -> None:
+    def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
@@ -74,14 +294,17 @@ class PreviewModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else 6
+        return 0 if parent.isValid() else self.STATUS + 1
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return (self.tr("Row"), self.tr("Customer"), self.tr("Channel"), self.tr("Time"), self.tr("Summary"),
-                self.tr("Status"))[section]
+        if section == self.ROW:
+            return self.tr("Row")
+        if section == self.STATUS:
+            return self.tr("Status")
+        return self._importer.columns[section - 1].header
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -95,79 +318,66 @@ class PreviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STATUS:
             if row.status == ERROR:
                 return QColor(ERROR_COLOR)
-            if row.status == DUPLICATE:
+            if row.status in self._importer.quiet_statuses:
                 return QColor(HINT_COLOR)
         return None
 
     # ---- Private API
 
-    def _text(self, row: PreviewRow, column: int) -> str:
+    def _text(self, row: Any, column: int) -> str:
         if column == self.ROW:
             return str(row.row)
-        if column == self.CUSTOMER:
-            return row.customer_name or row.customer
-        if column == self.CHANNEL:
-            return channel_name(row.channel_code) if row.channel_code else row.channel
-        if column == self.TIME:
-            if row.occurred_at is None:
-                return row.time_text
-            local = row.occurred_at.astimezone(self._zone) if self._zone else row.occurred_at.astimezone()
-            return local.strftime("%Y-%m-%d %H:%M")
-        if column == self.SUMMARY:
-            return row.summary.replace("\n", " ")
-        return self._status(row)
+        if column == self.STATUS:
+            return self._status(row)
+        return self._importer.cell(row, self._keys[column - 1], self._language)
 
-    def _status(self, row: PreviewRow) -> str:
-        if row.status == OK:
-            return self.tr("OK")
-        if row.status == IMPORTED:
-            return self.tr("Imported")
-        if row.status == DUPLICATE:
-            zh, en = touchpoint_import.duplicate_note(row)
-            return self.tr("Duplicate: %1").replace("%1", zh if self._chinese else en)
-        messages = "; ".join(p.message(self._language) for p in row.problems)
-        return self.tr("Error: %1").replace("%1", messages)
-
-    @property
-    def _chinese(self) -> bool:
-        return self._language.lower().startswith("zh")
+    def _status(self, row: Any) -> str:
+        if row.status == ERROR:
+            messages = "; ".join(p.message(self._language) for p in row.problems)
+            return self.tr("Error: %1").replace("%1", messages)
+        return self._importer.status_text(row, self._language)
 
 
 class StatusFilter(QSortFilterProxyModel):
-    """Show every row, or only those of one status."""
+    """Show every row, or only those of some statuses."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status: str | None = None
+        self.statuses: tuple[str, ...] | None = None
 
-    def set_status(self, status: str | None) -> None:
-        self.status = status
+    def set_status(self, status: str | Sequence[str] | None) -> None:
+        """One status, several, or None for every row."""
+        self.statuses = (status,) if isinstance(status, str) else None if status is None else tuple(status)
         self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
-        if self.status is None:
+        if self.statuses is None:
             return True
         index = self.sourceModel().index(source_row, 0, source_parent)
-        return self.sourceModel().data(index, PreviewModel.STATUS_ROLE) == self.status
+        return self.sourceModel().data(index, PreviewModel.STATUS_ROLE) in self.statuses
 
 
 class ImportDialog(QDialog):
     """Choose a CSV file, preview it row by row, import the rows that are ok."""
 
     sig_previewed = Signal(object)
-    """The chosen file was read; carries the desktop.touchpoint_import.Preview."""
+    """The chosen file was read; carries the importer's preview (e.g. desktop.touchpoint_import.Preview)."""
     sig_imported = Signal(object)
-    """An import ended (finished, cancelled or stopped); carries the desktop.touchpoint_import.ImportResult."""
+    """An import ended (finished, cancelled or stopped); carries the importer's result
+    (e.g. desktop.touchpoint_import.ImportResult)."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None, *, zone: tzinfo | None = None) -> None:
-        """``zone``: the zone times without an offset are read in; None is this computer's."""
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, zone: tzinfo | None = None,
+                 importer: Importer | None = None) -> None:
+        """``importer``: what the file holds; None imports touchpoints, whose times without an offset
+        are read in ``zone`` (None: this computer's)."""
         super().__init__(parent)
         self.context = context
         self.zone = zone
-        self.preview: Preview | None = None
+        self.importer = importer if importer is not None else TouchpointImporter(zone)
+        self.preview: Any = None
         self.progress_dialog: QProgressDialog | None = None
         self._busy = False
-        self.setWindowTitle(self.tr("Import touchpoints from CSV"))
+        self.setWindowTitle(self.importer.title)
         self.resize(980, 620)
 
         self.choose_button = QPushButton(self.tr("Choose file…"))
@@ -178,10 +388,7 @@ class ImportDialog(QDialog):
         top.addWidget(self.choose_button)
         top.addWidget(self.path_label, 1)
 
-        self.help_label = QLabel(self.tr(
-            "The first row names the columns: customer, channel, time and summary are required; contact, "
-            "with whom, reaction, next step and next step due may follow. Chinese or English column names "
-            "(客户, 渠道, 时间, 内容 …). UTF-8 or GBK/GB18030, as Excel saves it. Visits cannot be imported."))
+        self.help_label = QLabel(self.importer.help_text)
         self.help_label.setWordWrap(True)
         self.help_label.setStyleSheet(f"color: {HINT_COLOR}")
         self.message_label = QLabel()
@@ -189,10 +396,9 @@ class ImportDialog(QDialog):
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.filter_combo = QComboBox()
-        for text, status in ((self.tr("All rows"), None), (self.tr("To import"), OK),
-                             (self.tr("Errors"), ERROR), (self.tr("Duplicates"), DUPLICATE),
-                             (self.tr("Imported"), IMPORTED)):
-            self.filter_combo.addItem(text, status)
+        self.filter_combo.addItem(self.tr("All rows"), None)
+        for text, statuses in self.importer.filters:
+            self.filter_combo.addItem(text, list(statuses))
         self.filter_combo.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.filter_combo.currentData()))
         show = QHBoxLayout()
@@ -200,7 +406,7 @@ class ImportDialog(QDialog):
         show.addWidget(self.filter_combo)
         show.addStretch(1)
 
-        self.model = PreviewModel(context.language, zone, self)
+        self.model = PreviewModel(context.language, self.importer, self)
         self.proxy = StatusFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
@@ -216,9 +422,9 @@ class ImportDialog(QDialog):
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header = self.table.horizontalHeader()
-        for column, width in ((PreviewModel.ROW, 50), (PreviewModel.CUSTOMER, 200), (PreviewModel.CHANNEL, 80),
-                              (PreviewModel.TIME, 130), (PreviewModel.SUMMARY, 240)):
-            self.table.setColumnWidth(column, width)
+        self.table.setColumnWidth(PreviewModel.ROW, 50)
+        for column, spec in enumerate(self.importer.columns, start=1):
+            self.table.setColumnWidth(column, spec.width)
         header.setStretchLastSection(True)
 
         self.counts_label = QLabel()
@@ -266,10 +472,10 @@ class ImportDialog(QDialog):
         self.message_label.clear()
         self.counts_label.clear()
         self._update_buttons()
-        user_id, zone = self.context.user_id, self.zone
+        user_id, importer = self.context.user_id, self.importer
 
-        def job(store: Store, progress: Progress) -> Preview:
-            return touchpoint_import.preview_file(store, user_id, path, zone, progress=progress)
+        def job(store: Store, progress: Progress) -> Any:
+            return importer.preview(store, user_id, path, progress)
 
         self.progress_dialog = run_with_progress(self.context.tasks, self, self.tr("Reading the file…"), job,
                                                  self._on_previewed)
@@ -281,12 +487,12 @@ class ImportDialog(QDialog):
             return
         self._busy = True
         self._update_buttons()
-        user_id, language = self.context.user_id, self.context.language
+        user_id, language, importer = self.context.user_id, self.context.language, self.importer
 
-        def job(store: Store, progress: Progress) -> ImportResult:
-            return touchpoint_import.import_rows(store, user_id, preview, progress, language=language)
+        def job(store: Store, progress: Progress) -> Any:
+            return importer.import_rows(store, user_id, preview, progress, language)
 
-        self.progress_dialog = run_with_progress(self.context.tasks, self, self.tr("Importing touchpoints…"), job,
+        self.progress_dialog = run_with_progress(self.context.tasks, self, importer.working_text, job,
                                                  self._on_imported)
 
     def save_error_report(self) -> None:
@@ -299,7 +505,7 @@ class ImportDialog(QDialog):
         if not path:
             return
         try:
-            count = touchpoint_import.write_error_report(path, self.preview.problems, self.context.language)
+            count = self.importer.write_error_report(path, self.preview.problems, self.context.language)
         except OSError as exc:
             self._show_message(self.tr("The error report could not be saved: %1").replace("%1", str(exc)), True)
             return
@@ -307,7 +513,7 @@ class ImportDialog(QDialog):
 
     # ---- Private API
 
-    def _on_previewed(self, future: Future[Preview]) -> None:
+    def _on_previewed(self, future: Future[Any]) -> None:
         self.progress_dialog = None
         if not alive(self):
             return
@@ -324,11 +530,11 @@ class ImportDialog(QDialog):
         if preview.ignored_columns:
             notes.append(self.tr("These columns are not imported: %1.").replace("%1", ", ".join(preview.ignored_columns)))
         self._show_message(" ".join(notes), False)
-        self.counts_label.setText(self._preview_counts(preview))
+        self.counts_label.setText(self.importer.preview_counts(preview))
         self._update_buttons()
         self.sig_previewed.emit(preview)
 
-    def _on_imported(self, future: Future[ImportResult]) -> None:
+    def _on_imported(self, future: Future[Any]) -> None:
         self.progress_dialog = None
         exc = future.exception()
         result = future.result() if exc is None else None
@@ -342,7 +548,7 @@ class ImportDialog(QDialog):
         if result is None:
             self._show_message(describe(exc, self.context.language), True)  # type: ignore[arg-type]
         else:
-            self.counts_label.setText(self._result_counts(result))
+            self.counts_label.setText(self.importer.result_counts(result))
             if result.failure is not None:
                 self._show_message(self.tr("The import stopped: %1. The rows imported before are kept.")
                                    .replace("%1", describe(result.failure, self.context.language)), True)
@@ -354,23 +560,9 @@ class ImportDialog(QDialog):
         if not current.isValid():
             self.detail_label.clear()
             return
-        status = self.proxy.index(current.row(), PreviewModel.STATUS)
+        status = self.proxy.index(current.row(), self.model.STATUS)
         number = self.proxy.index(current.row(), PreviewModel.ROW).data()
         self.detail_label.setText(self.tr("Row %1: %2").replace("%1", str(number)).replace("%2", str(status.data())))
-
-    def _preview_counts(self, preview: Preview) -> str:
-        parts = [self.tr("%n to import", "", preview.count(OK)),
-                 self.tr("%n duplicate(s)", "", preview.count(DUPLICATE)),
-                 self.tr("%n error(s)", "", preview.count(ERROR))]
-        return self.tr("%n row(s) in the file: ", "", len(preview.rows)) + self.tr(", ").join(parts)
-
-    def _result_counts(self, result: ImportResult) -> str:
-        parts = [self.tr("%n imported", "", result.imported),
-                 self.tr("%n duplicate(s) skipped", "", result.duplicates),
-                 self.tr("%n error(s)", "", result.errors)]
-        if result.cancelled:
-            parts.append(self.tr("import cancelled, %n row(s) not imported yet", "", result.not_attempted))
-        return self.tr(", ").join(parts) + self.tr(".")
 
     def _show_message(self, text: str, error: bool) -> None:
         self.message_label.setStyleSheet(f"color: {ERROR_COLOR}" if error else "")
