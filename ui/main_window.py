@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QWidget,
@@ -134,6 +135,9 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.may_discard_unsaved():
+            event.ignore()
+            return
         self.save_state()
         self.context.sync.stop()
         self.context.sync.cancel()  # a sync under way stops at its next safe point; what it did is kept
@@ -204,14 +208,36 @@ class MainWindow(QMainWindow):
         # The server URL as the sync controller last read it (on the database thread): no read here.
         self.sync_action.setEnabled(bool(self.context.sync.server_url))
 
+    def unsaved(self) -> list[str]:
+        """The titles of the pages holding edits not saved yet (a page says so with ``is_dirty``)."""
+        titles = {e.key: e.title() for e in self.entries}
+        return [titles.get(key, key) for key, page in self.pages.items() if alive(page) and getattr(page, "is_dirty", False)]
+
+    def may_discard_unsaved(self) -> bool:
+        """Before the pages are dropped (closing, signing out, another language): True when nothing is
+        unsaved or the user agrees to discard it."""
+        pages = self.unsaved()
+        if not pages:
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("Changes on “%1” are not saved yet. Discard them?").replace("%1", "”, “".join(pages)),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
     def set_language(self, code: str) -> None:
-        """Switch language now and remember it."""
+        """Switch language now and remember it (after asking about unsaved edits: the pages are rebuilt)."""
+        if code != self.context.language and not self.may_discard_unsaved():
+            self.language_actions[self.context.language].setChecked(True)
+            return
         self.context.language = code
         self.context.settings().setValue(i18n.SETTING, code)
         self.language_actions[code].setChecked(True)
         i18n.install(QApplication.instance(), code)
 
     def _sign_out(self) -> None:
+        if not self.may_discard_unsaved():
+            return
         self.save_state()
         self.sig_sign_out_requested.emit()
 
