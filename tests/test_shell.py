@@ -52,7 +52,7 @@ def test_sign_in_with_the_right_password_opens_the_role_workbench(qtbot, context
     assert context.user.username == "rep"
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles == ["My customers", "Today's plan", "Log a touchpoint…", "Record a visit…", "Quotes",
-                      "Sync problems"]
+                      "Products", "Exchange rates", "Sync problems"]
     assert window.current_key() == "my_customers"
 
 
@@ -71,12 +71,15 @@ def test_an_empty_password_is_caught_before_checking(qtbot, context):
 
 @pytest.mark.parametrize("username, home, keys", [
     ("manager", "team_activity", ["team_activity", "customers_by_owner", "visit_review", "quotes", "approvals",
-                                  "todays_plan", "log_touchpoint", "record_visit", "visit_rules", "sync_problems"]),
-    ("finance", "approvals", ["approvals", "quotes", "customers", "sync_problems"]),
-    ("cfo", "approvals", ["approvals", "quotes", "customers", "sync_problems"]),
+                                  "todays_plan", "log_touchpoint", "record_visit", "visit_rules", "products", "rates",
+                                  "approval_policy", "sync_problems"]),
+    ("finance", "approvals", ["approvals", "quotes", "rates", "products", "approval_policy", "customers",
+                              "sync_problems"]),
+    ("cfo", "approvals", ["approvals", "quotes", "approval_policy", "rates", "products", "customers",
+                          "sync_problems"]),
     ("service", "customers", ["customers", "after_sales", "log_touchpoint", "sync_problems"]),
     ("channel", "my_customers", ["my_customers", "todays_plan", "log_touchpoint", "record_visit", "quotes",
-                                 "sync_problems"]),
+                                 "products", "rates", "sync_problems"]),
 ])
 def test_each_role_gets_its_entries_and_home(qtbot, context, username, home, keys):
     window = MainWindow(context)

@@ -57,6 +57,24 @@ def _quotes(context: AppContext) -> QWidget:
     return QuotesPage(context)
 
 
+def _products(context: AppContext) -> QWidget:
+    from ui.pages.products_page import ProductsPage
+
+    return ProductsPage(context)
+
+
+def _rates(context: AppContext) -> QWidget:
+    from ui.pages.rates_page import RatesPage
+
+    return RatesPage(context)
+
+
+def _approval_policy(context: AppContext) -> QWidget:
+    from ui.pages.policy_page import ApprovalPolicyPage
+
+    return ApprovalPolicyPage(context)
+
+
 def _visit_rules(context: AppContext) -> QWidget:
     from ui.pages.visit_rules_page import VisitRulesPage
 
@@ -87,6 +105,10 @@ BY_OWNER = Entry("customers_by_owner", lambda: QCoreApplication.translate("workb
 ALL_CUSTOMERS = Entry("customers", lambda: QCoreApplication.translate("workbench", "Customers"), _customers("all"))
 APPROVALS = Entry("approvals", lambda: QCoreApplication.translate("workbench", "Approvals inbox"), _approvals)
 QUOTES = Entry("quotes", lambda: QCoreApplication.translate("workbench", "Quotes"), _quotes)
+PRODUCTS = Entry("products", lambda: QCoreApplication.translate("workbench", "Products"), _products)
+RATES = Entry("rates", lambda: QCoreApplication.translate("workbench", "Exchange rates"), _rates)
+APPROVAL_POLICY = Entry("approval_policy", lambda: QCoreApplication.translate("workbench", "Approval policy"),
+                        _approval_policy)
 AFTER_SALES = Entry("after_sales", lambda: QCoreApplication.translate("workbench", "After-sales"),
                     disabled_reason=lambda: QCoreApplication.translate(
                         "workbench", "The after-sales pool is not available yet; it arrives in a later version."))
@@ -94,18 +116,20 @@ AFTER_SALES = Entry("after_sales", lambda: QCoreApplication.translate("workbench
 SYNC_PROBLEMS = Entry("sync_problems", lambda: QCoreApplication.translate("workbench", "Sync problems"),
                       _sync_problems)
 
+# Products, rates and the approval policy: kept by finance (the policy by the finance director),
+# read by everyone who quotes or approves - a rep sees why a quote waits, and at which rate.
 ENTRIES: dict[str, list[Entry]] = {
-    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, QUOTES],
-    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, QUOTES],
+    "field_rep": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, QUOTES, PRODUCTS, RATES],
+    "channel_manager": [MY_CUSTOMERS, TODAYS_PLAN, LOG_TOUCHPOINT, RECORD_VISIT, QUOTES, PRODUCTS, RATES],
     # managers approve quotes whose discount the policy sends to them
     "sales_manager": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, QUOTES, APPROVALS, TODAYS_PLAN, LOG_TOUCHPOINT,
-                      RECORD_VISIT, VISIT_RULES],
+                      RECORD_VISIT, VISIT_RULES, PRODUCTS, RATES, APPROVAL_POLICY],
     "key_account_director": [TEAM_ACTIVITY, BY_OWNER, VISIT_REVIEW, QUOTES, APPROVALS, TODAYS_PLAN,
-                             LOG_TOUCHPOINT, RECORD_VISIT, VISIT_RULES],
-    "finance": [APPROVALS, QUOTES, ALL_CUSTOMERS],
-    "finance_director": [APPROVALS, QUOTES, ALL_CUSTOMERS],
+                             LOG_TOUCHPOINT, RECORD_VISIT, VISIT_RULES, PRODUCTS, RATES, APPROVAL_POLICY],
+    "finance": [APPROVALS, QUOTES, RATES, PRODUCTS, APPROVAL_POLICY, ALL_CUSTOMERS],
+    "finance_director": [APPROVALS, QUOTES, APPROVAL_POLICY, RATES, PRODUCTS, ALL_CUSTOMERS],
     "service_engineer": [ALL_CUSTOMERS, AFTER_SALES, LOG_TOUCHPOINT],
-    "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY, VISIT_RULES],
+    "admin": [ALL_CUSTOMERS, TEAM_ACTIVITY, VISIT_RULES, PRODUCTS, RATES, APPROVAL_POLICY],
 }
 for _entries in ENTRIES.values():
     _entries.append(SYNC_PROBLEMS)  # every role, at the end

@@ -2,44 +2,132 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name>ApprovalsPage</name>
+    <name>ApprovalPolicyPage</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="+143"/>
-        <source>Customer</source>
-        <translation>客户</translation>
+        <location filename="../../ui/pages/policy_page.py" line="+66"/>
+        <source>Every quote is checked against these rules, in this order, when it is submitted; each rule that applies asks for one more approval.</source>
+        <translation>每张报价提交时都按顺序对照这些规则检查；每条适用的规则都要求多一份审批。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>#</source>
+        <translation>序号</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Quote</source>
-        <translation>报价单</translation>
+        <source>Looks at</source>
+        <translation>审批依据</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Owner</source>
-        <translation>负责人</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Currency</source>
-        <translation>币种</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Total</source>
-        <translation>总额</translation>
+        <source>Approved by</source>
+        <translation>审批人</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Rate drift</source>
-        <translation>汇率偏离</translation>
+        <source>Above</source>
+        <translation>阈值</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>Approvals needed</source>
-        <translation>所需审批</translation>
+        <source>What it means</source>
+        <translation>说明</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
+        <source>Unsaved changes: Save puts them in force for quotes submitted from now on; Revert discards them.</source>
+        <translation>有未保存的修改：“保存”后对此后提交的报价生效；“撤销修改”则放弃。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Add rule…</source>
+        <translation>添加规则…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Restore defaults</source>
+        <translation>恢复默认</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Load the built-in rules into the editor; Save puts them in force.</source>
+        <translation>把内置规则载入编辑区；“保存”后生效。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Revert</source>
+        <translation>撤销修改</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location line="+85"/>
+        <source>The built-in rules are loaded; Save puts them in force.</source>
+        <translation>已载入内置规则；“保存”后生效。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The rules in force are the built-in ones already.</source>
+        <translation>当前生效的已经是内置规则。</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>The policy was changed elsewhere (now version %1); your unsaved edits are kept. Revert shows the policy in force.</source>
+        <translation>审批规则已在别处被修改（现为第 %1 版）；您未保存的修改仍保留。“撤销修改”可查看当前生效的规则。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Version %1, last changed by %2 on %3.</source>
+        <translation>第 %1 版，最后由 %2 于 %3 修改。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The built-in rules: no one has changed the policy yet.</source>
+        <translation>内置规则：尚无人修改过审批规则。</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Not saved yet</source>
+        <translation>尚未保存</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Saved. Quotes submitted from now on are checked against these rules.</source>
+        <translation>已保存。此后提交的报价按这些规则审批。</translation>
+    </message>
+</context>
+<context>
+    <name>ApprovalsPage</name>
+    <message>
+        <location filename="../../ui/pages/approvals_page.py" line="+212"/>
         <source>No quotes are waiting for your approval.
 
 Quotes appear here when reps submit them; you will see which approval rules fired and why.</source>
@@ -68,22 +156,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>需要审批的原因：</translation>
     </message>
     <message>
-        <location line="+99"/>
-        <source>%1 rev. %2</source>
-        <translation>%1 第 %2 版</translation>
-    </message>
-    <message>
-        <location line="+36"/>
+        <location line="+127"/>
         <source>%1 — %2 rev. %3, %4 %5 (by %6)</source>
         <translation>%1 — %2 第 %3 版，%4 %5（%6）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+30"/>
         <source>(required since submission, at today&apos;s rate)</source>
         <translation>（提交后按今日汇率新增的要求）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>Locked USD/CNY rate %1 of %2; no rate for today is cached here.</source>
         <translation>锁定的美元兑人民币汇率为 %1（%2）；本机没有今日汇率。</translation>
     </message>
@@ -627,12 +710,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../ui/dialogs/import_dialog.py" line="+170"/>
+        <location filename="../../ui/dialogs/import_dialog.py" line="+117"/>
         <source>Import touchpoints from CSV</source>
         <translation>从 CSV 导入触点</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+266"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
@@ -642,17 +725,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>尚未选择文件。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="-267"/>
         <source>The first row names the columns: customer, channel, time and summary are required; contact, with whom, reaction, next step and next step due may follow. Chinese or English column names (客户, 渠道, 时间, 内容 …). UTF-8 or GBK/GB18030, as Excel saves it. Visits cannot be imported.</source>
         <translation>第一行为列名：客户、渠道、时间、内容为必填列；联系人、沟通对象、客户反应、下一步、下一步期限可选。列名可用中文或英文（客户、渠道、时间、内容 …）。编码为 UTF-8 或 GBK/GB18030，与 Excel 保存的格式相同。拜访不能导入。</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+281"/>
         <source>All rows</source>
         <translation>全部行</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-271"/>
         <source>To import</source>
         <translation>待导入</translation>
     </message>
@@ -662,7 +745,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>有错误</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Duplicates</source>
         <translation>重复</translation>
     </message>
@@ -672,7 +755,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>已导入</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+274"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
@@ -702,12 +785,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在读取文件…</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-357"/>
         <source>Importing touchpoints…</source>
         <translation>正在导入触点…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+380"/>
         <source>Save error report</source>
         <translation>保存错误报告</translation>
     </message>
@@ -748,61 +831,11 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <source>Row %1: %2</source>
         <translation>第 %1 行：%2</translation>
     </message>
-    <message numerus="yes">
-        <location line="+3"/>
-        <source>%n to import</source>
-        <translation>
-            <numerusform>%n 行待导入</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+1"/>
-        <source>%n duplicate(s)</source>
-        <translation>
-            <numerusform>%n 行重复</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+1"/>
-        <location line="+6"/>
-        <source>%n error(s)</source>
-        <translation>
-            <numerusform>%n 行有错误</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="-5"/>
-        <source>%n row(s) in the file: </source>
-        <translation>
-            <numerusform>文件共 %n 行：</numerusform>
-        </translation>
-    </message>
     <message>
-        <location line="+0"/>
-        <location line="+8"/>
+        <location line="-398"/>
+        <location line="+9"/>
         <source>, </source>
         <translation>，</translation>
-    </message>
-    <message numerus="yes">
-        <location line="-5"/>
-        <source>%n imported</source>
-        <translation>
-            <numerusform>已导入 %n 行</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+1"/>
-        <source>%n duplicate(s) skipped</source>
-        <translation>
-            <numerusform>跳过 %n 行重复</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+3"/>
-        <source>import cancelled, %n row(s) not imported yet</source>
-        <translation>
-            <numerusform>导入已取消，还有 %n 行尚未导入</numerusform>
-        </translation>
     </message>
     <message>
         <location line="+1"/>
@@ -810,7 +843,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>。</translation>
     </message>
     <message numerus="yes">
-        <location line="+9"/>
+        <location line="+397"/>
         <source>Import %n row(s)</source>
         <translation>
             <numerusform>导入 %n 行</numerusform>
@@ -818,9 +851,52 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>InboxModel</name>
+    <message>
+        <location filename="../../ui/pages/approvals_page.py" line="-258"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Quote</source>
+        <translation>报价单</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Total</source>
+        <translation>总额</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rate drift</source>
+        <translation>汇率偏离</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Approvals needed</source>
+        <translation>所需审批</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>%1 rev. %2</source>
+        <translation>%1 第 %2 版</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+100"/>
+        <location filename="../../ui/main_window.py" line="+101"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -874,6 +950,16 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <source>Fieldmark — %1 (%2)</source>
         <translation>Fieldmark — %1（%2）</translation>
     </message>
+    <message>
+        <location line="+104"/>
+        <source>Unsaved changes</source>
+        <translation>有未保存的修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Changes on “%1” are not saved yet. Discard them?</source>
+        <translation>“%1”中的修改尚未保存。要放弃这些修改吗？</translation>
+    </message>
 </context>
 <context>
     <name>PhotoViewer</name>
@@ -889,39 +975,77 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>PolicyRuleDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/policy_rule_dialog.py" line="+44"/>
+        <source>Approval rule</source>
+        <translation>审批规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval rule: %1</source>
+        <translation>审批规则：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Looks at</source>
+        <translation>审批依据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approved by</source>
+        <translation>审批人</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Above</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+</context>
+<context>
     <name>PreviewModel</name>
     <message>
-        <location filename="../../ui/dialogs/import_dialog.py" line="-299"/>
+        <location filename="../../ui/dialogs/import_dialog.py" line="-270"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-180"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Summary</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+179"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="-151"/>
         <source>OK</source>
         <translation>可导入</translation>
     </message>
@@ -931,20 +1055,331 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>已导入</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Duplicate: %1</source>
         <translation>重复：%1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+178"/>
         <source>Error: %1</source>
         <translation>错误：%1</translation>
     </message>
 </context>
 <context>
+    <name>ProductDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/product_dialog.py" line="+33"/>
+        <source>New product</source>
+        <translation>新建产品</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Edit product</source>
+        <translation>编辑产品</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Such as X200-A</source>
+        <translation>如 X200-A</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Such as 台, 套, 个</source>
+        <translation>如 台、套、个</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Such as 12800.00</source>
+        <translation>如 12800.00</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Can be quoted</source>
+        <translation>可报价</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Product code</source>
+        <translation>产品编码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Product name</source>
+        <translation>产品名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>List price</source>
+        <translation>目录价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Currency</source>
+        <translation>币种</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Active</source>
+        <translation>在售</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>This product no longer exists.</source>
+        <translation>该产品已不存在。</translation>
+    </message>
+</context>
+<context>
+    <name>ProductImporter</name>
+    <message>
+        <location filename="../../ui/dialogs/import_dialog.py" line="-152"/>
+        <source>Import products from CSV</source>
+        <translation>从 CSV 导入产品</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The first row names the columns: code, name, unit and list price are required; currency (CNY or USD, CNY when empty) and active (yes/no) may follow. Chinese or English column names (产品编码, 产品名称, 单位, 目录价, 币种, 在售). A code already in the catalogue updates that product. UTF-8 or GBK/GB18030, as Excel saves it.</source>
+        <translation>第一行为列名：产品编码、产品名称、单位、目录价为必填；币种（CNY 或 USD，留空为 CNY）和在售（是/否）可选。列名可用中文或英文（code, name, unit, list_price, currency, active）。目录中已有的产品编码会更新该产品。文件编码为 UTF-8 或 GBK/GB18030（Excel 保存的格式均可）。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Importing products…</source>
+        <translation>正在导入产品…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>List price</source>
+        <translation>目录价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Active</source>
+        <translation>在售</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To import</source>
+        <translation>待导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Updates</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+35"/>
+        <source>Unchanged</source>
+        <translation>无变化</translation>
+    </message>
+    <message>
+        <location line="-34"/>
+        <source>Errors</source>
+        <translation>有错误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>New product</source>
+        <translation>新产品</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Added</source>
+        <translation>已新增</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Updated</source>
+        <translation>已更新</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Update: %1</source>
+        <translation>更新：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>%n new</source>
+        <translation>
+            <numerusform>新增 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n update(s)</source>
+        <translation>
+            <numerusform>更新 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <location line="+8"/>
+        <source>%n unchanged</source>
+        <translation>
+            <numerusform>%n 个无变化</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="-7"/>
+        <location line="+8"/>
+        <source>%n error(s)</source>
+        <translation>
+            <numerusform>%n 行有错误</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="-7"/>
+        <source>%n row(s) in the file: </source>
+        <translation>
+            <numerusform>文件共 %n 行：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+10"/>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message numerus="yes">
+        <location line="-7"/>
+        <source>%n added</source>
+        <translation>
+            <numerusform>已新增 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n updated</source>
+        <translation>
+            <numerusform>已更新 %n 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>import cancelled, %n row(s) not imported yet</source>
+        <translation>
+            <numerusform>导入已取消，还有 %n 行未导入</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+</context>
+<context>
+    <name>ProductsPage</name>
+    <message>
+        <location filename="../../ui/pages/products_page.py" line="+69"/>
+        <source>Search by code or name</source>
+        <translation>按编码或名称搜索</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>New product…</source>
+        <translation>新建产品…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import from CSV…</source>
+        <translation>从 CSV 导入…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>List price</source>
+        <translation>目录价</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Active</source>
+        <translation>在售</translation>
+    </message>
+    <message>
+        <location line="+98"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>%n product(s)</source>
+        <translation>
+            <numerusform>共 %n 个产品</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Only finance, the finance director, sales managers and administrators can change the product catalogue.</source>
+        <translation>只有财务、财务总监、销售经理和管理员可以修改产品目录。</translation>
+    </message>
+</context>
+<context>
     <name>QuoteDialog</name>
     <message>
-        <location filename="../../ui/dialogs/quote_dialog.py" line="+182"/>
+        <location filename="../../ui/dialogs/quote_dialog.py" line="+174"/>
         <source>Quote</source>
         <translation>报价单</translation>
     </message>
@@ -1208,6 +1643,192 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>
             <numerusform>%n 份报价单</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>RateDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/rate_dialog.py" line="+40"/>
+        <source>Record an exchange rate</source>
+        <translation>录入汇率</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>CNY for one USD, such as 7.1186</source>
+        <translation>1 美元兑人民币，如 7.1186</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Currency pair</source>
+        <translation>货币对</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rate</source>
+        <translation>汇率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rate date</source>
+        <translation>汇率日期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Today&apos;s date is China&apos;s; the central parity is published at 09:15 Beijing time.</source>
+        <translation>“今天”按北京时间计；人民币汇率中间价于北京时间 09:15 发布。</translation>
+    </message>
+</context>
+<context>
+    <name>RateImportDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/rate_import_dialog.py" line="+64"/>
+        <source>Import exchange rates</source>
+        <translation>导入汇率</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>A CSV file with a header row and the columns date, pair and rate (source is optional: cfets, csv or manual).</source>
+        <translation>CSV 文件，第一行为列名，需包含 日期、货币对、汇率 三列（来源可选：cfets、csv 或 manual）。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pair</source>
+        <translation>货币对</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Rate</source>
+        <translation>汇率</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rows that will not be imported:</source>
+        <translation>以下各行不会导入：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Row</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Choose a CSV file</source>
+        <translation>选择 CSV 文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV files (*.csv *.txt);;All files (*)</source>
+        <translation>CSV 文件 (*.csv *.txt);;所有文件 (*)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+39"/>
+        <source>%n rate(s) recorded.</source>
+        <translation>
+            <numerusform>已录入 %n 条汇率。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>%1 rate(s) read, %2 row(s) with problems.</source>
+        <translation>读取到 %1 条汇率，%2 行有问题。</translation>
+    </message>
+</context>
+<context>
+    <name>RatesPage</name>
+    <message>
+        <location filename="../../ui/pages/rates_page.py" line="+71"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Rate</source>
+        <translation>汇率</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Fetched</source>
+        <translation>获取时间</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Recorded by</source>
+        <translation>录入人</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Record a rate…</source>
+        <translation>录入汇率…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import from CSV…</source>
+        <translation>从 CSV 导入…</translation>
+    </message>
+    <message>
+        <location line="+74"/>
+        <source>No %1 rate is cached here yet.</source>
+        <translation>本机还没有 %1 汇率。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Latest: %1 (%2, %3) · %4</source>
+        <translation>最新：%1（%2，%3）· %4</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Only finance, the finance director and administrators record exchange rates; everyone else sees them here.</source>
+        <translation>只有财务、财务总监和管理员可以录入汇率；其他人在此查看。</translation>
     </message>
 </context>
 <context>
@@ -2742,11 +3363,54 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>USD</source>
         <translation>美元</translation>
     </message>
+    <message>
+        <location filename="../../ui/rate_labels.py" line="+14"/>
+        <source>CFETS</source>
+        <translation>中国外汇交易中心</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV file</source>
+        <translation>CSV 文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Entered by hand</source>
+        <translation>手工录入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+</context>
+<context>
+    <name>policy</name>
+    <message>
+        <location filename="../../ui/dialogs/policy_rule_dialog.py" line="-49"/>
+        <source>Every quote</source>
+        <translation>每张报价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exchange-rate drift</source>
+        <translation>汇率偏离</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discount</source>
+        <translation>折扣</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote total</source>
+        <translation>报价总额</translation>
+    </message>
 </context>
 <context>
     <name>roles</name>
     <message>
-        <location line="-116"/>
+        <location filename="../../ui/labels.py" line="-116"/>
         <source>Field rep</source>
         <translation>销售代表</translation>
     </message>
@@ -2915,7 +3579,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>workbench</name>
     <message>
-        <location filename="../../ui/workbench.py" line="+78"/>
+        <location filename="../../ui/workbench.py" line="+96"/>
         <source>My customers</source>
         <translation>我的客户</translation>
     </message>
@@ -2971,6 +3635,21 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+1"/>
+        <source>Products</source>
+        <translation>产品目录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exchange rates</source>
+        <translation>汇率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval policy</source>
+        <translation>报价审批规则</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>After-sales</source>
         <translation>售后</translation>
     </message>
