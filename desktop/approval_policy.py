@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from desktop import errors
 
@@ -56,10 +56,9 @@ class Rule:
         return out
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the policy looks at: the quote's currency, total and effective discount (percent), and the
-    rate it locked (USD quotes), all as Decimals."""
+    rate it locked (USD quotes), all as Decimals. (A named tuple: an inbox holds thousands.)"""
 
     currency: str
     total: Decimal
@@ -157,53 +156,70 @@ def _pct(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP).normalize():f}"
 
 
+def firing(rules: Sequence[Rule], facts: Facts, today_rate: Decimal | None) -> list[Rule]:
+    """The rules that apply to a quote, in the policy's order: the decision alone, without the words
+    (what a list of thousands of quotes needs; :func:`required` adds each one's reason).
+
+    ``today_rate`` is today's USD/CNY rate as cached here (None when none is known).
+    """
+    out: list[Rule] = []
+    for rule in rules:
+        threshold = rule.threshold if rule.threshold is not None else Decimal(0)
+        if rule.kind == "always":
+            out.append(rule)
+        elif rule.kind == "fx_drift" and facts.locked_rate is not None:
+            if today_rate is None or drift_pct(facts.locked_rate, today_rate) > threshold:
+                out.append(rule)
+        elif rule.kind == "discount" and facts.discount_pct > threshold:
+            out.append(rule)
+        elif rule.kind == "total":
+            amount = _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate)
+            if amount is None or amount > threshold:
+                out.append(rule)
+    return out
+
+
 def required(rules: Sequence[Rule], facts: Facts, today_rate: Decimal | None) -> list[Requirement]:
     """The approvals a quote needs under ``rules`` (in their order), each with its reason.
 
     ``today_rate`` is today's USD/CNY rate as cached here (None when none is known).
     """
-    out: list[Requirement] = []
-    for rule in rules:
-        who_zh, who_en = ROLE_NAMES[rule.role]
-        threshold = rule.threshold if rule.threshold is not None else Decimal(0)
-        if rule.kind == "always":
-            out.append(Requirement(rule.key, rule.role, f"每份报价都需{who_zh}审批。",
-                                   f"Every quote needs the approval of {who_en}."))
-        elif rule.kind == "fx_drift" and facts.locked_rate is not None:
-            if today_rate is None:
-                out.append(Requirement(rule.key, rule.role, f"没有今日汇率，无法核对锁定汇率，需{who_zh}确认。",
-                                       f"No rate is known for today to check the locked rate against; "
-                                       f"{who_en} must confirm."))
-                continue
-            drift = drift_pct(facts.locked_rate, today_rate)
-            if drift > threshold:
-                out.append(Requirement(
-                    rule.key, rule.role,
-                    f"汇率偏离 {_pct(drift)}%（锁定 {facts.locked_rate}，今日 {today_rate}），超过 {_pct(threshold)}%，"
-                    f"需{who_zh}确认。",
-                    f"The exchange rate has moved {_pct(drift)}% (locked {facts.locked_rate}, today {today_rate}), "
-                    f"more than {_pct(threshold)}%; {who_en} must confirm."))
-        elif rule.kind == "discount" and facts.discount_pct > threshold:
-            out.append(Requirement(
-                rule.key, rule.role, f"综合折扣 {_pct(facts.discount_pct)}% 超过 {_pct(threshold)}%，需{who_zh}审批。",
-                f"The overall discount of {_pct(facts.discount_pct)}% is above {_pct(threshold)}%; "
-                f"{who_en} must approve."))
-        elif rule.kind == "total":
-            amount = _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate)
-            if amount is None:
-                out.append(Requirement(rule.key, rule.role, f"没有汇率，无法换算总额，需{who_zh}审批。",
-                                       f"No rate is known to convert the total; {who_en} must approve."))
-            elif amount > threshold:
-                shown = f"{facts.total} {facts.currency}"
-                out.append(Requirement(
-                    rule.key, rule.role, f"报价总额 {shown} 超过 {threshold} {rule.currency}，需{who_zh}审批。",
-                    f"The total of {shown} is above {threshold} {rule.currency}; {who_en} must approve."))
-    return out
+    return [_requirement(rule, facts, today_rate) for rule in firing(rules, facts, today_rate)]
 
 
-def roles(requirements: Iterable[Requirement]) -> dict[str, list[str]]:
-    """The roles whose approval is needed, each with the rules it answers (in the policy's order)."""
+def _requirement(rule: Rule, facts: Facts, today_rate: Decimal | None) -> Requirement:
+    """A firing rule as a requirement, with its reason worded for the person asked to approve."""
+    who_zh, who_en = ROLE_NAMES[rule.role]
+    threshold = rule.threshold if rule.threshold is not None else Decimal(0)
+    if rule.kind == "fx_drift" and facts.locked_rate is not None:
+        if today_rate is None:
+            return Requirement(rule.key, rule.role, f"没有今日汇率，无法核对锁定汇率，需{who_zh}确认。",
+                               f"No rate is known for today to check the locked rate against; {who_en} must confirm.")
+        drift = drift_pct(facts.locked_rate, today_rate)
+        return Requirement(
+            rule.key, rule.role,
+            f"汇率偏离 {_pct(drift)}%（锁定 {facts.locked_rate}，今日 {today_rate}），超过 {_pct(threshold)}%，"
+            f"需{who_zh}确认。",
+            f"The exchange rate has moved {_pct(drift)}% (locked {facts.locked_rate}, today {today_rate}), "
+            f"more than {_pct(threshold)}%; {who_en} must confirm.")
+    if rule.kind == "discount":
+        return Requirement(
+            rule.key, rule.role, f"综合折扣 {_pct(facts.discount_pct)}% 超过 {_pct(threshold)}%，需{who_zh}审批。",
+            f"The overall discount of {_pct(facts.discount_pct)}% is above {_pct(threshold)}%; {who_en} must approve.")
+    if rule.kind == "total":
+        if _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate) is None:
+            return Requirement(rule.key, rule.role, f"没有汇率，无法换算总额，需{who_zh}审批。",
+                               f"No rate is known to convert the total; {who_en} must approve.")
+        shown = f"{facts.total} {facts.currency}"
+        return Requirement(rule.key, rule.role, f"报价总额 {shown} 超过 {threshold} {rule.currency}，需{who_zh}审批。",
+                           f"The total of {shown} is above {threshold} {rule.currency}; {who_en} must approve.")
+    return Requirement(rule.key, rule.role, f"每份报价都需{who_zh}审批。", f"Every quote needs the approval of {who_en}.")
+
+
+def roles(requirements: Iterable[Requirement | Rule]) -> dict[str, list[str]]:
+    """The roles whose approval is needed, each with the rules it answers (in the policy's order);
+    of requirements, or of the firing rules themselves."""
     out: dict[str, list[str]] = {}
-    for requirement in requirements:
-        out.setdefault(requirement.role, []).append(requirement.rule)
+    for item in requirements:
+        out.setdefault(item.role, []).append(item.rule if isinstance(item, Requirement) else item.key)
     return out

@@ -322,6 +322,7 @@ class Quote(Base):
     policy_version: Mapped[int | None]
     approval_round: Mapped[int] = mapped_column(default=0)
     required: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # approvals required at submission, with reasons
+    gross_amount: Mapped[Decimal] = mapped_column(server_default="0.00")  # before any discount
     subtotal: Mapped[Decimal]
     discount_amount: Mapped[Decimal]
     net_amount: Mapped[Decimal]

@@ -11,7 +11,7 @@ commercial rule, not Python's banker's rounding) to 0.01 at exactly these points
 5. VAT = net x VAT %/100, rounded;
 6. total = net + VAT (exact).
 
-``gross`` (quantity x unit price summed, before any discount, rounded once) is what the effective
+``gross_amount`` (quantity x unit price summed, before any discount, rounded once) is what the effective
 discount the approval policy looks at is measured against.
 """
 
@@ -41,7 +41,7 @@ class Line:
 @dataclass(frozen=True)
 class Totals:
     line_nets: tuple[Decimal, ...]
-    gross: Decimal
+    gross_amount: Decimal  # the lines at their unit prices, before any discount (rounded)
     subtotal: Decimal
     discount_amount: Decimal
     net_amount: Decimal
@@ -51,9 +51,9 @@ class Totals:
     @property
     def effective_discount_pct(self) -> Decimal:
         """How far below gross the net is, in percent (exact; 0 for an empty quote)."""
-        if self.gross == 0:
+        if self.gross_amount == 0:
             return Decimal(0)
-        return (self.gross - self.net_amount) * HUNDRED / self.gross
+        return (self.gross_amount - self.net_amount) * HUNDRED / self.gross_amount
 
 
 def line_net(line: Line) -> Decimal:

@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 from contextlib import closing
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from desktop import audit, migrate, search, timeutil
 from desktop.models import Base
 from desktop.store import make_engine, open_store
 
-HEAD = "0005"
+HEAD = "0006"
 PREVIOUS = "0001"
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "device_state", "outbox", "audit_log")
 SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows")
@@ -410,3 +411,41 @@ def test_old_backups_are_pruned(old_db):
     assert len(new) == 1 and _revision(new[0]) == PREVIOUS
     assert mine[:-1] == old[-(migrate.KEEP_BACKUPS - 1):]  # the oldest went, the newest stayed
     assert unrelated.exists()
+
+
+def test_0006_gives_quotes_made_before_it_their_gross_amount(store, org):
+    """Quotes made at 0005 had no stored gross amount: the migration computes it from their lines,
+    exactly as the quote mutations do (a line of 3 x 0.335 and one of 1 x 1.005: 1.005 + 1.005 =
+    2.01 after the single rounding)."""
+    from desktop.models import Quote
+    from tests.conftest import make_customer, run
+
+    rep = org["rep"]
+    quote_id = run(store, rep, "quote.create", customer_id=make_customer(store, rep)).changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=quote_id, description="A", quantity="3", unit_price="0.335",
+        discount_pct="10")
+    run(store, rep, "quote.line_set", quote_id=quote_id, description="B", quantity="1", unit_price="1.005")
+    empty = run(store, rep, "quote.create", customer_id=make_customer(store, rep, "无行客户")).changes.entity_id
+    with store.read() as s:
+        assert s.get(Quote, quote_id).gross_amount == Decimal("2.01")
+    path = store.path
+    store.close()
+    engine = make_engine(path)
+    try:
+        cfg = migrate.alembic_config()
+        with engine.connect() as conn:
+            conn = conn.execution_options(fm_writer="migration")
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0005")
+    finally:
+        engine.dispose()
+    with _raw(path) as conn:
+        assert "gross_amount" not in _columns(conn, "quotes")
+    reopened = open_store(path)  # migrates to head, as the app does at start-up
+    try:
+        with reopened.read() as s:
+            assert s.get(Quote, quote_id).gross_amount == Decimal("2.01")
+            assert s.get(Quote, empty).gross_amount == Decimal("0.00")
+    finally:
+        reopened.close()

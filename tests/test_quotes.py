@@ -558,7 +558,7 @@ def test_the_inbox_lists_exactly_the_quotes_each_user_may_decide(store, org):
         user_id = org[username]
         with store.read() as s:
             user = s.get(User, user_id)
-            listed = {p.quote.id for p in quote_decisions.awaiting(s, user, now)}
+            listed = {p.quote.id for p in quote_decisions.awaiting(s, user, now).pending}
         accepted = set()
         for quote_id in made.values():
             try:

@@ -265,7 +265,7 @@ def add_quotes(store: Store, *, quotes: int, seed: int, now: datetime | None = N
                                     for x in lines], quote["discount_pct"], quote["vat_pct"])
         for line, net in zip(lines, totals.line_nets, strict=True):
             line["net"] = net
-        for name in ("subtotal", "discount_amount", "net_amount", "vat_amount", "total"):
+        for name in ("gross_amount", "subtotal", "discount_amount", "net_amount", "vat_amount", "total"):
             quote[name] = getattr(totals, name)
         return totals
 
@@ -380,7 +380,7 @@ def _quote(quote_id: str, number: str, customer_id: str, contact_id: str | None,
                 terms=terms if terms is not None else rng.choice(TERMS[3:] if currency == "USD" else TERMS[:3]),
                 drawing_version=rng.choice(("", "", f"图纸 A{rng.randint(1, 5)}")), status="draft",
                 locked_rate=None, locked_rate_date=None, locked_rate_source=None, policy_id=None,
-                policy_version=None, approval_round=0, required=[], subtotal=zero, discount_amount=zero,
+                policy_version=None, approval_round=0, required=[], gross_amount=zero, subtotal=zero, discount_amount=zero,
                 net_amount=zero, vat_amount=zero, total=zero, submitted_at=None, decided_at=None, created_at=at,
                 updated_at=at, version=1)
 

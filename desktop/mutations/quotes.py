@@ -74,7 +74,7 @@ LINE_FIELDS = {
     "discount_pct": Field(Label("行折扣（%）", "Line discount (%)"), "decimal", low=0, high=100, places=2),
     "position": Field(Label("行号", "Position"), "int"),
 }
-TOTALS = ("subtotal", "discount_amount", "net_amount", "vat_amount", "total")
+TOTALS = ("gross_amount", "subtotal", "discount_amount", "net_amount", "vat_amount", "total")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -172,7 +172,7 @@ def _valid_until(value: str | None, at: Any, field: str = "valid_until") -> str 
 def _new_quote(args: dict[str, Any], **values: Any) -> Quote:
     zero = Decimal("0.00")
     return Quote(id=args["id"], created_at=args["at"], updated_at=args["at"], version=1, status="draft",
-                 approval_round=0, required=[], subtotal=zero, discount_amount=zero, net_amount=zero,
+                 approval_round=0, required=[], gross_amount=zero, subtotal=zero, discount_amount=zero, net_amount=zero,
                  vat_amount=zero, total=zero, **values)
 
 
@@ -511,7 +511,7 @@ def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
                                                              Approval.round == quote.approval_round)))
     this_round += [obj for obj in session.new if isinstance(obj, Approval) and obj.quote_id == quote.id
                    and obj.round == quote.approval_round and obj not in this_round]
-    refused = quote_decisions.role_refusal(actor.user, needed, (a.role for a in this_round))
+    refused = quote_decisions.role_refusal(actor.user, by_role, (a.role for a in this_round))
     if refused is not None:
         raise refused
     ensure_new(session, Approval, args["id"], Label("审批", "Approval"))

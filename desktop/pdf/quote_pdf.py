@@ -284,15 +284,17 @@ def _lines_table(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Table:
     continued: list[tuple[Any, ...]] = []
     for line in doc.lines:
         first, *rest = _description_chunks(line.description)
+        # Only the code and the description may wrap; the short cells are plain strings, which
+        # reportlab draws without laying out a paragraph each (most of a long quote's time).
         rows.append([
-            Paragraph(str(line.no), s["cell_center"]),
+            str(line.no),
             Paragraph(_text(line.product_code), s["cell"]),
             Paragraph(_text(first), s["cell"]),
-            Paragraph(_quantity(line.quantity), s["cell_right"]),
-            Paragraph(_text(line.unit), s["cell_center"]),
-            Paragraph(_money(line.unit_price), s["cell_right"]),
-            Paragraph(_percent(line.discount_pct) if line.discount_pct else "–", s["cell_right"]),
-            Paragraph(_money(line.net), s["cell_right"]),
+            _quantity(line.quantity),
+            line.unit,
+            _money(line.unit_price),
+            _percent(line.discount_pct) if line.discount_pct else "–",
+            _money(line.net),
         ])
         for chunk in rest:
             rows.append(["", "", Paragraph(_text(chunk), s["cell"]), "", "", "", "", ""])
@@ -306,6 +308,11 @@ def _lines_table(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Table:
         ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("VALIGN", (0, 1), (-1, -1), "TOP"),
+        ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ("ALIGN", (4, 1), (4, -1), "CENTER"),
+        ("ALIGN", (3, 1), (3, -1), "RIGHT"),
+        ("ALIGN", (5, 1), (-1, -1), "RIGHT"),
+        ("LEADING", (0, 1), (-1, -1), 10),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),

@@ -9,40 +9,40 @@ desktop.approval_policy.drift_pct, desktop.fx.calendar.rate_status); Approve and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from desktop import approval_policy, quote_decisions
 from desktop.errors import DomainError
 from desktop.fx.calendar import rate_status
-from desktop.models import Customer, User
+from desktop.models import Quote, User
+from desktop.mutations import quotes as quote_core
 from desktop.store import Store
 from desktop.timeutil import utcnow
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR
 from ui.labels import currency_name, money_text, percent_text, role_name
 from ui.ops import MutationOp, QueryOp, describe
+
+_Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class Reason:
     new: bool  # required now (today's rate, the current policy) though not at submission
 
 
-@dataclass(frozen=True)
-class InboxItem:
-    """One quote waiting for the user's decision, as the inbox shows it."""
+class InboxItem(NamedTuple):
+    """One quote waiting for the user's decision, as the inbox lists it; its reasons are read when
+    it is chosen (load_reasons). A named tuple: the inbox may hold ten thousand."""
 
     quote_id: str
     version: int
@@ -65,7 +65,7 @@ class InboxItem:
     owner: str
     currency: str
     total: Decimal
-    reasons: tuple[Reason, ...]
+    facts: approval_policy.Facts  # what the policy looks at (for the roles it requires, when shown)
     locked_rate: Decimal | None
     locked_rate_date: str | None
     today_rate: Decimal | None
@@ -76,50 +76,105 @@ class InboxItem:
     rate_current: bool
 
 
-def load_inbox(store: Store, user_id: str, now: datetime) -> list[InboxItem]:
+class Inbox(NamedTuple):
+    """What load_inbox read: the items, and the policy and rate they were decided with."""
+
+    items: list[InboxItem]
+    roles_needed: Callable[[approval_policy.Facts], tuple[str, ...]]
+
+
+def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
     """On the database thread: the quotes awaiting a decision from the user (desktop.quote_decisions,
-    the rule approval.decide applies too), with the names, reasons and rate the inbox shows."""
+    the rule approval.decide applies too), with what the list shows."""
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            return []
-        pending = quote_decisions.awaiting(session, user, now)
+            return Inbox([], lambda _facts: ())
+        inbox = quote_decisions.awaiting(session, user, now)
         today = quote_decisions.today_rate(session, now)
-        names = _names(session, Customer, {p.quote.customer_id for p in pending})
-        owners = _names(session, User, {p.quote.owner_id for p in pending})
-        status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
-        items = []
-        for entry in pending:
-            quote = entry.quote
-            stored = [Reason(r["role"], r["reason_zh"], r["reason_en"], False) for r in quote.required]
-            known = {(r["rule"], r["role"]) for r in quote.required}
-            live = [Reason(r.role, r.reason_zh, r.reason_en, True) for r in entry.needed
-                    if (r.rule, r.role) not in known]
-            drift = message_zh = message_en = None
-            current = True
-            if quote.locked_rate is not None and today is not None and status is not None:
-                drift = approval_policy.drift_pct(quote.locked_rate, today.rate)
-                message_zh, message_en = status.message_zh, status.message_en
-                current = status.usable_without_confirmation
-            with_rate = today is not None and quote.locked_rate is not None
+    status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
+    message_zh, message_en = (status.message_zh, status.message_en) if status is not None else ("", "")
+    current = status.usable_without_confirmation if status is not None else True
+    items = []
+    for quote, facts in inbox.pending:
+        locked = quote.locked_rate
+        if locked is not None and today is not None:
             items.append(InboxItem(
-                quote.id, quote.version, names.get(quote.customer_id, ""), quote.number, quote.revision,
-                owners.get(quote.owner_id, ""), quote.currency, quote.total, tuple(stored + live),
-                quote.locked_rate, quote.locked_rate_date, today.rate if with_rate and today else None,
-                today.rate_date if with_rate and today else None, drift, message_zh or "", message_en or "",
-                current))
-        return items
+                quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
+                quote.total, facts, locked, quote.locked_rate_date, today.rate, today.rate_date,
+                approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current))
+        else:
+            items.append(InboxItem(
+                quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
+                quote.total, facts, locked, quote.locked_rate_date, None, None, None, "", "", True))
+    return Inbox(items, inbox.roles_needed)
 
 
-def _names(session: Session, model: type[Customer] | type[User], ids: set[str]) -> dict[str, str]:
-    """id -> name (a customer's name, a person's display name), read in chunks."""
-    column = Customer.name if model is Customer else User.display_name
-    out: dict[str, str] = {}
-    wanted = list(ids)
-    for start in range(0, len(wanted), quote_decisions.CHUNK):
-        out.update(session.execute(select(model.id, column).where(  # type: ignore[arg-type]
-            model.id.in_(wanted[start:start + quote_decisions.CHUNK]))).all())
-    return out
+def load_reasons(store: Store, quote_id: str, now: datetime) -> tuple[Reason, ...]:
+    """On the database thread: why a quote needs approval - the reasons stored when it was submitted,
+    then those the current policy and today's rate add (marked new)."""
+    with store.read() as session:
+        quote = session.get(Quote, quote_id)
+        if quote is None:
+            return ()
+        stored = [Reason(r["role"], r["reason_zh"], r["reason_en"], False) for r in quote.required]
+        known = {(r["rule"], r["role"]) for r in quote.required}
+        live = [Reason(r.role, r.reason_zh, r.reason_en, True)
+                for r in quote_core.requirements(session, quote, now) if (r.rule, r.role) not in known]
+        return tuple(stored + live)
+
+
+class InboxModel(QAbstractTableModel):
+    """The inbox's rows; Qt asks only for the rows on screen, so ten thousand quotes list at once."""
+
+    COLUMNS = 7
+    RIGHT = (4, 5)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[InboxItem] = []
+        self.roles_needed: Callable[[approval_policy.Facts], tuple[str, ...]] = lambda _facts: ()
+
+    def set_inbox(self, inbox: Inbox) -> None:
+        self.beginResetModel()
+        self.items, self.roles_needed = inbox.items, inbox.roles_needed
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt's name and default)
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else self.COLUMNS
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (self.tr("Customer"), self.tr("Quote"), self.tr("Owner"), self.tr("Currency"), self.tr("Total"),
+                self.tr("Rate drift"), self.tr("Approvals needed"))[section]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.items):
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.RIGHT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        item = self.items[index.row()]
+        column = index.column()
+        if column == 0:
+            return item.customer
+        if column == 1:
+            return self.tr("%1 rev. %2").replace("%1", item.number).replace("%2", str(item.revision))
+        if column == 2:
+            return item.owner
+        if column == 3:
+            return currency_name(item.currency)
+        if column == 4:
+            return money_text(item.total)
+        if column == 5:
+            return f"{percent_text(item.drift_pct)}%" if item.drift_pct is not None else ""
+        return ", ".join(role_name(r) for r in self.roles_needed(item.facts))
 
 
 class ApprovalsPage(QWidget):
@@ -131,27 +186,29 @@ class ApprovalsPage(QWidget):
     """A decision was recorded; carries the desktop.mutations.Outcome."""
     sig_refused = Signal(str)
     """A decision was refused; carries the message in the user's language."""
-
-    COLUMNS = 7
+    sig_reasons_shown = Signal()
+    """The chosen quote's reasons are shown (after they were read)."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.items: list[InboxItem] = []
+        self.inbox = Inbox([], lambda _facts: ())
         self._stale = True
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
-        self.table = QTableWidget(0, self.COLUMNS)
-        self.table.setHorizontalHeaderLabels([
-            self.tr("Customer"), self.tr("Quote"), self.tr("Owner"), self.tr("Currency"), self.tr("Total"),
-            self.tr("Rate drift"), self.tr("Approvals needed")])
+        self._reasons: dict[str, tuple[Reason, ...]] = {}  # read when a quote is chosen; dropped on refresh
+        self.model = InboxModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._show_selected)
+        # Columns fit the rows on screen, not every row of a long inbox (Qt would read a thousand).
+        self.table.horizontalHeader().setResizeContentsPrecision(0)
+        self.table.selectionModel().selectionChanged.connect(self._show_selected)
         self.empty = QLabel(self.tr("No quotes are waiting for your approval.\n\nQuotes appear here when reps "
                                     "submit them; you will see which approval rules fired and why."))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -213,10 +270,11 @@ class ApprovalsPage(QWidget):
         self._generation += 1
         generation, user_id = self._generation, self.context.user_id
 
-        def done(items: list[InboxItem]) -> None:
+        def done(inbox: Inbox) -> None:
             if not isValid(self) or generation != self._generation:
                 return
-            self.items = items
+            self.inbox = inbox
+            self.items = inbox.items
             self._show_list()
             self.sig_loaded.emit()
 
@@ -278,18 +336,9 @@ class ApprovalsPage(QWidget):
 
     def _show_list(self) -> None:
         chosen = self.selected()
-        self.table.setRowCount(len(self.items))
-        for row, item in enumerate(self.items):
-            roles = sorted({role_name(r.role) for r in item.reasons})
-            cells = [item.customer, self.tr("%1 rev. %2").replace("%1", item.number).replace("%2", str(item.revision)),
-                     item.owner, currency_name(item.currency), money_text(item.total),
-                     f"{percent_text(item.drift_pct)}%" if item.drift_pct is not None else "",
-                     ", ".join(roles)]
-            for col, text in enumerate(cells):
-                cell = QTableWidgetItem(text)
-                if col in (4, 5):
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(row, col, cell)
+        self._reasons.clear()
+        self.model.set_inbox(self.inbox)
+        self.table.resizeColumnsToContents()
         has_items = bool(self.items)
         self.empty.setVisible(not has_items)
         self.splitter.setVisible(has_items)
@@ -321,16 +370,36 @@ class ApprovalsPage(QWidget):
                            .replace("%1", item.customer).replace("%2", item.number)
                            .replace("%3", str(item.revision)).replace("%4", money_text(item.total))
                            .replace("%5", currency_name(item.currency)).replace("%6", item.owner))
+        self._show_reasons(item)
+        self.rate.setText(self._rate_text(item))
+        self._update_buttons()
+
+    def _show_reasons(self, item: InboxItem) -> None:
+        """The chosen quote's reasons: at once when read before, else read on the database thread."""
+        reasons = self._reasons.get(item.quote_id)
+        if reasons is None:
+            self.reasons.setText("…")
+            generation, quote_id = self._generation, item.quote_id
+
+            def done(found: tuple[Reason, ...]) -> None:
+                if not isValid(self) or generation != self._generation:
+                    return
+                self._reasons[quote_id] = found
+                chosen = self.selected()
+                if chosen is not None and chosen.quote_id == quote_id:
+                    self._show_reasons(chosen)
+
+            QueryOp(self.context.tasks, lambda store: load_reasons(store, quote_id, utcnow())).success(done).run()
+            return
         zh = self._zh()
         lines = []
-        for reason in item.reasons:
+        for reason in reasons:
             text = f"• {role_name(reason.role)}: {reason.reason_zh if zh else reason.reason_en}"
             if reason.new:
                 text += " " + self.tr("(required since submission, at today's rate)")
             lines.append(text)
         self.reasons.setText("\n".join(lines))
-        self.rate.setText(self._rate_text(item))
-        self._update_buttons()
+        self.sig_reasons_shown.emit()
 
     def _rate_text(self, item: InboxItem) -> str:
         if item.locked_rate is None:
