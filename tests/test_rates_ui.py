@@ -240,13 +240,12 @@ def test_a_rep_sees_the_rates_but_cannot_record_or_import(qtbot, context, store,
     assert page.record_button.isEnabled() and page.record_button.toolTip() == ""
 
 
-def test_another_action_can_be_added_to_the_row(qtbot, context, org):
-    from PySide6.QtWidgets import QPushButton
-
+def test_fetching_the_central_parity_needs_a_server(qtbot, context, org):
+    """The server fetches from CFETS (tests/test_quotes_journey.py drives it end to end); with no
+    server known the button says so and does nothing."""
     sign_in(context, org["finance"])
     page = open_page(qtbot, context)
-    fetch = QPushButton("Fetch from server")
-    page.add_action_button(fetch)
-    widgets = [page.actions.itemAt(i).widget() for i in range(page.actions.count())]
-    assert widgets[:3] == [page.record_button, page.import_button, fetch]
-    assert page.actions.itemAt(page.actions.count() - 1).widget() is None  # the free space stays last
+    assert not page.fetch_button.isEnabled() and "connect to the server first" in page.fetch_button.toolTip()
+    assert page.fetch() is False and not page.info_label.isVisibleTo(page)
+    sign_in(context, org["rep"])
+    assert not page.fetch_button.isEnabled() and "Only finance" in page.fetch_button.toolTip()

@@ -1781,7 +1781,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>RatesPage</name>
     <message>
-        <location filename="../../ui/pages/rates_page.py" line="+71"/>
+        <location filename="../../ui/pages/rates_page.py" line="+74"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
@@ -1816,7 +1816,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>从 CSV 导入…</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+2"/>
+        <source>Fetch the central parity</source>
+        <translation>获取人民币汇率中间价</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Asking the server for the central parity…</source>
+        <translation>正在请服务器获取汇率中间价…</translation>
+    </message>
+    <message>
+        <location line="+61"/>
         <source>No %1 rate is cached here yet.</source>
         <translation>本机还没有 %1 汇率。</translation>
     </message>
@@ -1826,9 +1836,24 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>最新：%1（%2，%3）· %4</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+49"/>
         <source>Only finance, the finance director and administrators record exchange rates; everyone else sees them here.</source>
         <translation>只有财务、财务总监和管理员可以录入汇率；其他人在此查看。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The server fetches the central parity from CFETS: connect to the server first (Fieldmark &gt; Connect to server…).</source>
+        <translation>汇率中间价由服务器从中国外汇交易中心获取：请先连接服务器（Fieldmark &gt; 连接服务器…）。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Connect to the server first (Fieldmark &gt; Connect to server…).</source>
+        <translation>请先连接服务器（Fieldmark &gt; 连接服务器…）。</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Central parity fetched: %1 new or corrected, %2 already here.</source>
+        <translation>已获取汇率中间价：新增或更正 %1 条，已有 %2 条。</translation>
     </message>
 </context>
 <context>

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
@@ -27,17 +26,21 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from desktop.errors import DomainError
 from desktop.fx.staleness_text import needs_attention, short_text
 from desktop.rate_views import PairStatus, RateRow, can_record_rates, rate_history, rate_status
 from desktop.store import Store
 from desktop.timeutil import utcnow
+from sync.client import SyncError
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR, open_form
 from ui.labels import local_time
 from ui.ops import QueryOp, describe
 from ui.rate_labels import source_name
+from ui.sync_actions import Finished, NotConnected
 
 PAIR = "USD/CNY"
+FETCH_DAYS = 10  # two weeks of publications: covers a holiday week and the days since the last fetch
 
 
 def load_rates(store: Store, pair: str, now: datetime) -> tuple[PairStatus, list[RateRow]]:
@@ -84,30 +87,54 @@ class RatesPage(QWidget):
         self.record_button.clicked.connect(self.record)
         self.import_button = QPushButton(self.tr("Import from CSV…"))
         self.import_button.clicked.connect(self.import_csv)
+        self.fetch_button = QPushButton(self.tr("Fetch the central parity"))
+        self.fetch_button.clicked.connect(self.fetch)
+        self.info_label = QLabel()
+        self.info_label.setWordWrap(True)
+        self.info_label.hide()
         self.actions = QHBoxLayout()
-        """The row of action buttons; add more with :meth:`add_action_button`."""
         self.actions.addWidget(self.record_button)
         self.actions.addWidget(self.import_button)
+        self.actions.addWidget(self.fetch_button)
         self.actions.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.latest_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message_label)
+        layout.addWidget(self.info_label)
         layout.addLayout(self.actions)
         context.tasks.sig_data_changed.connect(self._on_data_changed)
         context.sig_user_changed.connect(self._on_user_changed)
+        context.sync.sig_changed.connect(self._update_buttons)
+        self._fetching = False
         self._update_buttons()
         self.refresh()
 
     # ---- Public API
 
-    def add_action_button(self, button: QAbstractButton) -> None:
-        """Put another action (such as "Fetch from server") after the others, before the free space.
+    def fetch(self) -> bool:
+        """Have the server fetch the CFETS central parity of the last days (sync.server.rates), then
+        sync so the rates arrive here; on the network thread, the result said under the table.
+        False when the user may not, no server is known, or a fetch is under way."""
+        url = self.context.sync.server_url
+        if not self.may_record() or not url or self._fetching:
+            return False
+        self._fetching = True
+        self.message_label.hide()
+        self.info_label.setText(self.tr("Asking the server for the central parity…"))
+        self.info_label.show()
+        self._update_buttons()
 
-        The caller decides who may use it; the page only places it.
-        """
-        self.actions.insertWidget(self.actions.count() - 1, button)
+        def job(client: Any, progress: Any) -> dict[str, Any]:
+            if client is None:
+                raise NotConnected()
+            result = client.fetch_rates_on_server(days=FETCH_DAYS)
+            client.sync(progress)
+            return result
+
+        self.context.sync.run_job(job, url, self._on_fetched)
+        return True
 
     def refresh(self) -> None:
         """Read the latest rate and the history again on the database thread."""
@@ -204,9 +231,38 @@ class RatesPage(QWidget):
         self.sig_loaded.emit(len(rows))
 
     def _update_buttons(self) -> None:
+        if not isValid(self):
+            return
         allowed = self.may_record()
         why = "" if allowed else self.tr("Only finance, the finance director and administrators record exchange "
                                          "rates; everyone else sees them here.")
         for button in (self.record_button, self.import_button):
             button.setEnabled(allowed)
             button.setToolTip(why)
+        connected = bool(self.context.sync.server_url)
+        self.fetch_button.setEnabled(allowed and connected and not self._fetching)
+        self.fetch_button.setToolTip(why or ("" if connected else self.tr(
+            "The server fetches the central parity from CFETS: connect to the server first (Fieldmark > Connect to server…).")))
+
+    def _on_fetched(self, finished: Finished) -> None:
+        if not isValid(self):
+            return
+        self._fetching = False
+        self._update_buttons()
+        error = finished.error
+        if error is None:
+            value = finished.value
+            self.info_label.setText(self.tr("Central parity fetched: %1 new or corrected, %2 already here.")
+                                    .replace("%1", str(value.get("recorded", 0)))
+                                    .replace("%2", str(value.get("unchanged", 0))))
+            self.refresh()
+            return
+        self.info_label.hide()
+        if isinstance(error, NotConnected):
+            text = self.tr("Connect to the server first (Fieldmark > Connect to server…).")
+        elif isinstance(error, (SyncError, DomainError)):
+            text = error.message(self.context.language)
+        else:
+            text = describe(error, self.context.language)  # type: ignore[arg-type]
+        self.message_label.setText(text)
+        self.message_label.show()
