@@ -20,7 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import resources
-from desktop.models import QUOTE_STATUSES, Contact, Customer, ExchangeRate, Product, Quote, QuoteLine, User
+from desktop.models import (
+    QUOTE_STATUSES,
+    Approval,
+    Contact,
+    Customer,
+    ExchangeRate,
+    Product,
+    Quote,
+    QuoteLine,
+    User,
+)
 from desktop.mutations.rates import business_date
 from desktop.pdf import quote_pdf
 
@@ -74,10 +84,7 @@ def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote
         if latest is not None:
             rate = quote_pdf.ExchangeRate(latest.rate, date.fromisoformat(latest.rate_date),
                                           SOURCES.get(latest.source, latest.source), locked=False)
-    owner = session.get(User, quote.owner_id)
-    status = STATUS_TEXT.get(quote.status, quote.status)
-    if owner is not None:
-        status = f"{status} · {owner.display_name}"
+    status = approval_text(session, quote)
     return quote_pdf.QuoteDocument(
         company=header, quote_number=quote.number, version=quote.revision, issued=issued,
         valid_until=date.fromisoformat(quote.valid_until) if quote.valid_until else issued,
@@ -89,6 +96,40 @@ def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote
         subtotal=quote.subtotal, discount=quote.discount_amount, vat_rate=quote.vat_pct / Decimal(100),
         vat_amount=quote.vat_amount, total=quote.total, approval_status=status,
         fully_approved=quote.status in FULLY_APPROVED, terms=quote.terms or "", exchange_rate=rate)
+
+
+ROLE_TEXT = {"finance": "财务 Finance", "finance_director": "财务总监 Finance director",
+             "sales_manager": "销售经理 Sales manager", "key_account_director": "大客户总监 Key-account director"}
+
+
+def approval_text(session: Session, quote: Quote) -> str:
+    """Where the quote stands, and who decided it in the current round with when (China's date):
+    "已批准 Approved：财务 Finance 孙敏 2026-11-28；…" - and who made it ("报价人 Prepared by 李晓东")."""
+    text = STATUS_TEXT.get(quote.status, quote.status)
+    decisions = list(session.scalars(select(Approval).where(
+        Approval.quote_id == quote.id, Approval.round == quote.approval_round).order_by(Approval.decided_at)))
+    names: dict[str, str] = {}
+    if decisions:
+        names = {user_id: name for user_id, name in session.execute(select(User.id, User.display_name).where(
+            User.id.in_({d.approver_id for d in decisions})))}
+    parts = []
+    for decision in decisions:
+        verb = "驳回 rejected" if decision.decision == "reject" else ""
+        reason = f"「{decision.comment}」" if decision.decision == "reject" and decision.comment else ""
+        parts.append(" ".join(p for p in (ROLE_TEXT.get(decision.role, decision.role),
+                                           names.get(decision.approver_id, ""), verb,
+                                           business_date(decision.decided_at).isoformat()) if p) + reason)
+    if quote.status == "awaiting_approval":
+        done = {d.role for d in decisions if d.decision == "approve"}
+        waiting = [ROLE_TEXT.get(r["role"], r["role"]) for r in quote.required if r["role"] not in done]
+        if waiting:
+            parts.append("待 Waiting for " + "、".join(dict.fromkeys(waiting)))
+    if parts:
+        text += "：" + "；".join(parts)
+    owner = session.get(User, quote.owner_id)
+    if owner is not None:
+        text += f"。报价人 Prepared by {owner.display_name}"
+    return text
 
 
 def file_name(quote: Quote) -> str:

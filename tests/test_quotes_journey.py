@@ -177,7 +177,12 @@ def test_a_usd_quote_from_offline_builder_through_the_drift_rule_to_an_approved_
         viewer.show()
     with qtbot.waitSignal(viewer.sig_pdf_ready, timeout=20000) as ready:
         viewer.preview_button.click()
-    text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(Path(ready.args[0]).read_bytes())).pages)
+    printed = tmp_path / "approved.pdf"  # kept with the test's files, to look at
+    printed.write_bytes(Path(ready.args[0]).read_bytes())
+    text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(printed.read_bytes())).pages)
     flat = "".join(text.split())
     assert "无锡宏达精密机械有限公司" in flat and "7.0812" in flat and "2026-11-20" in flat
     assert "67,800.00" in flat and "DRAFT" not in flat and "草稿" not in flat
+    # who approved, in which role, and who prepared it - not the rep's name next to "Approved"
+    assert "已批准Approved：财务Finance孙敏" in flat and "财务总监Financedirector徐静" in flat
+    assert "报价人Preparedby李晓东" in flat
