@@ -1,11 +1,15 @@
-"""Rate sources and a rate's standing as users read them, for the exchange-rates page and its dialogs.
+"""Rate sources and rates as users read them, for the exchange-rates page and its dialogs.
 
 Like ui.labels: the translate calls spell out every source string so that lupdate finds them.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import QCoreApplication
+
+from desktop.fx.rates import published_decimals
 
 
 def source_name(source: str) -> str:
@@ -17,3 +21,10 @@ def source_name(source: str) -> str:
         "server": QCoreApplication.translate("labels", "Server"),
     }
     return names.get(source, source)
+
+
+def rate_text(value: Decimal | None, pair: str = "USD/CNY") -> str:
+    """A rate with the decimals its pair is published with (7.1600, not the stored 7.16)."""
+    if value is None:
+        return ""
+    return str(value.quantize(Decimal(1).scaleb(-published_decimals(pair))))

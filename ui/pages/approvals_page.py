@@ -41,6 +41,7 @@ from ui.context import AppContext
 from ui.forms import ERROR_COLOR
 from ui.labels import currency_name, money_text, percent_text, role_name
 from ui.ops import MutationOp, QueryOp, describe
+from ui.rate_labels import rate_text
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -406,11 +407,11 @@ class ApprovalsPage(QWidget):
             return ""
         if item.today_rate is None:
             return self.tr("Locked USD/CNY rate %1 of %2; no rate for today is cached here.") \
-                .replace("%1", str(item.locked_rate)).replace("%2", item.locked_rate_date or "")
+                .replace("%1", rate_text(item.locked_rate)).replace("%2", item.locked_rate_date or "")
         drift = percent_text(item.drift_pct)
         text = (self.tr("USD/CNY locked at %1 (%2); latest cached rate %3 (%4): drift %5%.")
-                .replace("%1", str(item.locked_rate)).replace("%2", item.locked_rate_date or "")
-                .replace("%3", str(item.today_rate)).replace("%4", item.today_rate_date or "").replace("%5", drift))
+                .replace("%1", rate_text(item.locked_rate)).replace("%2", item.locked_rate_date or "")
+                .replace("%3", rate_text(item.today_rate)).replace("%4", item.today_rate_date or "").replace("%5", drift))
         status = item.rate_message_zh if self._zh() else item.rate_message_en
         if status:
             text += "\n" + status + ("" if item.rate_current else " ⚠")

@@ -36,7 +36,7 @@ from ui.context import AppContext
 from ui.forms import ERROR_COLOR, open_form
 from ui.labels import local_time
 from ui.ops import QueryOp, describe
-from ui.rate_labels import source_name
+from ui.rate_labels import rate_text, source_name
 from ui.sync_actions import Finished, NotConnected
 
 PAIR = "USD/CNY"
@@ -186,7 +186,7 @@ class RatesPage(QWidget):
             return self.tr("No %1 rate is cached here yet.").replace("%1", status.pair)
         rate = status.rate
         return (self.tr("Latest: %1 (%2, %3) · %4")
-                .replace("%1", str(rate.rate)).replace("%2", rate.rate_date.isoformat())
+                .replace("%1", rate_text(rate.rate, status.pair)).replace("%2", rate.rate_date.isoformat())
                 .replace("%3", source_name(rate.source))
                 .replace("%4", short_text(status.status, self.context.language)))
 
@@ -221,7 +221,7 @@ class RatesPage(QWidget):
         self.latest_label.setToolTip(status.status.message(self.context.language) if status.status else "")
         self.table.setRowCount(len(rows))
         for row, rate in enumerate(rows):
-            cells = (rate.rate_date.isoformat(), str(rate.rate), source_name(rate.source), local_time(rate.fetched_at),
+            cells = (rate.rate_date.isoformat(), rate_text(rate.rate, self.pair), source_name(rate.source), local_time(rate.fetched_at),
                      rate.recorded_by)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
