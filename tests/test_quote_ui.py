@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from desktop import timeutil
-from desktop.models import Approval, Quote, User
+from desktop.models import Approval, Quote, QuoteLine, User
 from desktop.mutations import rates
 from tests.conftest import Org, make_customer, run
 from ui.context import AppContext
@@ -209,6 +209,38 @@ def test_copy_and_revise_open_the_new_quote(qtbot, context, store, org):
     save(qtbot, dialog, dialog.copy_button.click)
     copied = quote_row(store, dialog.quote_id)
     assert copied.number != revised.number and copied.revision == 1
+    assert not dialog.compare_button.isVisibleTo(dialog)  # a copy has one revision: nothing to compare
+
+
+def test_a_revision_is_compared_with_the_one_it_supersedes(qtbot, context, store, org):
+    from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+    q = submitted_quote(store, org)
+    run(store, org["finance"], "approval.decide", quote_id=q, quote_version=quote_row(store, q).version,
+        decision="approve", comment="")
+    rep = org["rep"]
+    revised = run(store, rep, "quote.revise", source_id=q).changes.entity_id
+    with store.read() as s:
+        first = s.scalars(select(QuoteLine.id).where(QuoteLine.quote_id == revised)).one()
+    run(store, rep, "quote.line_set", id=first, quote_id=revised, description="数控车床", quantity="12",
+        unit_price="1000.00")
+    sign_in(context, rep)
+    dialog = open_builder(qtbot, context, quote_id=revised)
+    assert dialog.compare_button.isVisibleTo(dialog)
+    compare = dialog.compare()
+    qtbot.addWidget(compare)
+    with qtbot.waitSignal(compare.sig_compared, timeout=5000):
+        pass
+    assert compare.summary.text().endswith("revision 1 → revision 2")
+    rows = []
+    it = QTreeWidgetItemIterator(compare.tree)
+    while it.value():
+        rows.append(tuple(it.value().text(c) for c in range(3)))
+        it += 1
+    assert ("数量", "10", "12") in rows and ("合计", "11,300.00", "13,560.00") in rows  # the core's labels, in Chinese
+    assert any(r[0].startswith("Line 1 changed: 数控车床") for r in rows)
+    compare.choose(2, 2)
+    qtbot.waitUntil(lambda: "are the same" in compare.summary.text(), timeout=5000)
 
 
 # ---------------------------------------------------------------------------------------------- PDF

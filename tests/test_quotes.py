@@ -584,3 +584,38 @@ def test_the_inbox_lists_exactly_the_quotes_each_user_may_decide(store, org):
 
 class _RollBack(Exception):
     """Raised to leave a writer transaction without committing it."""
+
+
+def test_two_revisions_compare_by_terms_lines_and_totals(store, org, rep_quote):
+    """Revise an approved quote, change a price, remove a line, add one, change the terms: the
+    comparison lists exactly those, and a revision compared with itself is unchanged."""
+    from desktop import quote_compare
+
+    rep, finance = org["rep"], org["finance"]
+    line(store, rep, rep_quote, quantity="2", unit_price="50.00", description="安装调试")
+    run(store, rep, "quote.submit", id=rep_quote)
+    decide(store, finance, rep_quote)
+    assert row(store, rep_quote).status == "approved"
+    newer = run(store, rep, "quote.revise", source_id=rep_quote).changes.entity_id
+    lines = {ln.description: ln.id for ln in lines_of(store, newer)}
+    run(store, rep, "quote.line_set", id=lines["数控车床"], quote_id=newer, description="数控车床",
+        quantity="10", unit_price="950.00")
+    run(store, rep, "quote.line_remove", id=lines["安装调试"])
+    line(store, rep, newer, quantity="1", unit_price="300.00", description="操作培训")
+    run(store, rep, "quote.update", id=newer, terms="含运费", discount_pct="2")
+    with store.read() as s:
+        assert [(r, st) for _i, r, st in quote_compare.revisions(s, newer)] == [(1, "superseded"), (2, "draft")]
+        result = quote_compare.compare(s, rep_quote, newer)
+        same = quote_compare.compare(s, newer, newer)
+    assert (result.number, result.older, result.newer) == (row(store, newer).number, 1, 2)
+    assert {c.field: (c.before, c.after) for c in result.terms} == {"discount_pct": ("0", "2"), "terms": ("", "含运费")}
+    kinds = [(ln.kind, ln.description) for ln in result.lines]
+    assert kinds == [("changed", "数控车床"), ("added", "操作培训"), ("removed", "安装调试")]
+    changed = {c.field: (c.before, c.after) for c in result.lines[0].changes}
+    assert changed == {"unit_price": ("1000", "950"), "net": ("10,000.00", "9,500.00")}
+    totals = {c.field: (c.before, c.after) for c in result.totals}
+    # before: 10,000 + 100 = 10,100.00, VAT 1,313.00, total 11,413.00
+    # after: 9,500 + 300 = 9,800.00, 2% off 196.00 -> 9,604.00, VAT 1,248.52, total 10,852.52
+    assert totals["subtotal"] == ("10,100.00", "9,800.00") and totals["total"] == ("11,413.00", "10,852.52")
+    assert totals["discount_amount"] == ("0.00", "196.00")
+    assert same.unchanged and not result.unchanged

@@ -127,7 +127,7 @@
 <context>
     <name>ApprovalsPage</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="+212"/>
+        <location filename="../../ui/pages/approvals_page.py" line="+213"/>
         <source>No quotes are waiting for your approval.
 
 Quotes appear here when reps submit them; you will see which approval rules fired and why.</source>
@@ -1377,9 +1377,102 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
 </context>
 <context>
+    <name>QuoteCompareDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/quote_compare_dialog.py" line="+55"/>
+        <source>Compare versions</source>
+        <translation>版本对比</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>What</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Before</source>
+        <translation>修改前</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>After</source>
+        <translation>修改后</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>Revision %1 (%2)</source>
+        <translation>第 %1 版（%2）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>This quote has only one revision here.</source>
+        <translation>本机只有这张报价单的一个版本。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Terms</source>
+        <translation>条款</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Lines</source>
+        <translation>明细</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>added</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>removed</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>changed</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Line %1 %2: %3</source>
+        <translation>第 %1 行 %2：%3</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Totals</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Revisions %1 and %2 are the same.</source>
+        <translation>第 %1 版与第 %2 版没有差别。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1: revision %2 → revision %3</source>
+        <translation>%1：第 %2 版 → 第 %3 版</translation>
+    </message>
+</context>
+<context>
     <name>QuoteDialog</name>
     <message>
-        <location filename="../../ui/dialogs/quote_dialog.py" line="+174"/>
+        <location filename="../../ui/dialogs/quote_dialog.py" line="+177"/>
         <source>Quote</source>
         <translation>报价单</translation>
     </message>
@@ -1515,6 +1608,11 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+2"/>
+        <source>Compare versions…</source>
+        <translation>版本对比…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -1534,7 +1632,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>没有需要保存的修改。</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+48"/>
         <location line="+66"/>
         <source>Quote %1</source>
         <translation>报价单 %1</translation>
@@ -1575,7 +1673,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>锁定的美元兑人民币汇率：%1</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+133"/>
         <source>Line %1: %2</source>
         <translation>第 %1 行：%2</translation>
     </message>
@@ -3389,7 +3487,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>美元</translation>
     </message>
     <message>
-        <location filename="../../ui/rate_labels.py" line="+14"/>
+        <location filename="../../ui/rate_labels.py" line="+18"/>
         <source>CFETS</source>
         <translation>中国外汇交易中心</translation>
     </message>

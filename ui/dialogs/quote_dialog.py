@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desktop import mutations, quote_math, timeutil
 from desktop.errors import DomainError
@@ -47,7 +47,7 @@ from desktop.store import Store
 from ui import quote_print
 from ui.context import AppContext
 from ui.customer_picker import CustomerPicker
-from ui.forms import ERROR_COLOR, FIELD_ERROR_STYLE, FieldErrors, alive, precheck
+from ui.forms import ERROR_COLOR, FIELD_ERROR_STYLE, FieldErrors, alive, open_form, precheck
 from ui.labels import currency_name, money_text, quote_status_name, role_name
 from ui.ops import MutationOp, QueryOp, describe
 
@@ -95,6 +95,7 @@ class Loaded:
     today: str = ""
     required: list[dict[str, str]] = field(default_factory=list)  # as stored at submission, with reasons
     decisions: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, decision, approver, comment
+    revisions: int = 0  # how many revisions of the quote's number are held here
 
 
 def _text(value: Any) -> str:
@@ -118,6 +119,8 @@ def load(store: Store, quote_id: str | None, customer_id: str | None) -> Loaded:
                              version=quote.version, owner_id=quote.owner_id,
                              owner=owner.display_name if owner is not None else "")
             out.required = list(quote.required or [])
+            out.revisions = session.scalar(select(func.count()).select_from(Quote)
+                                           .where(Quote.number == quote.number)) or 0
             out.decisions = [(a.role, a.decision, name, a.comment) for a, name in session.execute(
                 select(Approval, User.display_name).join(User, User.id == Approval.approver_id)
                 .where(Approval.quote_id == quote.id, Approval.round == quote.approval_round)
@@ -245,6 +248,8 @@ class QuoteDialog(QDialog):
         self.preview_button.clicked.connect(self.preview)
         self.print_button = QPushButton(self.tr("Print…"))
         self.print_button.clicked.connect(self.print_dialog)
+        self.compare_button = QPushButton(self.tr("Compare versions…"))
+        self.compare_button.clicked.connect(self.compare)
         self.close_button = QPushButton(self.tr("Close"))
         self.close_button.clicked.connect(self.reject)
 
@@ -255,7 +260,7 @@ class QuoteDialog(QDialog):
         line_buttons.addWidget(self.totals)
         buttons = QHBoxLayout()
         for button in (self.preview_button, self.print_button, self.copy_button, self.revise_button,
-                       self.withdraw_button, self.sent_button):
+                       self.compare_button, self.withdraw_button, self.sent_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         for button in (self.submit_button, self.save_button, self.close_button):
@@ -383,6 +388,14 @@ class QuoteDialog(QDialog):
     def copy(self) -> None:
         new_id = uuid7()
         self._run([("quote.copy", {"id": new_id, "source_id": self.quote_id})], open_id=new_id)
+
+    def compare(self) -> QWidget | None:
+        """Open the comparison of this revision with the one before it (or the next, for the first)."""
+        from ui.dialogs.quote_compare_dialog import QuoteCompareDialog
+
+        if self.quote_id is None:
+            return None
+        return open_form(QuoteCompareDialog(self.context, self.quote_id, self))
 
     def revise(self) -> None:
         new_id = uuid7()
@@ -533,6 +546,7 @@ class QuoteDialog(QDialog):
         self.sent_button.setEnabled(ready)
         self.revise_button.setVisible(status in ("approved", "sent"))
         self.revise_button.setEnabled(ready)
+        self.compare_button.setVisible(self.loaded is not None and self.loaded.revisions > 1)
         self.preview_button.setEnabled(ready and quote is not None)
         self.print_button.setEnabled(ready and quote is not None)
 
