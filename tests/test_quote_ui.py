@@ -337,3 +337,36 @@ def test_a_discount_above_the_threshold_reaches_the_team_manager_not_another(qtb
         page.approve_button.click()
     assert quote_row(store, q).status == "awaiting_approval"  # finance has still to approve
     qtbot.waitUntil(lambda: page.items == [], timeout=5000)
+
+
+def test_a_week_old_rate_is_confirmed_in_the_builder_and_the_inbox(qtbot, context, store, org, monkeypatch):
+    """Submit on a rate more than five days old: the builder asks and, once confirmed, submits; No keeps
+    the draft as it is. Finance deciding on it is asked the same."""
+    from PySide6.QtWidgets import QMessageBox
+
+    rep, finance = org["rep"], org["finance"]
+    run(store, finance, "rate.record", pair="USD/CNY", rate="7.1", rate_date=(TODAY - timedelta(days=9)).isoformat(),
+        source="cfets")
+    q = run(store, rep, "quote.create", customer_id=make_customer(store, rep), currency="USD").changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=q, description="数控车床", quantity="1", unit_price="1000.00")
+    asked: list[str] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Yes]
+
+    def question(_parent, _title, text, *_args):
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    sign_in(context, rep)
+    dialog = open_builder(qtbot, context, quote_id=q)
+    with qtbot.waitSignal(dialog.sig_failed, timeout=5000):
+        dialog.submit_button.click()
+    assert quote_row(store, q).status == "draft" and "超过 5 天" in asked[0]
+    save(qtbot, dialog, dialog.submit_button.click)
+    assert quote_row(store, q).status == "awaiting_approval" and len(asked) == 2
+
+    sign_in(context, finance)
+    page = open_inbox(qtbot, context)
+    with qtbot.waitSignal(page.sig_decided, timeout=5000):
+        page.approve_button.click()
+    assert "汇率偏离按此汇率计算" in asked[2] and quote_row(store, q).status == "approved"

@@ -619,3 +619,37 @@ def test_two_revisions_compare_by_terms_lines_and_totals(store, org, rep_quote):
     assert totals["subtotal"] == ("10,100.00", "9,800.00") and totals["total"] == ("11,413.00", "10,852.52")
     assert totals["discount_amount"] == ("0.00", "196.00")
     assert same.unchanged and not result.unchanged
+
+
+def test_a_rate_more_than_five_days_old_is_used_only_when_confirmed(store, org):
+    """Submitting a USD quote on a week-old rate, or deciding one whose drift is measured against it,
+    is refused until the person confirms the rate; the confirmation stays in the audit trail."""
+    from desktop.models import AuditEntry, OutboxEntry
+
+    rep, finance = org["rep"], org["finance"]
+    rate(store, finance, "7.1000", on=TODAY - timedelta(days=8))
+    q = quote(store, rep, make_customer(store, rep), currency="USD")
+    line(store, rep, q, unit_price="1000.00")
+    with pytest.raises(DomainError) as refused:
+        run(store, rep, "quote.submit", id=q)
+    error = refused.value
+    assert (error.code, error.field) == ("stale_rate", "confirm_rate") and error.detail["age_days"] == 8
+    assert "超过 5 天" in error.message_zh and "7.1" in error.message_en and row(store, q).status == "draft"
+    run(store, rep, "quote.submit", id=q, confirm_rate=True)
+    assert (row(store, q).status, row(store, q).locked_rate) == ("awaiting_approval", D("7.1"))
+    with pytest.raises(DomainError) as not_yet:
+        decide(store, finance, q)
+    assert not_yet.value.code == "stale_rate" and "汇率偏离按此汇率计算" in not_yet.value.message_zh
+    run(store, finance, "approval.decide", quote_id=q, quote_version=row(store, q).version, decision="approve",
+        comment="已与财务总监确认汇率", confirm_rate=True)
+    assert row(store, q).status == "approved"
+    with store.read() as s:  # the audit entry names the outbox entry, which keeps the confirmation
+        audited = {e.detail["outbox_seq"] for e in s.scalars(select(AuditEntry))
+                   if e.action in ("quote.submit", "approval.decide")}
+        confirmed = [e.args.get("confirm_rate") for e in s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq))
+                     if e.seq in audited]
+    assert confirmed == [True, True]
+    # A CNY quote locks no rate: nothing to confirm.
+    cny = quote(store, rep, make_customer(store, rep, "人民币客户"))
+    line(store, rep, cny)
+    run(store, rep, "quote.submit", id=cny)

@@ -3,7 +3,8 @@ server (with a local stand-in for the CFETS site):
 
 1. finance connects and fetches the central parity through the server (Exchange rates page);
 2. the rep connects, receives the rates, then - offline - builds a USD quote in the quote builder and
-   submits it: the rate of 2026-11-20 (7.0812, CFETS) is locked;
+   submits it: the rate of 2026-11-20 (7.0812, CFETS), more than five days old, is locked once the
+   rep confirms it;
 3. the rep's desk syncs the quote to the server;
 4. a new rate arrives: an admin imports the newest central parity on the server (7.1500, 0.97% above
    the locked one);
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
 from desktop import mutations, timeutil
@@ -102,7 +104,8 @@ def quote_row(context: AppContext, quote_id: str) -> Quote:
         return s.scalars(select(Quote).where(Quote.id == quote_id)).one()
 
 
-def test_a_usd_quote_from_offline_builder_through_the_drift_rule_to_an_approved_pdf(qtbot, desks, server, tmp_path):
+def test_a_usd_quote_from_offline_builder_through_the_drift_rule_to_an_approved_pdf(qtbot, desks, server, tmp_path,
+                                                                                    monkeypatch):
     newest = expected_rate_date(timeutil.utcnow())  # the newest central parity that can exist now
     # 1. Finance fetches the central parity through the server.
     finance, finance_window = desks(server, "finance.sun")
@@ -129,8 +132,14 @@ def test_a_usd_quote_from_offline_builder_through_the_drift_rule_to_an_approved_
     builder.set_cell(row, 2, "2")
     builder.set_cell(row, 4, "30000.00")
     assert builder.total_text == "67,800.00"  # 60,000.00 + 13% VAT
+    # The stand-in's newest parity (2026-11-20) is more than five days old: the builder asks the rep to
+    # confirm locking it, and the rep does.
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda _parent, _title, text, *_args: asked.append(text) or QMessageBox.StandardButton.Yes))
     with qtbot.waitSignal(builder.sig_loaded, timeout=5000), qtbot.waitSignal(builder.sig_saved, timeout=5000):
         builder.submit_button.click()
+    assert len(asked) == 1 and "2026-11-20" in asked[0] and "超过 5 天" in asked[0]
     quote_id = builder.quote_id
     stored = quote_row(rep, quote_id)
     assert (stored.status, stored.currency, stored.locked_rate, stored.locked_rate_date, stored.locked_rate_source) \

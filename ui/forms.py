@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -53,6 +54,20 @@ def open_form(dialog: QDialog) -> QDialog:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
+
+
+STALE_RATE = "stale_rate"  # a refusal the person may override by confirming (desktop.mutations.quotes)
+
+
+def confirm_stale_rate(parent: QWidget, exc: Exception, language: str, question: str) -> bool:
+    """When ``exc`` refuses a rate more than five days old, ask the person whether to go on with it
+    (their explicit confirmation); False for any other refusal, or when they decline."""
+    if not isinstance(exc, DomainError) or exc.code != STALE_RATE:
+        return False
+    answer = QMessageBox.question(
+        parent, QCoreApplication.translate("forms", "An older exchange rate"), f"{exc.message(language)}\n\n{question}",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def precheck(fields: Mapping[str, Field], args: Mapping[str, Any]) -> list[DomainError]:

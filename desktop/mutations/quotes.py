@@ -33,7 +33,17 @@ from sqlalchemy.orm import Session
 
 from desktop import approval_policy, errors, quote_decisions, quote_math, timeutil
 from desktop.errors import DomainError, Label
-from desktop.models import CURRENCIES, DECISIONS, Approval, DeviceState, Product, Quote, QuoteLine
+from desktop.fx.calendar import CONFIRM_AFTER_DAYS, NEEDS_CONFIRMATION, rate_status
+from desktop.models import (
+    CURRENCIES,
+    DECISIONS,
+    Approval,
+    DeviceState,
+    ExchangeRate,
+    Product,
+    Quote,
+    QuoteLine,
+)
 from desktop.mutations import policy as policies
 from desktop.mutations import rates
 from desktop.mutations.common import by_id, ensure_new, get_customer, inserted
@@ -411,10 +421,25 @@ def requirements(session: Session, quote: Quote, at: Any) -> list[approval_polic
                                     today.rate if today is not None else None)
 
 
-@mutation("quote.submit", {"id": Field(QUOTE, "id", required=True)})
+CONFIRM_RATE = Field(Label("确认使用较旧的汇率", "Confirm an older rate"), "bool")
+
+
+def _confirmed(rate: ExchangeRate, args: dict[str, Any], zh: str, en: str) -> None:
+    """A rate more than five calendar days old (desktop.fx.calendar) is used only when the person
+    confirms it (``confirm_rate``, kept with the change in the outbox and the audit trail)."""
+    status = rate_status(date.fromisoformat(rate.rate_date), args["at"])
+    if status.state == NEEDS_CONFIRMATION and not args.get("confirm_rate"):
+        raise DomainError("stale_rate", f"美元兑人民币汇率是 {rate.rate_date} 的 {rate.rate}，已超过 "
+                          f"{CONFIRM_AFTER_DAYS} 天：{zh}", f"The USD/CNY rate here is {rate.rate} of {rate.rate_date}, "
+                          f"more than {CONFIRM_AFTER_DAYS} days old: {en}", "confirm_rate",
+                          {"rate": str(rate.rate), "rate_date": rate.rate_date, "age_days": status.age_days})
+
+
+@mutation("quote.submit", {"id": Field(QUOTE, "id", required=True), "confirm_rate": CONFIRM_RATE})
 def submit_quote(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
-    """Send a draft for approval: a USD quote locks today's rate with its date and source; the policy
-    says who must approve and why; a new approval round starts."""
+    """Send a draft for approval: a USD quote locks today's rate with its date and source (a rate more
+    than five days old only once confirmed); the policy says who must approve and why; a new approval
+    round starts."""
     quote = _own_draft(session, actor, args["id"])
     lines = _lines(session, quote.id)
     if not lines:
@@ -428,6 +453,8 @@ def submit_quote(session: Session, actor: Actor, args: dict[str, Any]) -> Change
             raise DomainError("no_rate", "没有美元兑人民币汇率，请财务先录入今日汇率再提交。",
                               "No USD/CNY rate is known here; finance must record today's rate before this "
                               "quote can be submitted.", "id")
+        _confirmed(rate, args, "请确认按此汇率锁定，或请财务先录入最新汇率。",
+                   "confirm locking this rate, or have finance record the latest one first.")
         locked = (rate.rate, rate.rate_date, rate.source)
     quote.locked_rate, quote.locked_rate_date, quote.locked_rate_source = locked
     policy_row, _rules = policies.current(session)
@@ -481,6 +508,7 @@ def mark_sent(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     "quote_version": Field(Label("报价单版本", "Quote version"), "int", required=True),
     "decision": Field(Label("审批结果", "Decision"), "choice", required=True, choices=DECISIONS),
     "comment": Field(Label("审批意见", "Comment"), max_len=2000),
+    "confirm_rate": CONFIRM_RATE,
 }, id_fields=("id",))
 def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     """Approve or reject a quote awaiting approval, as the version the approver saw.
@@ -505,6 +533,11 @@ def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
                           {"seen": args["quote_version"], "current": quote.version})
     if args["decision"] == "reject" and not (args.get("comment") or "").strip():
         raise errors.missing_field("comment", Label("驳回理由", "Reason for the rejection"))
+    if quote.locked_rate is not None:  # the drift is measured against the newest rate here
+        today = rates.latest(session, RATE_PAIR, rates.business_date(args["at"]))
+        if today is not None:
+            _confirmed(today, args, "汇率偏离按此汇率计算，请确认后再审批。",
+                       "the drift is measured against it; confirm it to decide.")
     needed = requirements(session, quote, args["at"])
     by_role = approval_policy.roles(needed)
     this_round = list(session.scalars(select(Approval).where(Approval.quote_id == quote.id,

@@ -156,7 +156,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>需要审批的原因：</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+70"/>
+        <source>Decide with the drift measured against this rate?</source>
+        <translation>仍按此汇率计算汇率偏离并审批吗？</translation>
+    </message>
+    <message>
+        <location line="+66"/>
         <source>%1 — %2 rev. %3, %4 %5 (by %6)</source>
         <translation>%1 — %2 第 %3 版，%4 %5（%6）</translation>
     </message>
@@ -853,7 +858,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>InboxModel</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="-258"/>
+        <location filename="../../ui/pages/approvals_page.py" line="-267"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -1472,7 +1477,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>QuoteDialog</name>
     <message>
-        <location filename="../../ui/dialogs/quote_dialog.py" line="+177"/>
+        <location filename="../../ui/dialogs/quote_dialog.py" line="+185"/>
         <source>Quote</source>
         <translation>报价单</translation>
     </message>
@@ -1676,6 +1681,11 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+133"/>
         <source>Line %1: %2</source>
         <translation>第 %1 行：%2</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Submit the quote with this rate locked?</source>
+        <translation>仍锁定此汇率并提交报价吗？</translation>
     </message>
 </context>
 <context>
@@ -3234,7 +3244,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>forms</name>
     <message>
-        <location filename="../../ui/forms.py" line="+207"/>
+        <location filename="../../ui/forms.py" line="+68"/>
+        <source>An older exchange rate</source>
+        <translation>汇率较旧</translation>
+    </message>
+    <message>
+        <location line="+154"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>

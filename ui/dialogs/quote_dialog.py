@@ -47,7 +47,15 @@ from desktop.store import Store
 from ui import quote_print
 from ui.context import AppContext
 from ui.customer_picker import CustomerPicker
-from ui.forms import ERROR_COLOR, FIELD_ERROR_STYLE, FieldErrors, alive, open_form, precheck
+from ui.forms import (
+    ERROR_COLOR,
+    FIELD_ERROR_STYLE,
+    FieldErrors,
+    alive,
+    confirm_stale_rate,
+    open_form,
+    precheck,
+)
 from ui.labels import currency_name, money_text, quote_status_name, role_name
 from ui.ops import MutationOp, QueryOp, describe
 
@@ -691,6 +699,12 @@ class QuoteDialog(QDialog):
                 return
             self.busy = False
             self._set_buttons()
+            submitting = [args for name, args in calls if name == "quote.submit" and not args.get("confirm_rate")]
+            if submitting and confirm_stale_rate(self, exc, self.context.language,
+                                                 self.tr("Submit the quote with this rate locked?")):
+                submitting[0]["confirm_rate"] = True  # nothing of the batch was written: send it again
+                self._run(calls, open_id)
+                return
             text = describe(exc, self.context.language)
             index = exc.detail.get("index") if isinstance(exc, DomainError) else None
             if isinstance(exc, DomainError) and index is not None and first_line is not None \

@@ -38,7 +38,7 @@ from desktop.mutations import quotes as quote_core
 from desktop.store import Store
 from desktop.timeutil import utcnow
 from ui.context import AppContext
-from ui.forms import ERROR_COLOR
+from ui.forms import ERROR_COLOR, confirm_stale_rate
 from ui.labels import currency_name, money_text, percent_text, role_name
 from ui.ops import MutationOp, QueryOp, describe
 from ui.rate_labels import rate_text
@@ -285,14 +285,18 @@ class ApprovalsPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.items[rows[0].row()] if rows and rows[0].row() < len(self.items) else None
 
-    def decide(self, quote_id: str, quote_version: int, decision: str, comment: str) -> None:
-        """Record a decision (approval.decide); a refusal is shown under the buttons, in the user's language."""
+    def decide(self, quote_id: str, quote_version: int, decision: str, comment: str, *,
+               confirm_rate: bool = False) -> None:
+        """Record a decision (approval.decide); a refusal is shown under the buttons, in the user's language.
+        A rate more than five days old is confirmed by asking the user (``confirm_rate``)."""
         self._refusal = None
         self.error.hide()
         self.approve_button.setEnabled(False)
         self.reject_button.setEnabled(False)
         args: dict[str, Any] = {"quote_id": quote_id, "quote_version": quote_version, "decision": decision,
                                 "comment": comment}
+        if confirm_rate:
+            args["confirm_rate"] = True
 
         def ok(outcome: Any) -> None:
             if not isValid(self):
@@ -304,6 +308,11 @@ class ApprovalsPage(QWidget):
 
         def failed(exc: Exception) -> None:
             if not isValid(self):
+                return
+            if not args.get("confirm_rate") and confirm_stale_rate(
+                    self, exc, self.context.language, self.tr("Decide with the drift measured against this rate?")):
+                self._update_buttons()
+                self.decide(quote_id, quote_version, decision, comment, confirm_rate=True)
                 return
             text = describe(exc, self.context.language)
             self._refusal = (quote_id, text)
