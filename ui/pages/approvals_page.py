@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from desktop.store import Store
 from desktop.timeutil import utcnow
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR, confirm_stale_rate
+from ui.freshness import Freshness
 from ui.labels import currency_name, money_text, percent_text, role_name
 from ui.ops import MutationOp, QueryOp, describe
 from ui.rate_labels import rate_text
@@ -195,7 +195,6 @@ class ApprovalsPage(QWidget):
         self.context = context
         self.items: list[InboxItem] = []
         self.inbox = Inbox([], lambda _facts: ())
-        self._stale = True
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
         self._reasons: dict[str, tuple[Reason, ...]] = {}  # read when a quote is chosen; dropped on refresh
@@ -258,7 +257,7 @@ class ApprovalsPage(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(splitter)
         self._show_list()
-        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        self.freshness = Freshness(self, context.tasks, self.refresh)
         self.refresh()
 
     # ---- Public API
@@ -267,7 +266,6 @@ class ApprovalsPage(QWidget):
         """Read the inbox again on the database thread."""
         if self.context.user is None:
             return
-        self._stale = False
         self._generation += 1
         generation, user_id = self._generation, self.context.user_id
 
@@ -324,25 +322,10 @@ class ApprovalsPage(QWidget):
 
         MutationOp(self.context.tasks, self.context.user_id, "approval.decide", args).success(ok).failure(failed).run()
 
-    # ---- Qt overrides
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     # ---- Private API
 
     def _zh(self) -> bool:
         return self.context.language.lower().startswith("zh")
-
-    def _on_data_changed(self, _outcome: Any) -> None:
-        if not isValid(self):
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
 
     def _show_list(self) -> None:
         chosen = self.selected()

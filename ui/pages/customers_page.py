@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +26,7 @@ from ui.context import AppContext
 from ui.customer_detail import CustomerDetail
 from ui.customer_list_model import CustomerListModel
 from ui.forms import open_form
+from ui.freshness import Freshness
 from ui.ops import QueryOp
 from ui.signals import blocked
 
@@ -52,7 +52,6 @@ class CustomersPage(QWidget):
         self.scope = scope
         self._selected_rid: int | None = None
         self._waiting_for_rid: int | None = None  # selected before its row was read
-        self._stale = False  # data changed while the page was out of sight
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(self.tr("Filter by name, city, address, industry…"))
@@ -130,7 +129,8 @@ class CustomersPage(QWidget):
         self.model.sig_reloaded.connect(self._on_reloaded)
         self.model.sig_rows_loaded.connect(self._on_rows_loaded)
         self.model.sig_failed.connect(self.count_label.setText)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
+        # After a change the list is read again a moment later (a burst of changes reads it once).
+        self.freshness = Freshness(self, context.tasks, self._refresh_timer.start)
 
         if self.model.loading:
             self.count_label.setText(self.tr("Loading…"))  # asked for when sorting was enabled above
@@ -227,24 +227,12 @@ class CustomersPage(QWidget):
             self.select_row(0)  # the page opens on its first customer rather than an empty detail
         self.sig_list_loaded.emit(count)
 
-    def _on_data_changed(self, _outcome: object) -> None:
-        self._stale = True
-        if self.isVisible():
-            self._refresh_timer.start()
-
     def _refresh_after_change(self) -> None:
         if not self.isVisible():
-            return  # a page out of sight reads again when it is shown (showEvent)
-        self._stale = False
+            self.freshness.stale = True  # hidden before the delay ended: read again when shown
+            return
         self.model.refresh(data_changed=True)
         self._load_choices()
-
-    # ---- Qt events
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self._refresh_timer.start()
 
     def _new_customer(self) -> None:
         from ui.dialogs.customer_dialog import CustomerDialog

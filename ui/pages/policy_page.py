@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -35,6 +35,7 @@ from desktop.store import Store
 from ui.context import AppContext
 from ui.dialogs.policy_rule_dialog import kind_name
 from ui.forms import ERROR_COLOR, open_form
+from ui.freshness import Freshness
 from ui.labels import local_time, role_name
 from ui.ops import MutationOp, QueryOp, describe
 
@@ -60,7 +61,6 @@ class ApprovalPolicyPage(QWidget):
         self.context = context
         self.view: PolicyView | None = None
         self.rules: list[Rule] = []  # the editor's copy, in order
-        self._stale = False
         self._saving = False
         self._was_dirty = False
         self.intro = QLabel(self.tr("Every quote is checked against these rules, in this order, when it is "
@@ -123,7 +123,9 @@ class ApprovalPolicyPage(QWidget):
         layout.addWidget(self.dirty_label)
         layout.addWidget(self.status)
         layout.addWidget(self.edit_buttons)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        # Its own changes, or a sync (None), which may bring a policy set on another desktop.
+        self.freshness = Freshness(self, context.tasks, self.refresh,
+                                   concerns=lambda o: o is None or getattr(o, "name", "") == "policy.set")
         context.sig_user_changed.connect(lambda _user: self._on_user_changed())
         self._on_user_changed()
         self.refresh()
@@ -143,7 +145,6 @@ class ApprovalPolicyPage(QWidget):
 
     def refresh(self) -> None:
         """Read the policy in force again; unsaved edits are kept."""
-        self._stale = False
 
         def load(store: Store) -> PolicyView:
             with store.read() as session:
@@ -220,20 +221,7 @@ class ApprovalPolicyPage(QWidget):
 
     # ---- Qt events
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, outcome: object) -> None:
-        if getattr(outcome, "name", "") != "policy.set":
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
 
     def _on_user_changed(self) -> None:
         editable = self.editable

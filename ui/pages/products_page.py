@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from desktop.mutations.products import CATALOGUE_KEEPERS
 from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import open_form
+from ui.freshness import Freshness
 from ui.labels import currency_name, money_text
 from ui.ops import QueryOp, describe
 
@@ -63,7 +63,6 @@ class ProductsPage(QWidget):
         self.context = context
         self.products: list[ProductRow] = []  # the whole catalogue
         self.rows: list[ProductRow] = []  # those shown, in table order
-        self._stale = False
         self._generation = 0
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(self.tr("Search by code or name"))
@@ -99,7 +98,9 @@ class ProductsPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        # Its own changes, or a sync (None), which brings the catalogue kept elsewhere.
+        self.freshness = Freshness(self, context.tasks, self.refresh, concerns=lambda o: o is None or str(
+            getattr(o, "name", "")).startswith("product."))
         context.sig_user_changed.connect(lambda _user: self._on_user_changed())
         self._update_buttons()
         self.refresh()
@@ -114,7 +115,6 @@ class ProductsPage(QWidget):
 
     def refresh(self) -> None:
         """Read the catalogue again on the database thread."""
-        self._stale = False
         self._generation += 1
         generation = self._generation
 
@@ -143,20 +143,7 @@ class ProductsPage(QWidget):
 
     # ---- Qt events
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, outcome: object) -> None:
-        if not str(getattr(outcome, "name", "")).startswith("product."):
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
 
     def _on_user_changed(self) -> None:
         if not isValid(self):
@@ -165,7 +152,7 @@ class ProductsPage(QWidget):
         if self.isVisible():
             self.refresh()
         else:
-            self._stale = True
+            self.freshness.stale = True
 
     def _show(self) -> None:
         needle = _fold(self.search_edit.text().strip())

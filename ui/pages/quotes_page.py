@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,6 +28,7 @@ from desktop.permissions import visible_customers
 from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import open_form
+from ui.freshness import Freshness
 from ui.labels import currency_name, local_time, money_text, quote_status_name
 from ui.ops import QueryOp
 
@@ -72,7 +71,6 @@ class QuotesPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.rows: list[QuoteRow] = []
-        self._stale = True
         self._generation = 0
         self.new_button = QPushButton(self.tr("New quote…"))
         self.new_button.clicked.connect(self.new_quote)
@@ -101,13 +99,12 @@ class QuotesPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        self.freshness = Freshness(self, context.tasks, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         if self.context.user is None:
             return
-        self._stale = False
         self._generation += 1
         generation, user_id, superseded = self._generation, self.context.user_id, self.superseded.isChecked()
 
@@ -135,22 +132,7 @@ class QuotesPage(QWidget):
         if rows:
             self.open_row(rows[0].row())
 
-    # ---- Qt overrides
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, _outcome: Any) -> None:
-        if not isValid(self):
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
 
     def _show(self) -> None:
         self.table.setRowCount(len(self.rows))

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from desktop.timeutil import utcnow
 from sync.client import SyncError
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR, open_form
+from ui.freshness import Freshness
 from ui.labels import local_time
 from ui.ops import QueryOp, describe
 from ui.rate_labels import rate_text, source_name
@@ -104,7 +104,10 @@ class RatesPage(QWidget):
         layout.addWidget(self.message_label)
         layout.addWidget(self.info_label)
         layout.addLayout(self.actions)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        # Its own rates or a sync's (None); and on every showing, since the standing of a rate changes
+        # with the clock (09:15, midnight), not only with the data.
+        self.freshness = Freshness(self, context.tasks, self.refresh, stale_when=lambda: True,
+                                   concerns=lambda o: o is None or getattr(o, "name", "") == "rate.record")
         context.sig_user_changed.connect(self._on_user_changed)
         context.sync.sig_changed.connect(self._update_buttons)
         self._fetching = False
@@ -190,22 +193,7 @@ class RatesPage(QWidget):
                 .replace("%3", source_name(rate.source))
                 .replace("%4", short_text(status.status, self.context.language)))
 
-    # ---- Qt overrides
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        # The standing of a rate changes with the clock (09:15, midnight), not only with the data.
-        self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, outcome: object) -> None:
-        if not isValid(self):
-            return
-        if outcome is not None and getattr(outcome, "name", "") != "rate.record":
-            return  # None: a sync ended and may have brought the server's rates
-        if self.isVisible():
-            self.refresh()  # out of sight, showEvent reads it again
 
     def _on_user_changed(self, _user: Any) -> None:
         if isValid(self):

@@ -30,6 +30,7 @@ from desktop.permissions import can_see_customer
 from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import FormDialog, open_form
+from ui.freshness import Freshness
 from ui.labels import mutation_title
 from ui.ops import QueryOp
 
@@ -54,7 +55,6 @@ class SyncProblemsPage(QWidget):
         self.problems: list = []
         self.editor: FormDialog | None = None  # the form of the last Edit and resend
         self._blocked: dict[int, str] = {}  # problem id -> why it cannot be edited (CUSTOMER_GONE, ...)
-        self._stale = False
         self.title = QLabel(self.tr("Changes the server did not accept"))
         self.title.setStyleSheet("font-weight: bold;")
         self.empty_label = QLabel(self.tr("No sync problems: the server has refused none of the changes sent from this computer."))
@@ -71,7 +71,7 @@ class SyncProblemsPage(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.empty_label, 1)  # one of the two is shown, and takes the space
         layout.addWidget(scroll, 1)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
+        self.freshness = Freshness(self, context.tasks, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
@@ -109,21 +109,7 @@ class SyncProblemsPage(QWidget):
                            "and sent again. Discard it.")
         return ""
 
-    # ---- Qt events
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if self._stale:
-            self._stale = False
-            self.refresh()
-        super().showEvent(event)
-
     # ---- Private API
-
-    def _on_data_changed(self, _outcome: object) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
 
     def _open_editor(self, problem, blocker: str | None) -> None:
         if blocker is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +20,7 @@ from desktop import activity
 from desktop.timeutil import utcnow
 from ui.activity_table import ActivityTableModel
 from ui.context import AppContext
+from ui.freshness import Freshness
 from ui.ops import QueryOp
 
 PERIODS = (1, 7, 30, 180)
@@ -32,7 +32,6 @@ class TeamActivityPage(QWidget):
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.context = context
-        self._stale = False  # data changed while the page was out of sight
         self.member_combo = QComboBox()
         self.period_combo = QComboBox()
         for days in PERIODS:
@@ -66,14 +65,13 @@ class TeamActivityPage(QWidget):
                     self.member_combo.addItem(member.display_name, member.id)
         self.member_combo.currentIndexChanged.connect(self.refresh)
         self.period_combo.currentIndexChanged.connect(self.refresh)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
+        self.freshness = Freshness(self, context.tasks, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         user = self.context.user
         if user is None:
             return
-        self._stale = False
         since = utcnow() - timedelta(days=self.period_combo.currentData())
         member = self.member_combo.currentData()
 
@@ -85,18 +83,7 @@ class TeamActivityPage(QWidget):
 
     # ---- Qt events
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, _outcome: object) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True  # read again when shown (showEvent)
 
     def _show(self, rows) -> None:
         if not isValid(self):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from desktop.timeutil import utcnow
 from ui.activity_table import ActivityTableModel
 from ui.context import AppContext
 from ui.forms import open_form
+from ui.freshness import Freshness
 from ui.labels import local_time, relative_time, visit_type_name
 from ui.ops import QueryOp
 
@@ -45,7 +45,6 @@ class TodaysPlanPage(QWidget):
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.context = context
-        self._stale = False  # data changed while the page was out of sight
         self._day_start: datetime | None = None  # the local day shown
         self.due_label = QLabel()
         self.due_model = ActivityTableModel(["due", "customer", "next_step", "when", "channel", "summary"], self)
@@ -82,7 +81,9 @@ class TodaysPlanPage(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.due_table.doubleClicked.connect(lambda index: self._log(self.due_model.rows[index.row()].customer_id))
-        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
+        # Also read again on a new day: the window may have stayed open overnight.
+        self.freshness = Freshness(self, context.tasks, self.refresh, stale_when=lambda: self._day_start is not None
+                                   and today_bounds(utcnow())[0] != self._day_start)
         self.refresh()
 
     def refresh(self) -> None:
@@ -90,7 +91,6 @@ class TodaysPlanPage(QWidget):
         if user is None:
             return
         start, end = today_bounds(utcnow())
-        self._stale = False
         self._day_start = start
 
         def load(store):
@@ -103,19 +103,7 @@ class TodaysPlanPage(QWidget):
 
     # ---- Qt events
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        # Also read again on a new day: the window may have stayed open overnight.
-        if self._stale or (self._day_start is not None and today_bounds(utcnow())[0] != self._day_start):
-            self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, _outcome: object) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True  # read again when shown (showEvent)
 
     def _table(self, model: ActivityTableModel) -> QTableView:
         table = QTableView()

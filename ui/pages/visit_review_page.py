@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -56,6 +56,7 @@ from desktop import thumbnails, visit_review
 from desktop.store import Store
 from desktop.visit_review import Evidence, Review, VisitDetail, VisitFilter, VisitRow
 from ui.context import AppContext
+from ui.freshness import Freshness
 from ui.labels import (
     duration_text,
     local_time,
@@ -259,7 +260,6 @@ class VisitReviewPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.thumbnails = thumbnails.for_store(context.store)
-        self._stale = False
         self._generation = 0
         self._detail_generation = 0
         self.detail: VisitDetail | None = None
@@ -321,7 +321,7 @@ class VisitReviewPage(QWidget):
         layout.addLayout(self.filters_layout)
         layout.addWidget(splitter, 1)
 
-        context.tasks.sig_data_changed.connect(self._on_data_changed)  # a method: disconnected when deleted
+        self.freshness = Freshness(self, context.tasks, self.refresh)
         self.refresh()
 
     # ---- Public API
@@ -342,7 +342,6 @@ class VisitReviewPage(QWidget):
         flt = self.current_filter()
         if flt is None:
             return
-        self._stale = False
         self._generation += 1
         generation = self._generation
         self.count_label.setText(self.tr("Loading…"))
@@ -421,11 +420,6 @@ class VisitReviewPage(QWidget):
         viewer.show()
 
     # ---- Qt events
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         self._stop()
@@ -574,12 +568,6 @@ class VisitReviewPage(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.count_label.setText(self.tr("The visits could not be read: %1").replace("%1", message))
-
-    def _on_data_changed(self, _outcome: object) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True  # read again when shown (showEvent)
 
     # ---- Private API: the detail
 

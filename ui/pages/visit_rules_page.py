@@ -4,7 +4,6 @@ rule's version and who changed it last. Sales managers, key-account directors an
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,6 +21,7 @@ from desktop.store import Store
 from desktop.visit_views import RuleRow, number_text, rule_rows
 from ui.context import AppContext
 from ui.forms import open_form
+from ui.freshness import Freshness
 from ui.labels import local_time, photo_label_name, rule_scope_name
 from ui.ops import QueryOp, describe
 
@@ -36,7 +36,6 @@ class VisitRulesPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.rules: list[RuleRow] = []
-        self._stale = False
         self.intro = QLabel(self.tr("A visit can be submitted only with the evidence its rule asks for. The rule "
                                     "for the visit's type applies first, then the one for the customer's segment, "
                                     "then the default."))
@@ -69,13 +68,13 @@ class VisitRulesPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        context.tasks.sig_data_changed.connect(self._on_data_changed)
+        # Its own changes, or a sync (None), which may bring a rule set elsewhere.
+        self.freshness = Freshness(self, context.tasks, self.refresh,
+                                   concerns=lambda o: o is None or getattr(o, "name", "") == "capture_rule.set")
         self._update_buttons()
         self.refresh()
 
     def refresh(self) -> None:
-        self._stale = False
-
         def load(store: Store) -> list[RuleRow]:
             with store.read() as session:
                 return rule_rows(session)
@@ -92,20 +91,7 @@ class VisitRulesPage(QWidget):
 
     # ---- Qt events
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     # ---- Private API
-
-    def _on_data_changed(self, outcome: object) -> None:
-        if getattr(outcome, "name", "") != "capture_rule.set":
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
 
     def _show(self, rules: list[RuleRow]) -> None:
         if not isValid(self):
