@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import tempfile
@@ -24,6 +25,22 @@ from desktop.ids import uuid7  # noqa: E402
 from desktop.store import Store, open_store  # noqa: E402
 
 PASSWORD = "s3cret-pass"
+# pytest-timeout (120 s, pyproject.toml) needs the GIL to act, and a native call that hangs holding it
+# (Qt Multimedia's FFmpeg backend did, in QMediaPlayer.stop) blocks it too. faulthandler's watchdog is
+# a C thread: past this many seconds it prints every thread's stack and ends the run, so a hang costs
+# CI minutes, not its whole time limit.
+WATCHDOG_S = 300
+
+
+@pytest.fixture(autouse=True)
+def _native_hang_watchdog(request: pytest.FixtureRequest):
+    # pytest keeps a copy of the real stderr for faulthandler; captured output would die with the process
+    from _pytest.faulthandler import fault_handler_stderr_fd_key
+
+    fd = request.config.stash.get(fault_handler_stderr_fd_key, None)
+    faulthandler.dump_traceback_later(WATCHDOG_S, exit=True, **({"file": fd} if fd is not None else {}))
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="session")

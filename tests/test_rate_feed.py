@@ -86,3 +86,24 @@ def test_an_admin_imports_a_rates_file_on_the_server(site_and_server, tmp_path):
     desk = Desk(tmp_path / "desk", server, "finance.sun")
     assert (date(2026, 11, 23), Decimal("7.0833"), "csv") in cached(desk)
     assert not any(d == date(2026, 11, 24) for d, *_x in cached(desk))
+
+
+def test_the_server_fetches_the_central_parity_by_itself(tmp_path):
+    """serve --fetch-rates-as: with no rate as new as the newest publication, the server fetches on its
+    own, recorded under that finance user; a user who may not record rates is refused at start."""
+    import time
+
+    with cfets_site() as site:
+        server = ServerProcess(tmp_path / "server", None, "--cfets-url", site, "--fetch-rates-as", "finance.sun")
+        try:
+            rep = Api(server, "rep.li")
+            deadline = time.monotonic() + 30
+            found: list[dict] = []
+            while time.monotonic() < deadline and len(found) < 5:
+                found = rep.get("/v1/rates", params={"start": "2026-11-01"}).json()["rates"]
+                time.sleep(0.2)
+            assert [(r["rate_date"], r["rate"]) for r in found] == [(d.isoformat(), str(v)) for d, v in RECORDED]
+            refused = server.admin("serve", "--port", "1", "--fetch-rates-as", "rep.li")
+            assert refused.returncode == 1 and "not a finance user or admin" in refused.stderr
+        finally:
+            server.stop()

@@ -87,6 +87,22 @@ def _update_user(engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _daily_fetch(engine, args: argparse.Namespace):
+    """The background fetch of ``serve --fetch-rates-as USER`` (None, said on stderr, for an unknown
+    user or one who may not record rates)."""
+    from sync import fx_fetch
+    from sync.server import rates
+
+    with reading(engine) as session:
+        user = session.scalars(select(User).where(User.username == args.fetch_rates_as.lower())).first()
+    if user is None or not rates.may_record(user):
+        print(f"--fetch-rates-as: {args.fetch_rates_as!r} is not a finance user or admin here", file=sys.stderr)
+        return None
+    base = {"base_url": args.cfets_url} if args.cfets_url else {}
+    return rates.DailyFetch(engine, user.id, lambda pair, first, last: fx_fetch.fetch_history(pair, first, last,
+                                                                                              **base))
+
+
 def _rates(engine, args: argparse.Namespace) -> int:
     """Import a rates file or fetch the central parity as a finance user or admin (sync.server.rates)."""
     from desktop.errors import DomainError
@@ -123,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--cfets-url", default=None, help="where to fetch the central parity (CFETS by default)")
+    serve.add_argument("--fetch-rates-as", default=None, metavar="USER",
+                       help="fetch the central parity by itself after each publication, recorded as this finance "
+                            "user or admin")
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
     add.add_argument("name")
@@ -164,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
 
         from sync.server.app import create_app
 
+        if getattr(args, "fetch_rates_as", None):
+            fetcher = _daily_fetch(engine, args)
+            if fetcher is None:
+                return 1
+            fetcher.start()
         uvicorn.run(create_app(engine, args.data_dir, cfets_url=getattr(args, "cfets_url", None)), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
                     log_level="info")
         return 0

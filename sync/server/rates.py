@@ -4,23 +4,29 @@ parity here, and every desktop receives the rates on its next pull.
 Each rate is recorded through ``rate.record``, the mutation a desktop would push, under the person
 who asked (so the same rule decides who may record rates, and the audit trail names them), in one
 serialised transaction with its change-log entries. The same pair, date and source again corrects
-the stored rate; an unchanged rate writes nothing.
+the stored rate; an unchanged rate writes nothing. With ``serve --fetch-rates-as USER`` the server
+fetches by itself each morning after the 09:15 publication (:class:`DailyFetch`).
 """
 
 from __future__ import annotations
 
 import copy
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from desktop import mutations, timeutil
 from desktop.errors import DomainError
 from desktop.fx import csv_rates
-from desktop.fx.rates import Rate
+from desktop.fx.calendar import expected_rate_date
+from desktop.fx.rates import Rate, published_decimals
 from desktop.models import ExchangeRate, User
 from desktop.mutations import rates as rate_mutations
 from desktop.mutations.registry import load_actor
@@ -114,5 +120,46 @@ def history(engine: Engine, pair: str, start: date, end: date) -> list[dict[str,
             ExchangeRate.pair == pair, ExchangeRate.rate_date >= start.isoformat(),
             ExchangeRate.rate_date <= end.isoformat())
             .order_by(ExchangeRate.rate_date, ExchangeRate.fetched_at, ExchangeRate.id))
-        return [{"pair": r.pair, "rate": str(r.rate), "rate_date": r.rate_date, "source": r.source,
+        places = Decimal(1).scaleb(-published_decimals(pair))  # 7.0800 as published, not the stored 7.08
+        return [{"pair": r.pair, "rate": str(r.rate.quantize(places)), "rate_date": r.rate_date, "source": r.source,
                  "fetched_at": timeutil.to_text(r.fetched_at)} for r in rows]
+
+
+class DailyFetch:
+    """Fetches the central parity by itself: whenever the newest rate held is older than the newest
+    publication that can exist (desktop.fx.calendar - 09:15 Beijing on trading days), at most once
+    every ``retry_s`` seconds, recorded under ``user_id`` (a finance user or an admin). Runs on a daemon
+    thread beside the HTTP server; a failure is printed and tried again later, never raised."""
+
+    def __init__(self, engine: Engine, user_id: str, fetcher: Callable[[str, date, date], list[Rate]], *,
+                 pair: str = "USD/CNY", days: int = 10, check_s: float = 60.0, retry_s: float = 600.0) -> None:
+        self.engine, self.user_id, self.fetcher, self.pair, self.days = engine, user_id, fetcher, pair, days
+        self.check_s, self.retry_s = check_s, retry_s
+        self._stop = threading.Event()
+        self._last_try = float("-inf")
+        self.thread = threading.Thread(target=self._run, name="rate-fetch", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def due(self, now: datetime) -> bool:
+        """Whether a publication newer than the newest rate held can exist now."""
+        with reading(self.engine) as session:
+            newest = session.scalar(select(func.max(ExchangeRate.rate_date)).where(ExchangeRate.pair == self.pair))
+        return newest is None or date.fromisoformat(newest) < expected_rate_date(now)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - self._last_try >= self.retry_s and self.due(timeutil.utcnow()):
+                    self._last_try = time.monotonic()
+                    result = fetch(self.engine, self.user_id, self.days, self.fetcher, self.pair)
+                    print(f"rates: fetched the central parity, {result.recorded} new, {result.unchanged} held",
+                          file=sys.stderr, flush=True)
+            except Exception as exc:  # noqa: BLE001 - a source down or a bad answer: try again later
+                message = exc.message_en if isinstance(exc, DomainError) else repr(exc)
+                print(f"rates: fetching the central parity failed: {message}", file=sys.stderr, flush=True)
+            self._stop.wait(self.check_s)

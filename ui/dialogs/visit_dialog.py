@@ -993,12 +993,15 @@ class VisitDialog(FormDialog):
         """The media player, made on first use; None when Qt Multimedia is not available here."""
         if self._player is None:
             try:
-                from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+                from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
             except ImportError:
                 return None
             self._player = QMediaPlayer(self)
-            self._audio_output = QAudioOutput(self)
-            self._player.setAudioOutput(self._audio_output)
+            # No output device (a desk without sound, a test machine): the player keeps time without an
+            # audio output. One made for a missing device could hang stop() inside the FFmpeg backend.
+            if QMediaDevices.audioOutputs():
+                self._audio_output = QAudioOutput(self)
+                self._player.setAudioOutput(self._audio_output)
             self._player.playbackStateChanged.connect(self._on_playback_state)
             self._player.errorOccurred.connect(self._on_player_error)
         return self._player
