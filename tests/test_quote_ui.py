@@ -72,6 +72,13 @@ def test_finance_sees_a_submitted_quote_with_its_reason_and_approves_it(qtbot, c
     assert cell(page, 0, 4) == "11,300.00"  # 10 x 1000 + 13% VAT
     assert "每份报价都需财务审批" in page.reasons.text()  # the stored reason, in the user's language
     assert page.approve_button.isEnabled()
+    # The approver reads the quote itself: its lines and terms, read-only.
+    opened = page.open_selected()
+    qtbot.addWidget(opened)
+    qtbot.waitUntil(lambda: opened.loaded is not None and opened.lines.rowCount() == 1, timeout=5000)
+    assert opened.lines.item(0, 1).text() == "数控车床" and not opened.save_button.isEnabled()
+    assert opened.preview_button.isEnabled()
+    opened.close()
     with qtbot.waitSignal(page.sig_decided, timeout=5000):
         page.approve_button.click()
     qtbot.waitUntil(lambda: page.items == [] and page.model.rowCount() == 0, timeout=5000)

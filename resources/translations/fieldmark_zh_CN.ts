@@ -84,7 +84,7 @@
         <translation>保存</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+86"/>
         <source>The built-in rules are loaded; Save puts them in force.</source>
         <translation>已载入内置规则；“保存”后生效。</translation>
     </message>
@@ -99,7 +99,7 @@
         <translation>正在保存…</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+25"/>
         <source>The policy was changed elsewhere (now version %1); your unsaved edits are kept. Revert shows the policy in force.</source>
         <translation>审批规则已在别处被修改（现为第 %1 版）；您未保存的修改仍保留。“撤销修改”可查看当前生效的规则。</translation>
     </message>
@@ -127,7 +127,7 @@
 <context>
     <name>ApprovalsPage</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="+213"/>
+        <location filename="../../ui/pages/approvals_page.py" line="+212"/>
         <source>No quotes are waiting for your approval.
 
 Quotes appear here when reps submit them; you will see which approval rules fired and why.</source>
@@ -151,17 +151,27 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>驳回</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+3"/>
+        <source>Open quote…</source>
+        <translation>查看报价单…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The quote&apos;s lines, terms and PDF (double-click a row does the same)</source>
+        <translation>报价单的明细、条款和 PDF（双击列表中的一行也可打开）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Why it needs approval:</source>
         <translation>需要审批的原因：</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+78"/>
         <source>Decide with the drift measured against this rate?</source>
         <translation>仍按此汇率计算汇率偏离并审批吗？</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+51"/>
         <source>%1 — %2 rev. %3, %4 %5 (by %6)</source>
         <translation>%1 — %2 第 %3 版，%4 %5（%6）</translation>
     </message>
@@ -629,7 +639,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomersPage</name>
     <message>
-        <location filename="../../ui/pages/customers_page.py" line="+58"/>
+        <location filename="../../ui/pages/customers_page.py" line="+57"/>
         <source>Filter by name, city, address, industry…</source>
         <translation>按名称、城市、地址、行业筛选…</translation>
     </message>
@@ -650,7 +660,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+60"/>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
@@ -858,7 +868,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>InboxModel</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="-267"/>
+        <location filename="../../ui/pages/approvals_page.py" line="-264"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -1314,7 +1324,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../../ui/pages/products_page.py" line="+69"/>
+        <location filename="../../ui/pages/products_page.py" line="+68"/>
         <source>Search by code or name</source>
         <translation>按编码或名称搜索</translation>
     </message>
@@ -1359,7 +1369,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>在售</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+86"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
@@ -1691,7 +1701,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>QuotesPage</name>
     <message>
-        <location filename="../../ui/pages/quotes_page.py" line="+77"/>
+        <location filename="../../ui/pages/quotes_page.py" line="+75"/>
         <source>New quote…</source>
         <translation>新建报价…</translation>
     </message>
@@ -1741,7 +1751,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>修改时间</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+55"/>
         <source>%1 rev. %2</source>
         <translation>%1 第 %2 版</translation>
     </message>
@@ -1929,7 +1939,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>获取人民币汇率中间价</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>Asking the server for the central parity…</source>
         <translation>正在请服务器获取汇率中间价…</translation>
     </message>
@@ -1944,7 +1954,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>最新：%1（%2，%3）· %4</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+34"/>
         <source>Only finance, the finance director and administrators record exchange rates; everyone else sees them here.</source>
         <translation>只有财务、财务总监和管理员可以录入汇率；其他人在此查看。</translation>
     </message>
@@ -2304,7 +2314,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>本机上已没有这位联系人，因此无法修改后重新发送此修改。请放弃它。</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+36"/>
         <source>The server did not accept this change: %1
 Correct it and save to send it as a new change. Cancel leaves everything as it is.</source>
         <translation>服务器没有接受此修改：%1
@@ -2354,7 +2364,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>TeamActivityPage</name>
     <message numerus="yes">
-        <location filename="../../ui/pages/team_activity_page.py" line="+39"/>
+        <location filename="../../ui/pages/team_activity_page.py" line="+38"/>
         <source>Last %n day(s)</source>
         <translation>
             <numerusform>最近 %n 天</numerusform>
@@ -2376,7 +2386,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>团队全体成员</translation>
     </message>
     <message numerus="yes">
-        <location line="+44"/>
+        <location line="+32"/>
         <source>%n touchpoint(s)</source>
         <translation>
             <numerusform>%n 条触点记录</numerusform>
@@ -2386,7 +2396,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>TodaysPlanPage</name>
     <message>
-        <location filename="../../ui/pages/todays_plan_page.py" line="+59"/>
+        <location filename="../../ui/pages/todays_plan_page.py" line="+58"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -2426,7 +2436,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录拜访…</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+58"/>
         <source>Next steps due today or overdue: %1 (%2 overdue)</source>
         <translation>今日到期或已逾期的下一步：%1（其中逾期 %2）</translation>
     </message>
@@ -2770,7 +2780,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>（不指定联系人）</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+42"/>
         <source>The recording cannot be played here: %1</source>
         <translation>录音无法在此播放：%1</translation>
     </message>
@@ -2789,12 +2799,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+0"/>
-        <location line="+165"/>
+        <location line="+159"/>
         <source>Passed</source>
         <translation>合格</translation>
     </message>
     <message>
-        <location line="-164"/>
+        <location line="-158"/>
         <source>Capture rate</source>
         <translation>合格率</translation>
     </message>
@@ -2809,13 +2819,13 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>拜访在提交时满足采集规则即为合格；未经规则检查的拜访计为不合格。</translation>
     </message>
     <message>
-        <location line="+46"/>
-        <location line="+353"/>
+        <location line="+45"/>
+        <location line="+342"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location line="-322"/>
+        <location line="-311"/>
         <source>This recording is not on this computer yet.</source>
         <translation>这段录音还没有下载到本机。</translation>
     </message>
@@ -2845,7 +2855,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>这张照片还没有下载到本机。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+18"/>
         <source>Everyone</source>
         <translation>全部人员</translation>
     </message>
@@ -2958,7 +2968,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>无法读取拜访记录：%1</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+35"/>
         <source>Select a visit to see its notes and evidence.</source>
         <translation>选择一次拜访，查看记录和证据。</translation>
     </message>
@@ -3013,7 +3023,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitRulesPage</name>
     <message>
-        <location filename="../../ui/pages/visit_rules_page.py" line="+40"/>
+        <location filename="../../ui/pages/visit_rules_page.py" line="+39"/>
         <source>A visit can be submitted only with the evidence its rule asks for. The rule for the visit&apos;s type applies first, then the one for the customer&apos;s segment, then the default.</source>
         <translation>拜访必须具备规则要求的证据才能提交。优先适用拜访类型的规则，其次是客户类型的规则，最后是默认规则。</translation>
     </message>
@@ -3073,7 +3083,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>新建规则…</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+43"/>
         <source>%1, %2</source>
         <translation>%1，%2</translation>
     </message>
@@ -3136,7 +3146,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitTableModel</name>
     <message>
-        <location filename="../../ui/pages/visit_review_page.py" line="-627"/>
+        <location filename="../../ui/pages/visit_review_page.py" line="-614"/>
         <source>When</source>
         <translation>时间</translation>
     </message>

@@ -37,7 +37,7 @@ from desktop.mutations import quotes as quote_core
 from desktop.store import Store
 from desktop.timeutil import utcnow
 from ui.context import AppContext
-from ui.forms import ERROR_COLOR, confirm_stale_rate
+from ui.forms import ERROR_COLOR, confirm_stale_rate, open_form
 from ui.freshness import Freshness
 from ui.labels import currency_name, money_text, percent_text, role_name
 from ui.ops import MutationOp, QueryOp, describe
@@ -232,7 +232,12 @@ class ApprovalsPage(QWidget):
         self.reject_button = QPushButton(self.tr("Reject"))
         self.approve_button.clicked.connect(lambda: self._decide_selected("approve"))
         self.reject_button.clicked.connect(lambda: self._decide_selected("reject"))
+        self.open_button = QPushButton(self.tr("Open quote…"))
+        self.open_button.setToolTip(self.tr("The quote's lines, terms and PDF (double-click a row does the same)"))
+        self.open_button.clicked.connect(self.open_selected)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
         buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
         buttons.addStretch(1)
         buttons.addWidget(self.reject_button)
         buttons.addWidget(self.approve_button)
@@ -282,6 +287,15 @@ class ApprovalsPage(QWidget):
     def selected(self) -> InboxItem | None:
         rows = self.table.selectionModel().selectedRows()
         return self.items[rows[0].row()] if rows and rows[0].row() < len(self.items) else None
+
+    def open_selected(self) -> QWidget | None:
+        """Open the chosen quote (read-only for an approver): its lines, terms, approvals and PDF."""
+        from ui.dialogs.quote_dialog import QuoteDialog
+
+        item = self.selected()
+        if item is None:
+            return None
+        return open_form(QuoteDialog(self.context, self, quote_id=item.quote_id))
 
     def decide(self, quote_id: str, quote_version: int, decision: str, comment: str, *,
                confirm_rate: bool = False) -> None:
@@ -413,6 +427,7 @@ class ApprovalsPage(QWidget):
         enabled = self.selected() is not None
         self.approve_button.setEnabled(enabled)
         self.reject_button.setEnabled(enabled)
+        self.open_button.setEnabled(enabled)
 
     def _decide_selected(self, decision: str) -> None:
         item = self.selected()
