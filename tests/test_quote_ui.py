@@ -296,6 +296,33 @@ def test_the_quotes_list_shows_what_the_user_sees_and_opens_a_quote(qtbot, conte
     page.dialog.close()
 
 
+def test_the_quotes_list_is_searched_by_number_or_customer_and_narrowed_by_status(qtbot, context, store, org):
+    from ui.pages.quotes_page import QuotesPage
+
+    rep = org["rep"]
+    submitted = submitted_quote(store, org)
+    draft = run(store, rep, "quote.create", customer_id=make_customer(store, rep, "无锡华创电子科技有限公司")) \
+        .changes.entity_id
+    sign_in(context, rep)
+    page = QuotesPage(context)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+        page.show()
+    assert {row.id for row in page.rows} == {submitted, draft}
+    with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+        page.search.setText("华创")  # as typed (QTest cannot type Chinese characters)
+    assert [row.id for row in page.rows] == [draft] and page.count.text() == "1 quote(s)"
+    number = quote_row(store, submitted).number
+    page.search.setText(number[-6:])  # the end of a number: its device code and sequence
+    qtbot.waitUntil(lambda: [row.id for row in page.rows] == [submitted], timeout=5000)
+    page.search.setText("100%_")  # LIKE's wildcards are searched as text
+    qtbot.waitUntil(lambda: page.rows == [], timeout=5000)
+    page.search.clear()
+    with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+        page.status.setCurrentIndex(page.status.findData("draft"))
+    qtbot.waitUntil(lambda: [row.id for row in page.rows] == [draft], timeout=5000)
+
+
 def test_new_quote_from_the_customer_detail(qtbot, context, store, org):
     from ui.customer_detail import CustomerDetail
 

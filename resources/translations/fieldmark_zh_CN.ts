@@ -1701,7 +1701,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>QuotesPage</name>
     <message>
-        <location filename="../../ui/pages/quotes_page.py" line="+75"/>
+        <location filename="../../ui/pages/quotes_page.py" line="+89"/>
         <source>New quote…</source>
         <translation>新建报价…</translation>
     </message>
@@ -1716,7 +1716,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>显示已被取代的版本</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <source>Quote number or customer</source>
+        <translation>报价单号或客户</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Any status</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Quote</source>
         <translation>报价单</translation>
     </message>
@@ -1751,12 +1761,19 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>修改时间</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
         <source>%1 rev. %2</source>
         <translation>%1 第 %2 版</translation>
     </message>
     <message numerus="yes">
-        <location line="+8"/>
+        <location line="+9"/>
+        <source>The newest %n quotes; search to find others.</source>
+        <translation>
+            <numerusform>显示最新的 %n 张报价单；其他报价单请搜索。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
         <source>%n quote(s)</source>
         <translation>
             <numerusform>%n 份报价单</numerusform>

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 from sqlalchemy import select
 
-from desktop.models import Customer, Quote, User
+from desktop.models import QUOTE_STATUSES, Customer, Quote, User
 from desktop.permissions import visible_customers
 from desktop.store import Store
 from ui.context import AppContext
@@ -46,8 +48,14 @@ class QuoteRow:
     updated_at: datetime
 
 
-def load_quotes(store: Store, user_id: str, include_superseded: bool, limit: int = 2000) -> list[QuoteRow]:
-    """On the database thread: the quotes of the customers the user sees, most recently changed first."""
+LIMIT = 2000  # rows shown; the search and the status narrow the list to what is wanted
+SEARCH_DELAY_MS = 250
+
+
+def load_quotes(store: Store, user_id: str, include_superseded: bool, limit: int = LIMIT, *, text: str = "",
+                status: str | None = None) -> list[QuoteRow]:
+    """On the database thread: the quotes of the customers the user sees, most recently changed first;
+    ``text`` narrows them to a number or customer name containing it, ``status`` to one state."""
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -57,8 +65,14 @@ def load_quotes(store: Store, user_id: str, include_superseded: bool, limit: int
                  .join(User, User.id == Quote.owner_id)
                  .where(visible_customers(user), Customer.deleted_at.is_(None))
                  .order_by(Quote.updated_at.desc(), Quote.number.desc()).limit(limit))
-        if not include_superseded:
+        if status:
+            query = query.where(Quote.status == status)
+        elif not include_superseded:
             query = query.where(Quote.status != "superseded")
+        needle = text.strip()
+        if needle:
+            pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(Quote.number.ilike(pattern, escape="\\") | Customer.name.ilike(pattern, escape="\\"))
         return [QuoteRow(q.id, q.number, q.revision, customer, q.status, q.currency, q.total, owner, q.updated_at)
                 for q, customer, owner in session.execute(query)]
 
@@ -78,6 +92,19 @@ class QuotesPage(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.superseded = QCheckBox(self.tr("Show superseded revisions"))
         self.superseded.toggled.connect(lambda _on: self.refresh())
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Quote number or customer"))
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.status = QComboBox()
+        self.status.addItem(self.tr("Any status"), "")
+        for code in QUOTE_STATUSES:
+            self.status.addItem(quote_status_name(code), code)
+        self.status.currentIndexChanged.connect(lambda _i: self.refresh())
         self.count = QLabel()
         self.table = QTableWidget(0, 7)
         self.table.setHorizontalHeaderLabels([self.tr("Quote"), self.tr("Customer"), self.tr("Status"),
@@ -93,8 +120,9 @@ class QuotesPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.new_button)
         top.addWidget(self.open_button)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status)
         top.addWidget(self.superseded)
-        top.addStretch(1)
         top.addWidget(self.count)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -107,6 +135,7 @@ class QuotesPage(QWidget):
             return
         self._generation += 1
         generation, user_id, superseded = self._generation, self.context.user_id, self.superseded.isChecked()
+        text, status = self.search.text(), self.status.currentData() or None
 
         def done(rows: list[QuoteRow]) -> None:
             if isValid(self) and generation == self._generation:
@@ -114,7 +143,8 @@ class QuotesPage(QWidget):
                 self._show()
                 self.sig_loaded.emit()
 
-        QueryOp(self.context.tasks, lambda store: load_quotes(store, user_id, superseded)).success(done).run()
+        QueryOp(self.context.tasks, lambda store: load_quotes(store, user_id, superseded, text=text, status=status)) \
+            .success(done).run()
 
     def new_quote(self) -> None:
         from ui.dialogs.quote_dialog import QuoteDialog
@@ -145,4 +175,7 @@ class QuotesPage(QWidget):
                 if col == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
-        self.count.setText(self.tr("%n quote(s)", "", len(self.rows)))
+        if len(self.rows) >= LIMIT:
+            self.count.setText(self.tr("The newest %n quotes; search to find others.", "", len(self.rows)))
+        else:
+            self.count.setText(self.tr("%n quote(s)", "", len(self.rows)))
