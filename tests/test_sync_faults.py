@@ -54,6 +54,9 @@ from sync.token_store import FileTokenStore
 from tests.server_process import ServerProcess
 
 EXAMPLES = int(os.environ.get("FIELDMARK_FAULT_EXAMPLES", "15"))
+# The suite's run draws the same examples every time (a fixed seed), so its check that every kind of
+# fault was exercised cannot fail by chance; a longer search (the variable set) draws new ones.
+DERANDOMIZE = "FIELDMARK_FAULT_EXAMPLES" not in os.environ
 USERS = ("rep.li", "rep.zhang", "manager.wang", "rep.liu")  # two reps and their manager, one rep of another team
 SKEWS = (timedelta(hours=-24), timedelta(0), timedelta(hours=24))
 FAULTS = ("drop_request", "drop_response", "duplicate", "hold", "error_500", "commit_500", "kill")
@@ -420,7 +423,7 @@ def test_sync_survives_faults(server, tmp_path):
     process, engine = server
     SyncUnderFaults.server, SyncUnderFaults.server_engine, SyncUnderFaults.root = process, engine, tmp_path
     run_state_machine_as_test(SyncUnderFaults, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=25, deadline=None,
+        max_examples=EXAMPLES, stateful_step_count=25, deadline=None, derandomize=DERANDOMIZE, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]))
     print(f"\n{request_label(server)}: " + ", ".join(f"{k} {v}" for k, v in sorted(SEEN.items())))
     # The runs must have gone through the faults they are about (not only the happy path).
