@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import shutil
 import tempfile
@@ -30,6 +31,17 @@ PASSWORD = "s3cret-pass"
 # a C thread: past this many seconds it prints every thread's stack and ends the run, so a hang costs
 # CI minutes, not its whole time limit.
 WATCHDOG_S = 300
+
+
+@pytest.fixture(autouse=True)
+def _widgets_die_on_the_gui_thread(request: pytest.FixtureRequest):
+    """After a test with widgets, collect its garbage here, on the GUI thread. Otherwise a later garbage
+    collection may run on a worker thread (the database thread allocates all the time) and destroy a
+    parentless test widget there, which Qt does not allow: it crashed or deadlocked a run now and
+    then. The app's own widgets have parents that Qt deletes on the GUI thread."""
+    yield
+    if "qtbot" in request.fixturenames:
+        gc.collect()
 
 
 @pytest.fixture(autouse=True)
