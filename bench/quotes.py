@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     from ui.pages.approvals_page import ApprovalsPage, load_inbox
 
     app = QApplication.instance() or QApplication([])
+    from ui.startup import freeze_long_lived_objects
+
+    freeze_long_lived_objects()  # as the app does once its window stands
     for user in deciders:
         times, inbox = timed(lambda u=user: load_inbox(store, u.id, now), args.runs)
         report(f"inbox: load_inbox as {user.role}", times,
