@@ -55,6 +55,7 @@ from desktop.visit_views import (
     number_text,
     suggested_label,
 )
+from ui.audio import make_player
 from ui.context import AppContext
 from ui.customer_picker import CustomerPicker
 from ui.dialogs.touchpoint_dialog import ContactChoice, OptionalDateEdit, _local, local_to_utc_text
@@ -280,7 +281,6 @@ class VisitDialog(FormDialog):
         self._editable = True
         self._state_seq = 0
         self._player: Any = None
-        self._audio_output: Any = None
         self._playing_row: EvidenceRow | None = None
         self.setWindowTitle(self.tr("Visit"))
         self.setAcceptDrops(True)
@@ -992,16 +992,9 @@ class VisitDialog(FormDialog):
     def _ensure_player(self) -> Any:
         """The media player, made on first use; None when Qt Multimedia is not available here."""
         if self._player is None:
-            try:
-                from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
-            except ImportError:
+            self._player = make_player(self)
+            if self._player is None:
                 return None
-            self._player = QMediaPlayer(self)
-            # No output device (a desk without sound, a test machine): the player keeps time without an
-            # audio output. One made for a missing device could hang stop() inside the FFmpeg backend.
-            if QMediaDevices.audioOutputs():
-                self._audio_output = QAudioOutput(self)
-                self._player.setAudioOutput(self._audio_output)
             self._player.playbackStateChanged.connect(self._on_playback_state)
             self._player.errorOccurred.connect(self._on_player_error)
         return self._player

@@ -55,6 +55,7 @@ from shiboken6 import isValid
 from desktop import thumbnails, visit_review
 from desktop.store import Store
 from desktop.visit_review import Evidence, Review, VisitDetail, VisitFilter, VisitRow
+from ui.audio import make_player
 from ui.context import AppContext
 from ui.freshness import Freshness
 from ui.labels import (
@@ -266,7 +267,6 @@ class VisitReviewPage(QWidget):
         self.thumbnail_buttons: dict[str, QToolButton] = {}  # attachment id -> its button
         self.audio_buttons: dict[str, QPushButton] = {}
         self._player: Any = None  # QMediaPlayer, made on the first play
-        self._audio_output: Any = None
         self._playing: str | None = None  # attachment id
         self._viewer: Any = None
         self._downloading: set[str] = set()  # files asked of the server and not answered yet
@@ -765,13 +765,9 @@ class VisitReviewPage(QWidget):
     def _media_player(self) -> Any:
         """The player, made on first use; None when Qt Multimedia is not available here."""
         if self._player is None:
-            try:
-                from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-            except ImportError:
+            self._player = make_player(self)
+            if self._player is None:
                 return None
-            self._audio_output = QAudioOutput(self)
-            self._player = QMediaPlayer(self)
-            self._player.setAudioOutput(self._audio_output)
             self._player.playbackStateChanged.connect(self._on_playback_state)
             self._player.errorOccurred.connect(self._on_player_error)
         return self._player
