@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.visit_review import pct, timed  # the same timing helpers
 from desktop import approval_policy, mutations, timeutil
 from desktop.demo.generator import generate
 from desktop.demo.quotes import add_quotes
@@ -50,22 +51,6 @@ from desktop.store import open_store
 CUSTOMERS = 20_000
 QUOTES = 60_000
 LINES = 200
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
-    """Milliseconds of ``runs`` calls after one untimed call, and the last result."""
-    result = fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, result
 
 
 # ---------------------------------------------------------------------------------------------- build
