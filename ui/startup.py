@@ -24,6 +24,7 @@ from desktop.paths import database_path
 from desktop.store import Store, open_store
 from ui import i18n
 from ui.context import AppContext
+from ui.gc_guard import GuiThreadCollector
 from ui.ops import Progress
 from ui.progress import run_with_progress
 
@@ -143,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fieldmark")
     app.setOrganizationName("Fieldmark")
+    GuiThreadCollector(app)
     load_cjk_font(app)
     language = args.lang or _language()
     i18n.install(app, language)
