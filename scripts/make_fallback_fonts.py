@@ -25,6 +25,22 @@ SOURCES = [
     ("fallback-hanamin-a.ttf", "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", None),
     ("fallback-hanamin-b.ttf", "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf", EXT_B),
 ]
+# The cut fonts get family names of their own: they are not the originals, and the window must find
+# the bundled copy, never an installed full font of the same name.
+FAMILIES = {"fallback-symbola.ttf": "Fieldmark Symbola", "fallback-hanamin-a.ttf": "Fieldmark HanaMin A",
+            "fallback-hanamin-b.ttf": "Fieldmark HanaMin B"}
+
+
+def rename(font: TTFont, family: str) -> None:
+    """Give ``font`` the family ``family`` (a regular face) in every name record that names it."""
+    names = font["name"]
+    for record in list(names.names):
+        if record.nameID in (16, 17, 21, 22):  # typographic names: the plain ones below say it all
+            names.removeNames(nameID=record.nameID)
+    for name_id, value in ((1, family), (2, "Regular"), (3, f"{family};Regular"), (4, family),
+                           (6, family.replace(" ", "") + "-Regular")):
+        names.setName(value, name_id, 3, 1, 0x409)
+        names.setName(value, name_id, 1, 0, 0)
 
 
 def main() -> None:
@@ -41,6 +57,7 @@ def main() -> None:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=wanted)
         subsetter.subset(font)
+        rename(font, FAMILIES[name])
         font.save(str(FONTS / name))
         covered |= set(wanted)
         print(f"{name}: {len(wanted)} code points, {(FONTS / name).stat().st_size // 1024} KiB")

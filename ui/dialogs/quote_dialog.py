@@ -415,6 +415,8 @@ class QuoteDialog(QDialog):
 
         def done(path: Path) -> None:
             if alive(self):
+                if isinstance(path, quote_print.RenderedPdf) and path.unprintable:
+                    self.errors.show_banner(path.warning(self.context.language))
                 self.pdf_path = path
                 self.sig_pdf_ready.emit(str(path))
                 then(path)
