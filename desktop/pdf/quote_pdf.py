@@ -198,10 +198,10 @@ def _text(value: str) -> str:
     return fonts.markup(value)
 
 
-def _short(value: str, style: ParagraphStyle) -> Any:
-    """A short cell: a plain string when the main font has it all (much faster to lay out), else a
-    Paragraph, which can switch fonts mid-text and wrap a long unit."""
-    if len(value) <= 4 and not fonts.needs_fallback(value):
+def _short(value: str, style: ParagraphStyle, width: float) -> Any:
+    """A short cell: a plain string when it fits ``width`` in the main font (much faster to lay out),
+    else a Paragraph, which can switch fonts mid-text and wrap a long unit."""
+    if not fonts.needs_fallback(value) and fonts.string_width(value, style.fontSize) <= width - 6:
         return value
     return Paragraph(_text(value), style)
 
@@ -363,7 +363,7 @@ def _lines_table(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Table:
             Paragraph(_text(line.product_code), s["cell"]),
             Paragraph(_text(first), s["cell"]),
             _quantity(line.quantity),
-            _short(line.unit, s["cell_center"]),
+            _short(line.unit, s["cell_center"], COLUMN_WIDTHS[4]),
             _price(line.unit_price),
             _percent(line.discount_pct) if line.discount_pct else "–",
             _money(line.net),
