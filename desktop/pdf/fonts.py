@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -54,21 +54,26 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # used when a subset is written into the PDF
 
 
-@lru_cache(maxsize=1)
-def register_fonts() -> tuple[str, ...]:
-    """Register every font of the chain with reportlab once; returns their names in chain order."""
-    for name, file, index in CHAIN:
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(resources.path("fonts", file)), subfontIndex=index))
-            # The faces have no bold or italic: map them to themselves so <b> in a paragraph cannot fail.
-            pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
-    return tuple(name for name, _file, _index in CHAIN)
+@cache
+def _covered(name: str) -> frozenset[int]:
+    """Register one font of the chain with reportlab (once) and return the code points it has.
+
+    Fonts are loaded when first needed: a quote in everyday Chinese never loads the fallbacks (the
+    Extension B one alone takes a few hundred milliseconds to read)."""
+    file, index = next((f, i) for n, f, i in CHAIN if n == name)
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(resources.path("fonts", file)), subfontIndex=index))
+        # The faces have no bold or italic: map them to themselves so <b> in a paragraph cannot fail.
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
 
 
-@lru_cache(maxsize=1)
-def _coverage() -> tuple[tuple[str, frozenset[int]], ...]:
-    register_fonts()
-    return tuple((name, frozenset(pdfmetrics.getFont(name).face.charToGlyph)) for name, _f, _i in CHAIN)
+def register_fonts(main_only: bool = False) -> tuple[str, ...]:
+    """Register the fonts of the chain with reportlab (each once); returns their names in chain order."""
+    names = tuple(name for name, _file, _index in CHAIN)[:1 if main_only else None]
+    for name in names:
+        _covered(name)
+    return names
 
 
 def _invisible(char: str) -> bool:
@@ -81,15 +86,15 @@ def _invisible(char: str) -> bool:
 def font_for(char: str) -> str | None:
     """The first font of the chain with a glyph for ``char``; None when none has one."""
     code = ord(char)
-    for name, covered in _coverage():
-        if code in covered:
+    for name, _file, _index in CHAIN:
+        if code in _covered(name):
             return name
     return None
 
 
 def needs_fallback(text: str) -> bool:
     """Whether any character of ``text`` is missing from the main font."""
-    main = _coverage()[0][1]
+    main = _covered(FONT_NAME)
     return any(ord(char) not in main for char in text if char not in "\n\r\t")
 
 

@@ -138,8 +138,8 @@ class Unprintable:
 
 
 def register_font() -> str:
-    """Register the bundled fonts with reportlab once; returns the main one's name."""
-    fonts.register_fonts()
+    """Register the main font with reportlab once (the fallbacks follow when a text needs them)."""
+    fonts.register_fonts(main_only=True)
     return FONT_NAME
 
 
