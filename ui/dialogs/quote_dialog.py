@@ -330,6 +330,8 @@ class QuoteDialog(QDialog):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if col in (QUANTITY, UNIT_PRICE, DISCOUNT, NET):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            elif col == UNIT:  # centred, as the PDF prints it
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.lines.setItem(row, col, item)
         self.lines.item(row, DESCRIPTION).setData(Qt.ItemDataRole.UserRole, None)  # the stored line's id
         if product_id is not None:
