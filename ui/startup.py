@@ -34,12 +34,17 @@ def _language() -> str:
 
 
 def load_cjk_font(app: QApplication) -> None:
-    """Register the bundled CJK font and put it behind the default font, so Chinese never shows as boxes."""
-    font_id = QFontDatabase.addApplicationFont(str(resources.path(*resources.CJK_FONT)))
-    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    """Register the bundled CJK font and the PDF's fallback fonts (emoji, CJK Extensions A and B) and put
+    them behind the default font in that order, so no Chinese name shows as boxes on a bare machine."""
+    families: list[str] = []
+    for parts in (resources.CJK_FONT, *(("fonts", file) for _name, file in resources.FALLBACK_FONTS)):
+        font_id = QFontDatabase.addApplicationFont(str(resources.path(*parts)))
+        for family in QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []:
+            if family not in families:
+                families.append(family)
     if families:
         font = app.font()
-        font.setFamilies([font.family(), *families])
+        font.setFamilies([font.family(), *(f for f in families if f != font.family())])
         app.setFont(font)
 
 
