@@ -13,6 +13,8 @@ every desktop and on the server, so a rule about capture time gives one answer e
 from __future__ import annotations
 
 import io
+import re
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +27,12 @@ PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic"}
 AUDIO_TYPES = {"audio/wav": ".wav", "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/aac": ".aac"}
 READABLE = "JPEG, PNG, HEIC, WAV, MP3, M4A/AAC"
 HEAD_BYTES = 64
+# How many pixels a photo may have. A baseline JPEG is decoded at 1/8 scale (libjpeg shrinks while it
+# decodes: Image.draft), so even the largest costs a few tens of MB. Every other picture - PNG, HEIC,
+# and progressive JPEG, whose decoder holds all of its coefficients - is decoded whole, 3 to 4 bytes a
+# pixel: 50 MP takes a 48 MP phone's HEIC and keeps that near 200 MB.
+MAX_JPEG_PIXELS = 1_000_000_000
+MAX_PHOTO_PIXELS = 50_000_000
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _MP4_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"3gp4", b"3gp5", b"3g2a"}
@@ -112,7 +120,39 @@ def _pillow() -> Any:
     from PIL import Image
 
     _register_heif()
+    # Pillow's own guard (DecompressionBombError past twice this) stays as a backstop behind the
+    # limits _check_pixels applies with the real reason; below it, Pillow only warns.
+    Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
     return Image
+
+
+def _open(image_module: Any, path: Path, name: str) -> Any:
+    """Image.open, with Pillow's decompression-bomb refusal told as what it is: too many pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", image_module.DecompressionBombWarning)
+            return image_module.open(path)
+    except image_module.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_many_pixels(name, int(found.group(1)) if found else 0, MAX_JPEG_PIXELS) from exc
+
+
+def _too_many_pixels(name: str, pixels: int, limit: int, size: tuple[int, int] | None = None) -> DomainError:
+    mp, limit_mp = f"{pixels / 1e6:,.0f}", f"{limit / 1e6:,.0f}"
+    dims = f"{size[0]}×{size[1]}，" if size else ""
+    dims_en = f"{size[0]}×{size[1]}, " if size else ""
+    return bad_file(name, f"照片有 {mp} 百万像素（{dims}上限 {limit_mp} 百万像素）。请用较低的分辨率导出或拍摄后再添加。",
+                    f"the photo has {mp} megapixels ({dims_en}the limit is {limit_mp} megapixels for this "
+                    "kind of picture). Export it at a lower resolution and add it again.")
+
+
+def _check_pixels(image: Any, name: str) -> None:
+    """Refuse a picture whose decoding would not fit in bounded memory, with its pixel count."""
+    width, height = image.size
+    baseline_jpeg = image.format == "JPEG" and not image.info.get("progressive")
+    limit = MAX_JPEG_PIXELS if baseline_jpeg else MAX_PHOTO_PIXELS
+    if width * height > limit:
+        raise _too_many_pixels(name, width * height, limit, (width, height))
 
 
 _heif_registered = False
@@ -130,8 +170,9 @@ def _register_heif() -> None:
 def _photo(path: Path, name: str, mime: str, size: int) -> MediaInfo:
     image_module = _pillow()
     try:
-        with image_module.open(path) as image:
+        with _open(image_module, path, name) as image:
             width, height = image.size
+            _check_pixels(image, name)
             exif = image.getexif()
             _check_decodes(image, mime)
     except DomainError:
@@ -189,15 +230,17 @@ def _degrees(value: Any) -> float:
 
 
 def thumbnail(path: Path, max_px: int = 256) -> bytes:
-    """A JPEG thumbnail at most max_px on its longer side, turned upright as the camera meant."""
+    """A JPEG thumbnail at most max_px on its longer side, turned upright as the camera meant; memory
+    bounded by the pixel limits (a JPEG is decoded already shrunk)."""
     image_module = _pillow()
     from PIL import ImageOps
 
-    with image_module.open(path) as image:
+    with _open(image_module, path, path.name) as image:
+        _check_pixels(image, path.name)
         if image.format == "JPEG":
             image.draft("RGB", (max_px, max_px))
+        image.thumbnail((max_px, max_px))  # before turning: the box is square, and a small copy turns cheaply
         image = ImageOps.exif_transpose(image)
-        image.thumbnail((max_px, max_px))
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=80)
         return out.getvalue()
