@@ -103,6 +103,7 @@ class TaskManager(QObject):
 
     _sig_done = Signal(object)
     _sig_progress = Signal(object)
+    _sig_call = Signal(object)
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -111,6 +112,7 @@ class TaskManager(QObject):
         self._net = DaemonWorker("fieldmark-net")
         self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._sig_call.connect(self._on_call, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
         self._closed = False
 
@@ -131,6 +133,10 @@ class TaskManager(QObject):
     def progress_bridge(self, callback: Callable[[float, str], None]) -> Callable[[float, str], None]:
         """A report function safe to call from a worker: callback runs on the main thread."""
         return lambda fraction, what: self._sig_progress.emit((callback, fraction, what))
+
+    def on_main_thread(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """A function safe to call from a worker with any arguments: callback gets them on the main thread."""
+        return lambda *args: self._sig_call.emit((callback, args))
 
     def shutdown(self) -> None:
         """Finish the database work already queued (nothing is lost), then refuse new work."""
@@ -156,6 +162,10 @@ class TaskManager(QObject):
     def _on_progress(self, payload: tuple[Callable[[float, str], None], float, str]) -> None:
         callback, fraction, what = payload
         callback(fraction, what)
+
+    def _on_call(self, payload: tuple[Callable[..., None], tuple[Any, ...]]) -> None:
+        callback, args = payload
+        callback(*args)
 
 
 class QueryOp(Generic[T]):
