@@ -11,9 +11,10 @@ once, and again only when it changed on disk); adding the original file again re
 (desktop.blobs.BlobStore.add_file replaces it), and :func:`repair` does it for one attachment named
 by its hash, refusing any other file.
 
-:func:`sweep` removes files nothing names: no attachment row, no outbox entry (pending, sent, or
-rejected and kept as a sync problem) - so a change still to be sent, or one the user may send again,
-always finds its file. A file written in the last :data:`GRACE` is left alone too: it may belong to
+:func:`sweep` removes files nothing names: no attachment row, no outbox entry still to be sent,
+rejected and kept as a sync problem, or undone to be applied again - so a change that may run again
+(here or on the server, whose upload comes from this copy) always finds its file. An entry the
+server applied, whose attachment was removed since, no longer needs it: the server has its own. A file written in the last :data:`GRACE` is left alone too: it may belong to
 an ``attachment.add`` about to run.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from desktop import remote
 from desktop.blobs import BlobError, BlobStore, BlobTooLarge, CopyCancelled, is_sha256
 from desktop.errors import DomainError
 from desktop.media import bad_file
@@ -132,10 +134,15 @@ def damaged(store: Store, *, full: bool = True) -> list[tuple[str, str]]:
 
 
 def needed(store: Store) -> set[str]:
-    """Every file something on this computer names: attachments, and outbox entries of any status."""
+    """Every file something on this computer names: attachments, and the ``attachment.add`` entries
+    that may run again (not yet applied by the server, or applied and undone here since)."""
     with store.read() as session:
         names = set(session.scalars(select(Attachment.sha256)))
-        for args in session.scalars(select(OutboxEntry.args).where(OutboxEntry.name == "attachment.add")):
+        entries = session.execute(select(OutboxEntry.args, OutboxEntry.status, OutboxEntry.changes)
+                                  .where(OutboxEntry.name == "attachment.add"))
+        for args, status, changes in entries:
+            if status == remote.APPLIED and (changes or {}).get("state", remote.LIVE) == remote.LIVE:
+                continue
             sha = str(args.get("sha256") or "").lower()
             if is_sha256(sha):
                 names.add(sha)

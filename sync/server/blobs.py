@@ -10,6 +10,13 @@ the file: ``status`` says "complete" to someone only once they have sent every b
 Push (sync.server.push) names files through :class:`UserBlobs`, which holds exactly the files the
 pushing user sent: an ``attachment.add`` naming any other file is refused as ``file_missing``.
 
+Files nothing names any more - an upload whose ``attachment.add`` was refused or never came, a draft's
+photo the user removed before it was submitted - are removed by :meth:`ServerBlobs.sweep`
+(``fieldmark-server blobs sweep``), once no attachment names them and their last upload is older than
+:data:`SWEEP_GRACE`: a desktop uploads a file just before it pushes the change naming it, and one
+that lost its connection in between pushes it at its next sync; a file swept meanwhile is only sent
+again.
+
 Everything here blocks (files, database): the routes call it on the thread pool, never on the
 event loop. The wire format is in sync/protocol.py.
 """
@@ -18,11 +25,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from desktop import timeutil
@@ -37,6 +46,14 @@ from sync.server.models import Upload
 # Chunks of one person's upload of one file are written one at a time (a resend racing the
 # original would otherwise append twice). Striped: a fixed set of locks, no table that grows.
 _LOCKS = [threading.Lock() for _ in range(64)]
+SWEEP_GRACE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Swept:
+    removed: int
+    freed_bytes: int
+    leftovers: int  # uploads stopped half way, older than the grace period
 
 
 @dataclass
@@ -149,6 +166,39 @@ class ServerBlobs:
         final.parent.mkdir(exist_ok=True)
         os.replace(staged, final)
 
+    # ---- files nothing names
+
+    def sweep(self, engine: Engine, *, now: float | None = None, grace: timedelta = SWEEP_GRACE) -> Swept:
+        """Remove kept files no attachment names whose last upload (and the file itself) is older
+        than ``grace``, with their upload records; and uploads stopped half way as long ago."""
+        now = time.time() if now is None else now
+        cutoff = now - grace.total_seconds()
+        since = timeutil.utcnow() - timedelta(seconds=time.time() - cutoff)
+        with reading(engine) as session:
+            named = set(session.scalars(select(Attachment.sha256).distinct()))
+            recent = set(session.scalars(select(Upload.sha256).group_by(Upload.sha256)
+                                         .having(func.max(Upload.uploaded_at) > since)))
+        removed, freed, gone = 0, 0, []
+        for sha in list(self.store.kept()):
+            if sha in named or sha in recent or _mtime(self.store.path(sha)) > cutoff:
+                continue
+            with writing(engine) as session:
+                # Named since the list was read (a push under way)? Then it stays.
+                if session.scalars(select(Attachment.id).where(Attachment.sha256 == sha).limit(1)).first():
+                    continue
+                session.execute(delete(Upload).where(Upload.sha256 == sha))
+                freed += self.store.remove(sha)
+            removed += 1
+            gone.append(sha)
+        leftovers = 0
+        if self._incoming.is_dir():
+            for person in self._incoming.iterdir():
+                for path in list(BlobStore(person).leftovers()):
+                    if _mtime(path) <= cutoff:
+                        path.unlink(missing_ok=True)
+                        leftovers += 1
+        return Swept(removed, freed, leftovers)
+
     # ---- download
 
     def readable(self, engine: Engine, user: User, sha256: str) -> Path:
@@ -160,6 +210,13 @@ class ServerBlobs:
             if not may_download(session, user, sha):
                 raise not_found()
         return self.store.path(sha)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # gone or unreadable: left alone
 
 
 def _sent(session: Session, user_id: str, sha: str) -> bool:

@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     revoke = device.add_parser("revoke")
     revoke.add_argument("device_id")
     sub.add_parser("seed-demo", help="add the demo organisation's users (password: fieldmark)")
+    blobs = sub.add_parser("blobs", help="the evidence files kept").add_subparsers(dest="action", required=True)
+    blobs.add_parser("sweep", help="remove files no attachment names, uploaded more than 7 days ago")
     rates = sub.add_parser("rates", help="the rate feed every desktop receives").add_subparsers(dest="action",
                                                                                                required=True)
     rates_import = rates.add_parser("import", help="record the rates of a CSV file (docs/design-fx.md)")
@@ -193,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "rates":
         return _rates(engine, args)
+    if args.command == "blobs" and args.action == "sweep":
+        from sync.server.blobs import ServerBlobs
+
+        swept = ServerBlobs(args.data_dir / "blobs").sweep(engine)
+        print(f"removed {swept.removed} files nothing names ({swept.freed_bytes / 1024 / 1024:.1f} MB) "
+              f"and {swept.leftovers} uploads stopped half way")
+        return 0
     if args.command == "seed-demo":
         print(f"added {seed_demo(engine)} demo users")
         return 0
