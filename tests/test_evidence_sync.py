@@ -1,0 +1,103 @@
+"""Evidence files through a real server: a damaged copy never becomes the server's file and keeps
+its sync problem's file until the original is added again; files nothing names any more are swept
+on the desktop and on the server, and nothing named is."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desktop import evidence_files, remote
+from desktop.models import OutboxEntry
+from tests import media_files as mf
+from tests.server_process import Api, ServerProcess
+from tests.test_sync_visits import Desk, kept_on_server, taken
+
+LATER = time.time() + 2 * 3600  # past the desktop sweep's grace period
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    url = request.getfixturevalue("postgres").database() if request.param == "postgresql" else None
+    process = ServerProcess(tmp_path_factory.mktemp("server"), url)
+    yield process
+    process.stop()
+
+
+def _damage(path: Path) -> None:
+    with path.open("r+b") as f:
+        f.seek(path.stat().st_size // 2)
+        f.write(b"\x00" * 64)
+
+
+def test_a_damaged_copy_is_refused_by_the_server_kept_for_its_sync_problem_and_repaired(server, tmp_path):
+    rep = Desk(tmp_path / "rep", server, "rep.li")
+    visit = rep.visit()
+    photo = mf.photo(tmp_path / "media" / "门头.jpg", taken=taken())
+    sha = rep.attach(visit, photo, "storefront")
+    _damage(rep.store.blobs.path(sha))
+
+    report = rep.client.sync()
+    assert (report.push.applied, report.push.rejected) == (2, 1)  # the customer and the draft; not the photo
+    assert not kept_on_server(server, sha)  # the damaged bytes never became the server's file
+    with rep.store.read() as s:
+        problems = remote.open_problems(s)
+    assert [(p.mutation, p.code) for p in problems] == [("attachment.add", "file_missing")]
+    assert "门头.jpg" in problems[0].message_zh
+
+    evidence_files.sweep(rep.store, now=LATER)
+    assert rep.store.blobs.has(sha)  # the sync problem still names it
+    assert evidence_files.condition(rep.store.blobs, sha) == "damaged"
+
+    assert evidence_files.add(rep.store.blobs, photo).repaired  # the original, added again
+    assert evidence_files.condition(rep.store.blobs, sha) == "ok"
+    rep.run("attachment.add", touchpoint_id=visit, sha256=sha, filename=photo.name, label="storefront")
+    assert rep.client.sync().push.rejected == 0
+    assert kept_on_server(server, sha)
+
+
+def test_files_nothing_names_are_swept_on_both_sides_and_named_ones_stay(server, tmp_path):
+    rep = Desk(tmp_path / "rep", server, "rep.li")
+    media = tmp_path / "media"
+    visit = rep.visit()
+    kept = rep.attach(visit, mf.photo(media / "门头.jpg", taken=taken()), "storefront")
+    retaken = rep.attach(visit, mf.photo(media / "门头-旧.jpg", taken=taken(), size=(300, 200)), "storefront")
+    with rep.store.read() as s:
+        old = s.scalars(select(OutboxEntry.changes["entity_id"].as_string())
+                        .where(OutboxEntry.name == "attachment.add")
+                        .order_by(OutboxEntry.seq.desc())).first()
+    rep.run("attachment.remove", id=old)
+    dropped = rep.visit("临时草稿")
+    in_dropped = rep.attach(dropped, mf.wav(media / "录音.wav", 5))
+    rep.run("visit.discard", id=dropped)
+
+    before_sync = evidence_files.sweep(rep.store, now=LATER)
+    assert before_sync.removed == 0  # every change naming them is still to be sent
+    assert rep.client.sync().push.rejected == 0
+    pending = rep.visit("还没同步")
+    unsent = rep.attach(pending, mf.photo(media / "新门头.jpg", taken=taken()), "storefront")
+
+    swept = evidence_files.sweep(rep.store, now=LATER)
+    assert swept.removed == 2
+    assert set(rep.store.blobs.kept()) == {kept, unsent}
+
+    # The server: an upload no change ever named, the removed photo and the discarded recording go,
+    # once older than the grace period; the submitted visit's photo stays.
+    stray = Api(server, "rep.li").upload(b"\xff\xd8\xff" + bytes(2000))
+    for sha in (kept, retaken, in_dropped, stray):
+        assert kept_on_server(server, sha)
+    result = server.admin("blobs", "sweep")
+    assert result.returncode == 0 and result.stdout.startswith("removed 0 files"), result.stderr
+    result = server.admin("blobs", "sweep", "--older-than-days", "0")
+    assert result.returncode == 0, result.stderr
+    assert kept_on_server(server, kept)
+    assert [kept_on_server(server, sha) for sha in (retaken, in_dropped, stray)] == [False, False, False]
+    status = Api(server, "rep.li").get(f"/v1/blobs/{stray}/status").json()
+    assert status == {"received": 0, "complete": False}  # sent again if ever needed
+
+    # The next sync sends the unsent photo; nothing on the desktop is missing.
+    assert rep.client.sync().push.rejected == 0
+    assert kept_on_server(server, unsent)
