@@ -138,12 +138,17 @@ def _open(image_module: Any, path: Path, name: str) -> Any:
 
 
 def _too_many_pixels(name: str, pixels: int, limit: int, size: tuple[int, int] | None = None) -> DomainError:
-    mp, limit_mp = f"{pixels / 1e6:,.0f}", f"{limit / 1e6:,.0f}"
+    mp, limit_mp = _megapixels(pixels), _megapixels(limit)
     dims = f"{size[0]}×{size[1]}，" if size else ""
     dims_en = f"{size[0]}×{size[1]}, " if size else ""
     return bad_file(name, f"照片有 {mp} 百万像素（{dims}上限 {limit_mp} 百万像素）。请用较低的分辨率导出或拍摄后再添加。",
                     f"the photo has {mp} megapixels ({dims_en}the limit is {limit_mp} megapixels for this "
                     "kind of picture). Export it at a lower resolution and add it again.")
+
+
+def _megapixels(pixels: int) -> str:
+    value = pixels / 1e6
+    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
 
 
 def _check_pixels(image: Any, name: str) -> None:

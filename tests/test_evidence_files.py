@@ -244,3 +244,30 @@ def test_a_jpeg_past_pillows_own_guard_is_refused_as_too_many_pixels(tmp_path):
     with pytest.raises(DomainError) as refused:
         media.probe(huge)
     assert "2,146 megapixels" in refused.value.message_en and "Bomb" not in refused.value.message_en
+
+
+def test_no_thumbnail_is_made_from_a_damaged_copy(store, org, tmp_path):
+    from desktop.thumbnails import ThumbnailError
+
+    rep = org["rep"]
+    visit = draft(store, rep)
+    photo = mf.photo(tmp_path / "门头.jpg")
+    _id, sha = attach(store, rep, visit, photo)
+    _damage(store.blobs.path(sha))
+    with pytest.raises(ThumbnailError, match="damaged"):
+        for_store(store).get(sha, 128)
+    evidence_files.add(store.blobs, photo)
+    assert for_store(store).get(sha, 128) is not None
+
+
+def test_a_heic_photo_over_the_pixel_limit_is_refused_with_its_count(store, org, tmp_path, monkeypatch):
+    # A HEIC is decoded whole; a 50 MP one takes minutes to encode here, so the limit is lowered instead.
+    monkeypatch.setattr(media, "MAX_PHOTO_PIXELS", 200_000)
+    heic = mf.photo(tmp_path / "实拍.heic", size=(640, 480), fmt="HEIF")
+    assert media.sniff(heic.read_bytes()[:64]) == "image/heic"
+    with pytest.raises(DomainError) as refused:
+        media.probe(heic)
+    assert "the photo has 0.3 megapixels (640×480, the limit is 0.2 megapixels" in refused.value.message_en
+    assert "照片有 0.3 百万像素（640×480，上限 0.2 百万像素）" in refused.value.message_zh
+    with pytest.raises(DomainError):
+        media.thumbnail(heic, 96)

@@ -4,19 +4,23 @@ on the desktop and on the server, and nothing named is."""
 
 from __future__ import annotations
 
+import itertools
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from desktop import evidence_files, remote
+from desktop import evidence_files, remote, timeutil
 from desktop.models import OutboxEntry
+from desktop.mutations import prepare
 from tests import media_files as mf
 from tests.server_process import Api, ServerProcess
-from tests.test_sync_visits import Desk, kept_on_server, taken
+from tests.test_sync_visits import CHECK_IN, Desk, kept_on_server, taken
 
 LATER = time.time() + 2 * 3600  # past the desktop sweep's grace period
+_unique = itertools.count(1)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -101,3 +105,23 @@ def test_files_nothing_names_are_swept_on_both_sides_and_named_ones_stay(server,
     # The next sync sends the unsent photo; nothing on the desktop is missing.
     assert rep.client.sync().push.rejected == 0
     assert kept_on_server(server, unsent)
+
+
+def test_the_server_reads_a_200_megapixel_photo_with_the_same_limits(server, tmp_path):
+    api = Api(server, "rep.li")
+    customer = prepare("customer.create", {"name": f"南通{next(_unique)}号", "region": "江苏", "city": "南通"})
+    draft = prepare("visit.save", {"customer_id": customer["id"], "check_in_at": timeutil.to_text(CHECK_IN)})
+    local = (CHECK_IN + timedelta(hours=8)).replace(tzinfo=None)
+    photos = [mf.huge_jpeg(tmp_path / "2亿像素.jpg", 16384, 12288, taken=local),
+              mf.huge_png(tmp_path / "截图.png", 16384, 12288)]
+    adds = [("attachment.add", prepare("attachment.add", {
+        "touchpoint_id": draft["id"], "sha256": api.upload(p.read_bytes()), "filename": p.name, "label": "storefront"}))
+        for p in photos]
+    results = api.push(("customer.create", customer), ("visit.save", draft), *adds).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "applied", "rejected"]
+    assert results[3]["error"]["code"] == "bad_file"
+    assert "照片有 201 百万像素（16384×12288，上限 50 百万像素）" in results[3]["error"]["message_zh"]
+    assert "201 megapixels (16384×12288, the limit is 50 megapixels" in results[3]["error"]["message_en"]
+    rows = {c["id"]: c["row"] for c in api.pull_all()[0] if c["table"] == "attachments"}
+    jpeg = rows[adds[0][1]["id"]]
+    assert (jpeg["mime"], jpeg["size"]) == ("image/jpeg", photos[0].stat().st_size)
