@@ -13,6 +13,7 @@ every desktop and on the server, so a rule about capture time gives one answer e
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -279,20 +280,30 @@ def _mutagen_duration(path: Path) -> float | None:
 _ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 
 
+_ADTS_READ = 1024 * 1024
+
+
 def _adts_duration(path: Path) -> float | None:
-    """Duration of a raw AAC (ADTS) stream: 1024 samples per frame, frames walked by their lengths."""
-    data = path.read_bytes()
+    """Duration of a raw AAC (ADTS) stream: 1024 samples per frame, frames walked by their lengths,
+    reading a megabyte of the file at a time (a long recording is hundreds of MB)."""
     pos, frames, rate = 0, 0, None
-    while pos + 7 <= len(data):
-        if data[pos] != 0xFF or data[pos + 1] & 0xF6 != 0xF0:
-            raise ValueError(f"no ADTS frame at byte {pos}")
-        index = (data[pos + 2] >> 2) & 0x0F
-        if index >= len(_ADTS_RATES):
-            raise ValueError("bad sample rate")
-        rate = rate or _ADTS_RATES[index]
-        length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
-        if length < 7 or pos + length > len(data):
-            raise ValueError(f"a frame at byte {pos} runs past the end")
-        frames += (data[pos + 6] & 0x03) + 1
-        pos += length
+    with path.open("rb") as f:
+        total = os.fstat(f.fileno()).st_size
+        data, base = b"", 0  # data holds the file from byte base on
+        while pos + 7 <= total:
+            if pos + 7 > base + len(data):
+                f.seek(pos)
+                data, base = f.read(_ADTS_READ), pos
+            i = pos - base
+            if data[i] != 0xFF or data[i + 1] & 0xF6 != 0xF0:
+                raise ValueError(f"no ADTS frame at byte {pos}")
+            index = (data[i + 2] >> 2) & 0x0F
+            if index >= len(_ADTS_RATES):
+                raise ValueError("bad sample rate")
+            rate = rate or _ADTS_RATES[index]
+            length = ((data[i + 3] & 0x03) << 11) | (data[i + 4] << 3) | (data[i + 5] >> 5)
+            if length < 7 or pos + length > total:
+                raise ValueError(f"a frame at byte {pos} runs past the end")
+            frames += (data[i + 6] & 0x03) + 1
+            pos += length
     return frames * 1024 / rate if rate else None

@@ -271,3 +271,15 @@ def test_a_heic_photo_over_the_pixel_limit_is_refused_with_its_count(store, org,
     assert "照片有 0.3 百万像素（640×480，上限 0.2 百万像素）" in refused.value.message_zh
     with pytest.raises(DomainError):
         media.thumbnail(heic, 96)
+
+
+def test_a_long_aac_recording_is_measured_a_chunk_at_a_time(tmp_path):
+    one = mf.aac(tmp_path / "一段.aac", 91.5)
+    long = tmp_path / "整天.aac"  # ADTS frames stand alone: 300 copies are one recording 300 times as long
+    long.write_bytes(one.read_bytes() * 300)
+    assert long.stat().st_size > 4 * 1024 * 1024  # several of the reader's chunks, frames across their edges
+    single = media.probe(one).duration_s
+    assert abs(media.probe(long).duration_s - 300 * single) < 0.3
+    long.write_bytes(one.read_bytes() * 300 + one.read_bytes()[:9])  # a frame cut short at the end
+    with pytest.raises(DomainError, match="damaged or incomplete"):
+        media.probe(long)
