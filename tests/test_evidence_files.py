@@ -283,3 +283,25 @@ def test_a_long_aac_recording_is_measured_a_chunk_at_a_time(tmp_path):
     long.write_bytes(one.read_bytes() * 300 + one.read_bytes()[:9])  # a frame cut short at the end
     with pytest.raises(DomainError, match="damaged or incomplete"):
         media.probe(long)
+
+
+def test_the_app_sweeps_on_the_database_thread_and_keeps_what_is_named(qtbot, store, org, tmp_path):
+    from ui.context import AppContext
+    from ui.startup import sweep_unused_files
+
+    rep = org["rep"]
+    visit = draft(store, rep)
+    _id, named = attach(store, rep, visit, mf.photo(tmp_path / "门头.jpg"))
+    text = tmp_path / "说明.jpg"
+    text.write_bytes(b"no picture")
+    orphan = evidence_files.add(store.blobs, text).sha256
+    hours_ago = time.time() - LATER
+    for sha in (named, orphan):
+        os.utime(store.blobs.path(sha), (hours_ago, hours_ago))
+    context = AppContext(store, "zh_CN")
+    try:
+        sweep_unused_files(context)
+        qtbot.waitUntil(lambda: context.tasks.pending == 0, timeout=5000)
+    finally:
+        context.tasks.shutdown()
+    assert set(store.blobs.kept()) == {named}
