@@ -138,6 +138,11 @@ class BlobStore:
                 self._damaged.discard(sha)
                 self._repaired.add(sha)
 
+    def adopt(self, checked: Path, sha256: str) -> None:
+        """Keep a file already checked against its name, from elsewhere on this file system (a rename):
+        over a kept copy that is damaged, else dropped when the same file is kept already."""
+        self._place(Path(checked), sha256, replace=self.intact(sha256) is False)
+
     # ---- checking kept files
 
     def _stamp_of(self, sha256: str) -> tuple[int, int, int] | None:

@@ -125,3 +125,31 @@ def test_the_server_reads_a_200_megapixel_photo_with_the_same_limits(server, tmp
     rows = {c["id"]: c["row"] for c in api.pull_all()[0] if c["table"] == "attachments"}
     jpeg = rows[adds[0][1]["id"]]
     assert (jpeg["mime"], jpeg["size"]) == ("image/jpeg", photos[0].stat().st_size)
+
+
+def test_a_damaged_copy_on_the_server_is_not_served_and_the_next_upload_replaces_it(server, tmp_path):
+    from sync.client import SyncError
+
+    rep = Desk(tmp_path / "rep", server, "rep.li")
+    photo = mf.photo(tmp_path / "media" / "门头.jpg", taken=taken())
+    sha = rep.attach(rep.visit(), photo, "storefront")
+    assert rep.client.sync().push.rejected == 0
+    _damage(server.data_dir / "blobs" / sha[:2] / sha)
+
+    manager = Desk(tmp_path / "manager", server, "manager.wang")
+    with pytest.raises(SyncError) as refused:
+        manager.client.fetch_blob(sha)
+    assert (refused.value.code, refused.value.status) == ("damaged", 409)
+    assert "服务器上这个文件的副本已损坏" in refused.value.message_zh
+    assert not manager.store.blobs.has(sha)  # nothing damaged came down
+    checked = server.admin("blobs", "check")
+    assert checked.returncode == 1 and f"damaged: {sha}" in checked.stdout
+
+    # The rep adds the same photo to another visit: the server asks for it again and keeps it whole.
+    rep.attach(rep.visit("回访"), photo, "storefront")
+    report = rep.client.sync()
+    assert report.push.rejected == 0 and report.push.uploaded_bytes == photo.stat().st_size
+    assert kept_on_server(server, sha)
+    assert manager.client.fetch_blob(sha)
+    assert manager.store.blobs.path(sha).read_bytes() == photo.read_bytes()
+    assert server.admin("blobs", "check").returncode == 0

@@ -23,7 +23,6 @@ event loop. The wire format is in sync/protocol.py.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -114,9 +113,15 @@ class ServerBlobs:
         sha = check_name(sha256)
         with reading(engine) as session:
             sent = _sent(session, user.id, sha)
-        if sent and self.store.has(sha):
+        if sent and self.whole(sha):
             return {"received": self.store.size(sha), "complete": True}
         return {"received": self.incoming(user.id).received(sha), "complete": False}
+
+    def whole(self, sha256: str) -> bool:
+        """The file is kept here and its content still matches its name (read again only when it
+        changed on disk: desktop.blobs.BlobStore.intact). A damaged copy counts as not here, so the
+        next person who sends the file replaces it."""
+        return bool(self.store.intact(sha256))
 
     def put(self, engine: Engine, user: User, device_id: str, sha256: str, offset: int, total: int,
             data: bytes) -> dict[str, Any]:
@@ -132,7 +137,7 @@ class ServerBlobs:
             raise chunk_too_large()
         with reading(engine) as session:
             sent = _sent(session, user.id, sha)
-        if sent and self.store.has(sha):
+        if sent and self.whole(sha):
             return {"received": self.store.size(sha), "complete": True}  # a resend of the last chunk
         incoming = self.incoming(user.id)
         with _LOCKS[hash((user.id, sha)) % len(_LOCKS)]:
@@ -156,15 +161,9 @@ class ServerBlobs:
         return {"received": size, "complete": True}
 
     def _keep(self, incoming: BlobStore, sha: str) -> None:
-        """Move a checked upload into the kept files (same folder tree, so a rename), or drop it when the
-        file is kept already."""
-        staged = incoming.path(sha)
-        final = self.store.path(sha)
-        if final.is_file():
-            staged.unlink(missing_ok=True)
-            return
-        final.parent.mkdir(exist_ok=True)
-        os.replace(staged, final)
+        """Move a checked upload into the kept files (same folder tree, so a rename): over a damaged
+        copy, else dropped when the file is kept already."""
+        self.store.adopt(incoming.path(sha), sha)
 
     # ---- files nothing names
 
@@ -209,7 +208,15 @@ class ServerBlobs:
         with reading(engine) as session:
             if not may_download(session, user, sha):
                 raise not_found()
+        if not self.whole(sha):
+            raise Refused("damaged", "服务器上这个文件的副本已损坏，暂时无法下载；有原文件的人再次添加并同步后即可恢复。",
+                          "The server's copy of this file is damaged and cannot be downloaded now; it is "
+                          "whole again once someone with the original adds it again and syncs.", 409)
         return self.store.path(sha)
+
+    def damaged(self) -> list[str]:
+        """Every kept file whose content no longer matches its name, each read in full."""
+        return [sha for sha in self.store.kept() if self.store.intact(sha, full=True) is False]
 
 
 def _mtime(path: Path) -> float:
@@ -245,6 +252,7 @@ class UserBlobs:
     ``session.info[desktop.blobs.SESSION_KEY]``. A file someone else sent is not there for them."""
 
     def __init__(self, blobs: ServerBlobs, session: Session, user_id: str) -> None:
+        # A damaged copy is not there (ServerBlobs.whole): the desktop sends the file again first.
         self._store, self._session, self._user_id = blobs.store, session, user_id
         self._known: dict[str, bool] = {}
 
@@ -252,7 +260,8 @@ class UserBlobs:
         if not is_sha256(sha256):
             return False
         if sha256 not in self._known:
-            self._known[sha256] = _sent(self._session, self._user_id, sha256) and self._store.has(sha256)
+            self._known[sha256] = (_sent(self._session, self._user_id, sha256)
+                                   and bool(self._store.intact(sha256)))
         return self._known[sha256]
 
     def size(self, sha256: str) -> int | None:
