@@ -169,7 +169,8 @@ class SyncClient:
     def fetch_blob(self, sha256: str) -> bool:
         """Bring an evidence file into the store's blob folder; False when the server refuses it (the
         user may not see it, or it was never uploaded). Resumes a download that stopped half way; the
-        file is kept only once its content matches its SHA-256."""
+        file is kept only once its content matches its SHA-256. A damaged copy here is downloaded
+        again."""
         return self._fetch(sha256)
 
     def fetch_rates_on_server(self, days: int = 10) -> dict[str, Any]:
@@ -319,7 +320,9 @@ class SyncClient:
             raise ValueError(f"not a SHA-256: {sha256!r}")
         blobs = self.store.blobs
         if blobs.has(sha):
-            return True
+            if blobs.intact(sha) is not False:
+                return True
+            blobs.remove(sha)  # a damaged copy is worth nothing: download the file again in its place
         failure = ""
         for attempt in range(1, self.attempts + 1):
             retry_after = None

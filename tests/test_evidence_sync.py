@@ -153,3 +153,17 @@ def test_a_damaged_copy_on_the_server_is_not_served_and_the_next_upload_replaces
     assert manager.client.fetch_blob(sha)
     assert manager.store.blobs.path(sha).read_bytes() == photo.read_bytes()
     assert server.admin("blobs", "check").returncode == 0
+
+
+def test_a_damaged_downloaded_copy_is_downloaded_again(server, tmp_path):
+    rep = Desk(tmp_path / "rep", server, "rep.li")
+    photo = mf.photo(tmp_path / "media" / "门头.jpg", taken=taken())
+    sha = rep.attach(rep.visit(), photo, "storefront")
+    assert rep.client.sync().push.rejected == 0
+    manager = Desk(tmp_path / "manager", server, "manager.wang")
+    assert manager.client.fetch_blob(sha)
+    _damage(manager.store.blobs.path(sha))
+    assert evidence_files.condition(manager.store.blobs, sha) == "damaged"
+    assert manager.client.fetch_blob(sha)
+    assert manager.store.blobs.path(sha).read_bytes() == photo.read_bytes()
+    assert evidence_files.condition(manager.store.blobs, sha) == "ok"
