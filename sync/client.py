@@ -242,14 +242,16 @@ class SyncClient:
     def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> None:
         """Make sure the server has every file the batch's ``attachment.add`` entries name.
 
-        A file missing here (which should not happen), or one the server finds does not match its hash,
-        is not sent: the mutation goes anyway and the server refuses it, visibly, as a sync problem.
+        A file missing here (which should not happen), a copy here that is damaged (checked before a
+        byte is sent; desktop.blobs.BlobStore.intact reads it only if it changed since it was last
+        checked), or one the server finds does not match its hash, is not sent: the mutation goes
+        anyway and the server refuses it, visibly, as a sync problem that keeps the file here.
         """
         blobs = self.store.blobs
         wanted: dict[str, int] = {}
         for entry in batch:
             sha = str(entry.args.get("sha256") or "").lower() if entry.name == "attachment.add" else ""
-            size = blobs.size(sha) if is_sha256(sha) else None
+            size = blobs.size(sha) if is_sha256(sha) and blobs.intact(sha) else None
             if size is not None:
                 wanted[sha] = size
         todo: list[tuple[str, int, int]] = []

@@ -46,7 +46,8 @@ def test_a_damaged_copy_is_refused_by_the_server_kept_for_its_sync_problem_and_r
 
     report = rep.client.sync()
     assert (report.push.applied, report.push.rejected) == (2, 1)  # the customer and the draft; not the photo
-    assert not kept_on_server(server, sha)  # the damaged bytes never became the server's file
+    assert report.push.uploaded_bytes == 0  # the damage was found before a byte was sent
+    assert not kept_on_server(server, sha)
     with rep.store.read() as s:
         problems = remote.open_problems(s)
     assert [(p.mutation, p.code) for p in problems] == [("attachment.add", "file_missing")]
