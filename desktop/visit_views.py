@@ -179,6 +179,12 @@ def load_visit(session: Session, user_id: str, visit_id: str, blobs: BlobStore |
         requirements=tuple(requirements), violations=tuple(violations))
 
 
+def attached(session: Session, visit_id: str, sha256: str) -> bool:
+    """Whether the visit already has an attachment of this file."""
+    return session.scalars(select(Attachment.id).where(Attachment.touchpoint_id == visit_id,
+                                                       Attachment.sha256 == sha256)).first() is not None
+
+
 def suggested_label(session: Session, visit_id: str) -> str:
     """The label a newly added photo most likely has: the first required one the draft still lacks."""
     visit = session.scalars(select(Touchpoint).where(Touchpoint.id == visit_id)).first()

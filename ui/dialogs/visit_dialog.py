@@ -56,6 +56,7 @@ from desktop.visit_views import (
     AttachmentView,
     Requirement,
     VisitView,
+    attached,
     load_visit,
     number_text,
     suggested_label,
@@ -805,7 +806,7 @@ class VisitDialog(FormDialog):
         def op(store: Store) -> mutations.Outcome | None:
             added = evidence_files.add(store.blobs, path, step)
             with store.read() as session:
-                if added.repaired and _attached(session, visit_id, added.sha256):
+                if added.repaired and attached(session, visit_id, added.sha256):
                     return None  # the damaged copy of a file of this visit is whole again: nothing to add
                 chosen = label or suggested_label(session, visit_id)
             return mutations.run(store, user_id, "attachment.add", {
@@ -1132,15 +1133,6 @@ def _qt_time(value: Any) -> QDateTime | None:
 
 
 # ---- On the database thread
-
-def _attached(session: Any, visit_id: str, sha256: str) -> bool:
-    from sqlalchemy import select
-
-    from desktop.models import Attachment
-
-    return session.scalars(select(Attachment.id).where(Attachment.touchpoint_id == visit_id,
-                                                       Attachment.sha256 == sha256)).first() is not None
-
 
 def _contact_choices(session: Any, customer_id: str) -> list[ContactChoice]:
     return [ContactChoice(c.id, c.name, c.title) for c in live_contacts(session, customer_id)]
