@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from desktop import remote
-from desktop.blobs import BlobError, BlobStore, BlobTooLarge, CopyCancelled, is_sha256
+from desktop.blobs import BlobError, BlobStore, BlobTooLarge, is_sha256
 from desktop.errors import DomainError
 from desktop.media import bad_file
 from desktop.models import Attachment, OutboxEntry
@@ -46,7 +46,7 @@ Report = Callable[[int, int], bool]
 class Added:
     sha256: str
     size: int
-    repaired: bool  # a damaged copy of the same content was kept before, and is whole again
+    repaired: bool  # the kept copy had been found damaged, and this copy made it whole
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def too_large(name: str, size: int, limit: int = MAX_FILE_BYTES) -> DomainError:
 
 
 def add(blobs: BlobStore, path: Path, report: Report | None = None) -> Added:
-    """Copy a file into the blob store (size checked first); repairs a damaged copy of the same file."""
+    """Copy a file into the blob store (size checked first); repairs a damaged copy of the same file.
+    ``report`` returning False stops the copy with desktop.blobs.CopyCancelled, keeping nothing."""
     path = Path(path)
     try:
         total = path.stat().st_size
@@ -182,7 +183,3 @@ def _mtime(path: Path) -> float:
 def _unreadable(path: Path, exc: OSError) -> DomainError:
     why = exc.strerror or str(exc)
     return bad_file(path.name, f"无法读取（{why}）。", f"it cannot be read ({why}).")
-
-
-__all__ = ["ABSENT", "DAMAGED", "OK", "Added", "CopyCancelled", "Swept", "add", "condition", "damaged",
-           "needed", "repair", "sweep", "too_large"]
