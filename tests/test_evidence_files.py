@@ -305,3 +305,16 @@ def test_the_app_sweeps_on_the_database_thread_and_keeps_what_is_named(qtbot, st
     finally:
         context.tasks.shutdown()
     assert set(store.blobs.kept()) == {named}
+
+
+def test_a_progressive_jpeg_is_held_to_the_whole_decode_limit_and_a_baseline_one_is_not(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setattr(media, "MAX_PHOTO_PIXELS", 200_000)  # as for the HEIC above: a small picture will do
+    picture = Image.new("RGB", (640, 480), (200, 120, 40))
+    picture.save(tmp_path / "baseline.jpg", "JPEG")
+    picture.save(tmp_path / "progressive.jpg", "JPEG", progressive=True)
+    assert media.probe(tmp_path / "baseline.jpg").width == 640  # shrunk while decoded: its own limit
+    with pytest.raises(DomainError) as refused:
+        media.probe(tmp_path / "progressive.jpg")
+    assert "0.3 megapixels (640×480, the limit is 0.2 megapixels" in refused.value.message_en
