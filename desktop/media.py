@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -129,10 +128,10 @@ def _pillow() -> Any:
 
 def _open(image_module: Any, path: Path, name: str) -> Any:
     """Image.open, with Pillow's decompression-bomb refusal told as what it is: too many pixels."""
+    # Between MAX_JPEG_PIXELS and twice that Pillow only warns (not silenced here: warning filters are
+    # process-wide and thumbnails are made on two threads); _check_pixels refuses those pictures.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", image_module.DecompressionBombWarning)
-            return image_module.open(path)
+        return image_module.open(path)
     except image_module.DecompressionBombError as exc:
         found = re.search(r"\((\d+) pixels\)", str(exc))
         raise _too_many_pixels(name, int(found.group(1)) if found else 0, MAX_JPEG_PIXELS) from exc
