@@ -13,6 +13,8 @@ every desktop and on the server, so a rule about capture time gives one answer e
 from __future__ import annotations
 
 import io
+import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +27,12 @@ PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic"}
 AUDIO_TYPES = {"audio/wav": ".wav", "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/aac": ".aac"}
 READABLE = "JPEG, PNG, HEIC, WAV, MP3, M4A/AAC"
 HEAD_BYTES = 64
+# How many pixels a photo may have. A baseline JPEG is decoded at 1/8 scale (libjpeg shrinks while it
+# decodes: Image.draft), so even the largest costs a few tens of MB. Every other picture - PNG, HEIC,
+# and progressive JPEG, whose decoder holds all of its coefficients - is decoded whole, 3 to 4 bytes a
+# pixel: 50 MP takes a 48 MP phone's HEIC and keeps that near 200 MB.
+MAX_JPEG_PIXELS = 1_000_000_000
+MAX_PHOTO_PIXELS = 50_000_000
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _MP4_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"3gp4", b"3gp5", b"3g2a"}
@@ -112,7 +120,44 @@ def _pillow() -> Any:
     from PIL import Image
 
     _register_heif()
+    # Pillow's own guard (DecompressionBombError past twice this) stays as a backstop behind the
+    # limits _check_pixels applies with the real reason; below it, Pillow only warns.
+    Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
     return Image
+
+
+def _open(image_module: Any, path: Path, name: str) -> Any:
+    """Image.open, with Pillow's decompression-bomb refusal told as what it is: too many pixels."""
+    # Between MAX_JPEG_PIXELS and twice that Pillow only warns (not silenced here: warning filters are
+    # process-wide and thumbnails are made on two threads); _check_pixels refuses those pictures.
+    try:
+        return image_module.open(path)
+    except image_module.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_many_pixels(name, int(found.group(1)) if found else 0, MAX_JPEG_PIXELS) from exc
+
+
+def _too_many_pixels(name: str, pixels: int, limit: int, size: tuple[int, int] | None = None) -> DomainError:
+    mp, limit_mp = _megapixels(pixels), _megapixels(limit)
+    dims = f"{size[0]}×{size[1]}，" if size else ""
+    dims_en = f"{size[0]}×{size[1]}, " if size else ""
+    return bad_file(name, f"照片有 {mp} 百万像素（{dims}上限 {limit_mp} 百万像素）。请用较低的分辨率导出或拍摄后再添加。",
+                    f"the photo has {mp} megapixels ({dims_en}the limit is {limit_mp} megapixels for this "
+                    "kind of picture). Export it at a lower resolution and add it again.")
+
+
+def _megapixels(pixels: int) -> str:
+    value = pixels / 1e6
+    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
+
+
+def _check_pixels(image: Any, name: str) -> None:
+    """Refuse a picture whose decoding would not fit in bounded memory, with its pixel count."""
+    width, height = image.size
+    baseline_jpeg = image.format == "JPEG" and not image.info.get("progressive")
+    limit = MAX_JPEG_PIXELS if baseline_jpeg else MAX_PHOTO_PIXELS
+    if width * height > limit:
+        raise _too_many_pixels(name, width * height, limit, (width, height))
 
 
 _heif_registered = False
@@ -130,8 +175,9 @@ def _register_heif() -> None:
 def _photo(path: Path, name: str, mime: str, size: int) -> MediaInfo:
     image_module = _pillow()
     try:
-        with image_module.open(path) as image:
+        with _open(image_module, path, name) as image:
             width, height = image.size
+            _check_pixels(image, name)
             exif = image.getexif()
             _check_decodes(image, mime)
     except DomainError:
@@ -189,15 +235,17 @@ def _degrees(value: Any) -> float:
 
 
 def thumbnail(path: Path, max_px: int = 256) -> bytes:
-    """A JPEG thumbnail at most max_px on its longer side, turned upright as the camera meant."""
+    """A JPEG thumbnail at most max_px on its longer side, turned upright as the camera meant; memory
+    bounded by the pixel limits (a JPEG is decoded already shrunk)."""
     image_module = _pillow()
     from PIL import ImageOps
 
-    with image_module.open(path) as image:
+    with _open(image_module, path, path.name) as image:
+        _check_pixels(image, path.name)
         if image.format == "JPEG":
             image.draft("RGB", (max_px, max_px))
+        image.thumbnail((max_px, max_px))  # before turning: the box is square, and a small copy turns cheaply
         image = ImageOps.exif_transpose(image)
-        image.thumbnail((max_px, max_px))
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=80)
         return out.getvalue()
@@ -231,20 +279,30 @@ def _mutagen_duration(path: Path) -> float | None:
 _ADTS_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 
 
+_ADTS_READ = 1024 * 1024
+
+
 def _adts_duration(path: Path) -> float | None:
-    """Duration of a raw AAC (ADTS) stream: 1024 samples per frame, frames walked by their lengths."""
-    data = path.read_bytes()
+    """Duration of a raw AAC (ADTS) stream: 1024 samples per frame, frames walked by their lengths,
+    reading a megabyte of the file at a time (a long recording is hundreds of MB)."""
     pos, frames, rate = 0, 0, None
-    while pos + 7 <= len(data):
-        if data[pos] != 0xFF or data[pos + 1] & 0xF6 != 0xF0:
-            raise ValueError(f"no ADTS frame at byte {pos}")
-        index = (data[pos + 2] >> 2) & 0x0F
-        if index >= len(_ADTS_RATES):
-            raise ValueError("bad sample rate")
-        rate = rate or _ADTS_RATES[index]
-        length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
-        if length < 7 or pos + length > len(data):
-            raise ValueError(f"a frame at byte {pos} runs past the end")
-        frames += (data[pos + 6] & 0x03) + 1
-        pos += length
+    with path.open("rb") as f:
+        total = os.fstat(f.fileno()).st_size
+        data, base = b"", 0  # data holds the file from byte base on
+        while pos + 7 <= total:
+            if pos + 7 > base + len(data):
+                f.seek(pos)
+                data, base = f.read(_ADTS_READ), pos
+            i = pos - base
+            if data[i] != 0xFF or data[i + 1] & 0xF6 != 0xF0:
+                raise ValueError(f"no ADTS frame at byte {pos}")
+            index = (data[i + 2] >> 2) & 0x0F
+            if index >= len(_ADTS_RATES):
+                raise ValueError("bad sample rate")
+            rate = rate or _ADTS_RATES[index]
+            length = ((data[i + 3] & 0x03) << 11) | (data[i + 4] << 3) | (data[i + 5] >> 5)
+            if length < 7 or pos + length > total:
+                raise ValueError(f"a frame at byte {pos} runs past the end")
+            frames += (data[i + 6] & 0x03) + 1
+            pos += length
     return frames * 1024 / rate if rate else None

@@ -154,6 +154,7 @@ class TaskManager(QObject):
     """Emitted on the main thread after a mutation committed; carries its desktop.mutations.Outcome."""
 
     _sig_progress = Signal(object)
+    _sig_call = Signal(object)
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -162,6 +163,7 @@ class TaskManager(QObject):
         self._net = DaemonWorker("fieldmark-net")
         self._handback = Handback(self)
         self._sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._sig_call.connect(self._on_call, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
         self._closed = False
 
@@ -182,6 +184,10 @@ class TaskManager(QObject):
     def progress_bridge(self, callback: Callable[[float, str], None]) -> Callable[[float, str], None]:
         """A report function safe to call from a worker: callback runs on the main thread."""
         return lambda fraction, what: self._sig_progress.emit((callback, fraction, what))
+
+    def on_main_thread(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """A function safe to call from a worker with any arguments: callback gets them on the main thread."""
+        return lambda *args: self._sig_call.emit((callback, args))
 
     def shutdown(self) -> None:
         """Finish the database work already queued (nothing is lost), then refuse new work."""
@@ -205,6 +211,10 @@ class TaskManager(QObject):
     def _on_progress(self, payload: tuple[Callable[[float, str], None], float, str]) -> None:
         callback, fraction, what = payload
         callback(fraction, what)
+
+    def _on_call(self, payload: tuple[Callable[..., None], tuple[Any, ...]]) -> None:
+        callback, args = payload
+        callback(*args)
 
 
 class QueryOp(Generic[T]):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 import resources
-from desktop import demo
+from desktop import demo, evidence_files
 from desktop.migrate import MigrationError
 from desktop.models import User
 from desktop.paths import database_path
@@ -145,6 +145,20 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+SWEEP_AFTER_MS = 20_000  # once the window has settled: the sweep waits behind the first screens' reads
+
+
+def sweep_unused_files(context: AppContext) -> None:
+    """Remove evidence files nothing names any more (desktop.evidence_files.sweep), on the database
+    thread, so it never runs beside an attachment being added."""
+    def done(future: Future[evidence_files.Swept]) -> None:
+        exc = future.exception()
+        if exc is not None:  # a file that could not be removed stays; the next start tries again
+            print(f"evidence files were not swept: {exc}", file=sys.stderr)
+
+    context.tasks.run_db(evidence_files.sweep, done, writes=False)
+
+
 def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fieldmark")
@@ -174,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
         freeze_long_lived_objects()
         if args.screenshot is not None:
             QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))
+        else:
+            QTimer.singleShot(SWEEP_AFTER_MS, lambda: sweep_unused_files(context))
 
     if args.no_demo:
         QTimer.singleShot(0, start)

@@ -167,8 +167,9 @@ def add_attachment(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
                           f"The file {args['filename']!r} has not been received; add it again.", "attachments")
     size = blobs.size(sha) or 0
     if size > MAX_FILE_BYTES:
-        raise media.bad_file(args["filename"], f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB。",
-                             f"it is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
+        mb, limit = f"{size / 1024 / 1024:,.0f}", MAX_FILE_BYTES // 1024 // 1024
+        raise media.bad_file(args["filename"], f"文件大小 {mb} MB，超过了 {limit} MB 的上限。",
+                             f"it is {mb} MB, over the limit of {limit} MB.")
     info = media.probe(blobs.path(sha), args["filename"])
     label = (args.get("label") or "other") if info.kind == "photo" else ""
     if session.scalars(select(Attachment.id).where(Attachment.touchpoint_id == visit.id,
