@@ -82,7 +82,8 @@ class SyncUnavailable(SyncError):
     """The server could not be reached (or kept failing) after every retry; try again later.
 
     ``reason`` says how the last attempt failed: "timeout", "no_host" (the name does not resolve),
-    "refused" (nothing answers there), "http" (5xx, 408, 429) or "not_json" (a page that is not ours).
+    "refused" (nothing answers there), "tls" (no secure connection could be made), "http" (5xx, 408,
+    429) or "not_json" (a page that is not ours).
     """
 
     def __init__(self, code: str, message_zh: str, message_en: str, status: int | None = None,
@@ -630,6 +631,8 @@ def _failure_reason(exc: Exception) -> str:
     """SyncUnavailable.reason for a request that got no answer."""
     if isinstance(exc, requests.Timeout):
         return "timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
     text = str(exc)
     if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
         return "no_host"

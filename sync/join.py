@@ -58,16 +58,29 @@ def server_url(text: str) -> str:
 
 
 def join(client: SyncClient, username: str, password: str, device_name: str,
-         progress: Progress | None = None) -> User:
-    """Join client.base_url as this user and pull everything; returns the local user, ready to sign in offline."""
+         progress: Progress | None = None, *, scheme_guessed: bool = False) -> User:
+    """Join client.base_url as this user and pull everything; returns the local user, ready to sign in offline.
+
+    ``scheme_guessed``: the address was typed without http:// or https://. https is tried first; a server
+    that does not speak it there (a server on a local network often does not) is tried with http.
+    """
     store = client.store
     stage = "folder"
     try:
         folder = folder_.inspect(store)
+        if scheme_guessed and folder.server_url and same_host(folder.server_url, client.base_url):
+            client.base_url = folder.server_url  # the address this folder joined, as it was joined
         folder_.check_join(folder, client.base_url)
         stage = CONNECT
         _step(progress, 0.0, CONNECT)
-        client.health()
+        try:
+            client.health()
+        except SyncUnavailable as exc:
+            if not (scheme_guessed and client.base_url.startswith("https://") and exc.reason in ("refused", "tls")):
+                raise
+            client.base_url = "http://" + client.base_url.removeprefix("https://")
+            folder_.check_join(folder, client.base_url)
+            client.health()
         stage = SIGN_IN
         _step(progress, 0.02, SIGN_IN)
         user_id = client.sign_in(username, password, device_name,
@@ -79,6 +92,11 @@ def join(client: SyncClient, username: str, password: str, device_name: str,
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes words for the window
         raise _explained(exc, stage, client.base_url) from exc
+
+
+def same_host(a: str, b: str) -> bool:
+    """The same host, port and path, whatever the scheme."""
+    return folder_.same_server("x://" + a.split("://", 1)[-1], "x://" + b.split("://", 1)[-1])
 
 
 def _local_user(store: Store, user_id: str) -> User:
@@ -141,6 +159,10 @@ def _unreachable(reason: str, url: str, stage: str) -> JoinError:
         return JoinError("not_fieldmark", "这个地址有服务在应答，但不是 Fieldmark 服务器。请核对地址（可询问管理员）。",
                          "Something answers at this address, but it is not a Fieldmark server. Check the "
                          "address (your administrator knows it).", stage)
+    if reason == "tls":
+        return JoinError("tls", f"无法与 {host} 建立安全连接（https）。请核对地址；如管理员给的地址以 http:// 开头，请照样输入。",
+                         f"No secure connection (https) could be made to {host}. Check the address; if the "
+                         "one your administrator gave you starts with http://, type it that way.", stage)
     if reason == "http":
         return JoinError("server_trouble", f"{host} 上的服务器暂时出错。请过几分钟再试。",
                          f"The server at {host} is having trouble right now. Try again in a few minutes.", stage)

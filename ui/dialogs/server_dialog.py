@@ -35,7 +35,7 @@ from ui.sync_actions import Finished
 
 # Refusals about the data folder itself: a new, empty folder is the way forward.
 FOLDER_CODES = frozenset({"demo_folder", "local_folder", "other_server", "username_taken", "forbidden"})
-ADDRESS_CODES = frozenset({"bad_address", "no_host", "unreachable", "not_fieldmark", "timeout", "other_server"})
+ADDRESS_CODES = frozenset({"bad_address", "no_host", "unreachable", "tls", "not_fieldmark", "timeout", "other_server"})
 
 
 class ServerDialog(QDialog):
@@ -93,7 +93,6 @@ class ServerDialog(QDialog):
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setText(self.tr("Quit") if first else self.tr("Cancel"))
         self.connect_button = self.buttons.addButton(self.tr("Connect"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.connect_button.setDefault(True)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         folder_row = QHBoxLayout()
@@ -109,6 +108,12 @@ class ServerDialog(QDialog):
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.buttons)
+        # Return in any field connects; no button takes Return for itself (Quit would close the app).
+        for button in (self.cancel_button, self.connect_button, self.new_folder_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        for edit in (self.url_edit, self.username_edit, self.password_edit):
+            edit.returnPressed.connect(self.submit)
         if reason:
             self.show_reason(reason)
         context.sync.sig_progress.connect(self._on_progress)
@@ -146,8 +151,10 @@ class ServerDialog(QDialog):
         self._on_progress(0.0, join.CONNECT)
         device_name = socket.gethostname() or "Fieldmark"
 
+        guessed = "://" not in typed
+
         def job(client, progress):
-            return join.join(client, username, password, device_name, progress)
+            return join.join(client, username, password, device_name, progress, scheme_guessed=guessed)
 
         self.context.sync.run_job(job, url, self._done)
 
@@ -172,6 +179,7 @@ class ServerDialog(QDialog):
         self.cancel_button.setText(self.tr("Stop") if busy else (self.tr("Quit") if self.first else self.tr("Cancel")))
         self.progress_label.setVisible(busy)
         self.progress_bar.setVisible(busy)
+        self.adjustSize()  # grow for the bar rather than squeeze the fields
 
     def _on_progress(self, fraction: float, what: str) -> None:
         if not self.busy or not alive(self):
@@ -245,6 +253,7 @@ class ServerDialog(QDialog):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+        self.adjustSize()
 
 
 def _known(store: Store) -> tuple[str, str, folder_.Folder]:
