@@ -151,10 +151,15 @@ class Application:
 
     def choose_new_folder(self, parent: QWidget | None = None) -> None:
         """Ask for a new, empty data folder and open it here (remembered for the next start)."""
-        suggested = str(default_data_dir().with_name("Fieldmark-server"))
+        # The folder dialog can only choose a folder that exists: an empty one beside the default is
+        # made to be offered, and removed again if it is not chosen.
+        offered = _free_folder(default_data_dir().with_name("Fieldmark-server"))
+        suggested = str(offered) if offered is not None else str(Path.home())
         title = QApplication.translate("startup", "Choose a new, empty folder for this computer's data")
         while True:
             chosen = QFileDialog.getExistingDirectory(parent, title, suggested)
+            if offered is not None and (not chosen or Path(chosen) != offered):
+                _remove_if_empty(offered)
             if not chosen:
                 return
             if is_free_for_data(Path(chosen)):
@@ -216,6 +221,28 @@ class Application:
         window.sig_sign_out_requested.connect(self.sign_out)
         window.sig_new_folder_requested.connect(lambda: self.choose_new_folder(window.server_dialog or window))
         return window
+
+
+def _free_folder(base: Path) -> Path | None:
+    """An empty folder named after base (base, base-2, ...), made now; None when none can be made."""
+    for n in range(1, 100):
+        folder = base if n == 1 else base.with_name(f"{base.name}-{n}")
+        try:
+            folder.mkdir(parents=True)
+            return folder
+        except FileExistsError:
+            if folder.is_dir() and not any(folder.iterdir()):
+                return folder
+        except OSError:
+            return None
+    return None
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()  # only an empty folder goes
+    except OSError:
+        pass
 
 
 def _screenshot(application: Application, target, attempts: int = 100) -> None:

@@ -29,7 +29,7 @@ from desktop.store import Store
 from sync import join
 from sync.client import SyncCancelled, SyncError
 from ui.context import AppContext
-from ui.forms import ERROR_COLOR, HINT_COLOR, alive
+from ui.forms import ERROR_COLOR, alive
 from ui.ops import QueryOp
 from ui.sync_actions import Finished
 
@@ -70,7 +70,6 @@ class ServerDialog(QDialog):
         self.reason_label.hide()
         self.state_label = QLabel()  # what the folder holds, when that matters (a stopped download, a demo)
         self.state_label.setWordWrap(True)
-        self.state_label.setStyleSheet(f"color: {HINT_COLOR};")
         self.state_label.hide()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
@@ -101,10 +100,10 @@ class ServerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro_label)
         layout.addWidget(self.reason_label)
-        layout.addLayout(form)
-        layout.addWidget(self.state_label)
-        layout.addWidget(self.error_label)
+        layout.addWidget(self.state_label)  # above the form: it may say the form cannot work here
         layout.addLayout(folder_row)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.buttons)
