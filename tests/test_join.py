@@ -14,21 +14,22 @@ from sqlalchemy import select
 
 import desktop
 from desktop import folder as folder_
-from desktop import integrity, remote, snapshot, timeutil
+from desktop import integrity, paths, remote, snapshot, timeutil
 from desktop.demo import generate
 from desktop.ids import uuid7
 from desktop.models import Customer, User
 from desktop.mutations.registry import prepare
-from desktop.paths import chosen_data_dir
+from desktop.paths import chosen_data_dir, remember_data_dir
 from desktop.store import open_store
 from sync.token_store import FileTokenStore
 from tests.http_proxy import NotOurs, Proxy
 from tests.server_process import Api, ServerProcess, free_port
 from ui import sync_actions
+from ui.app import parse_args
 from ui.context import AppContext
 from ui.dialogs.server_dialog import ServerDialog
 from ui.sign_in_dialog import SignInDialog
-from ui.startup import Application
+from ui.startup import Application, data_dir
 from ui.sync_schedule import SyncIntervals
 
 HOUR = 3600.0
@@ -66,6 +67,13 @@ def new_context(path: Path) -> AppContext:
     ctx.sync.set_intervals(QUIET)
     ctx.sync_client_options = {"attempts": 2, "backoff_s": 0.05, "timeout": (2.0, 10.0)}
     return ctx
+
+
+@pytest.fixture(autouse=True)
+def _no_chosen_folder():
+    """A folder chosen in one test is not the next test's (nor the next start's) data folder."""
+    yield
+    paths._chosen_file().unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -374,3 +382,13 @@ def test_a_demo_folder_says_it_cannot_join_and_opens_a_new_folder_that_can(qtbot
     assert chosen_data_dir() == chosen.resolve()
     window = joined_workbench(qtbot, application, server.url)
     qtbot.waitUntil(lambda: CUSTOMER in shown_customers(window.pages["my_customers"]), timeout=10000)
+
+
+def test_the_chosen_folder_opens_at_the_next_start_and_is_never_seeded_with_demo_data(tmp_path):
+    args = parse_args([])
+    assert data_dir(args) is None and not args.no_demo  # the platform's folder, seeded for a first look
+    remember_data_dir(tmp_path / "joined")
+    args = parse_args([])
+    assert data_dir(args) == (tmp_path / "joined").resolve() and args.no_demo
+    args = parse_args(["--data-dir", str(tmp_path / "other")])
+    assert data_dir(args) == tmp_path / "other" and not args.no_demo  # --data-dir still wins
