@@ -78,9 +78,14 @@ def join(client: SyncClient, username: str, password: str, device_name: str,
         except SyncUnavailable as exc:
             if not (scheme_guessed and client.base_url.startswith("https://") and exc.reason in ("refused", "tls")):
                 raise
-            client.base_url = "http://" + client.base_url.removeprefix("https://")
+            secure = client.base_url
+            client.base_url = "http://" + secure.removeprefix("https://")
             folder_.check_join(folder, client.base_url)
-            client.health()
+            try:
+                client.health()
+            except SyncUnavailable:
+                client.base_url = secure  # neither answers: say what https said
+                raise exc from None
         stage = SIGN_IN
         _step(progress, 0.02, SIGN_IN)
         user_id = client.sign_in(username, password, device_name,

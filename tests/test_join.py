@@ -182,8 +182,10 @@ def test_an_empty_folder_joins_from_the_first_dialog_and_the_password_then_works
 def test_a_manager_joins_another_empty_folder_and_gets_the_team_workbench(qtbot, contexts, tmp_path, server):
     context = new_context(tmp_path / "third")
     contexts.append(context)
-    window = joined_workbench(qtbot, start(qtbot, context), server.url, "manager.wang")
+    typed = server.url.removeprefix("http://")  # as people type it: https is tried, then http
+    window = joined_workbench(qtbot, start(qtbot, context), typed, "manager.wang")
     assert window.current_key() == "team_activity"
+    assert remote.read_state(context.store).server_url == server.url
     with context.store.read() as session:
         assert session.scalars(select(Customer.name)).all() == [CUSTOMER]
 
