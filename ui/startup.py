@@ -173,6 +173,8 @@ class Application:
     def open_folder(self, folder: Path) -> bool:
         """Close this folder and open another in the same window; then its first dialog."""
         parent = self.sign_in_dialog if self.sign_in_dialog is not None and alive(self.sign_in_dialog) else None
+        if database_path(folder).resolve() == self.context.store.path.resolve():
+            return False  # the folder open now: nothing to change
         store = _open_store(database_path(folder), parent)
         if store is None:
             return False
