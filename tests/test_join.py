@@ -394,3 +394,22 @@ def test_the_chosen_folder_opens_at_the_next_start_and_is_never_seeded_with_demo
     assert data_dir(args) == (tmp_path / "joined").resolve() and args.no_demo
     args = parse_args(["--data-dir", str(tmp_path / "other")])
     assert data_dir(args) == tmp_path / "other" and not args.no_demo  # --data-dir still wins
+
+
+def test_a_demo_server_gives_a_joining_rep_the_demo_organisations_customers(qtbot, context, tmp_path):
+    demo_server = ServerProcess(tmp_path / "demo-server")
+    try:
+        seeded = demo_server.admin("seed-demo")  # what `make server` runs: users, then their data
+        assert seeded.returncode == 0 and "demo customers" in seeded.stdout, seeded.stderr
+        again = demo_server.admin("seed-demo")
+        assert "added 0 demo customers" in again.stdout  # once only
+        window = joined_workbench(qtbot, start(qtbot, context), demo_server.url)
+        page = window.pages["my_customers"]
+        qtbot.waitUntil(lambda: len(shown_customers(page)) > 10, timeout=20000)
+        with context.store.read() as session:
+            rep = session.scalars(select(User).where(User.username == "rep.li")).one()
+            owners = set(session.scalars(select(Customer.owner_id)))
+            assert owners == {rep.id}  # the rep's own customers, as the server scopes them
+            assert integrity.check(session) == []
+    finally:
+        demo_server.stop()
