@@ -106,6 +106,7 @@ class ServerDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress_bar)
+        layout.addStretch(1)  # room left over goes here, not between the rows
         layout.addWidget(self.buttons)
         # Return in any field connects; no button takes Return for itself (Quit would close the app).
         for button in (self.cancel_button, self.connect_button, self.new_folder_button):
