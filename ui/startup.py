@@ -175,6 +175,8 @@ class Application:
         parent = self.sign_in_dialog if self.sign_in_dialog is not None and alive(self.sign_in_dialog) else None
         if database_path(folder).resolve() == self.context.store.path.resolve():
             return False  # the folder open now: nothing to change
+        if self.window.isVisible() and not self.window.may_discard_unsaved():
+            return False  # a form with unsaved input stays open; the user decides first
         store = _open_store(database_path(folder), parent)
         if store is None:
             return False
