@@ -33,6 +33,7 @@ from desktop.store import Store, open_store
 from ui import i18n
 from ui.context import AppContext
 from ui.forms import alive
+from ui.gc_guard import GuiThreadCollector
 from ui.ops import Progress
 from ui.progress import run_with_progress
 
@@ -42,12 +43,17 @@ def _language() -> str:
 
 
 def load_cjk_font(app: QApplication) -> None:
-    """Register the bundled CJK font and put it behind the default font, so Chinese never shows as boxes."""
-    font_id = QFontDatabase.addApplicationFont(str(resources.path(*resources.CJK_FONT)))
-    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    """Register the bundled CJK font and the PDF's fallback fonts (emoji, CJK Extensions A and B) and put
+    them behind the default font in that order, so no Chinese name shows as boxes on a bare machine."""
+    families: list[str] = []
+    for parts in (resources.CJK_FONT, *(("fonts", file) for _name, file in resources.FALLBACK_FONTS)):
+        font_id = QFontDatabase.addApplicationFont(str(resources.path(*parts)))
+        for family in QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []:
+            if family not in families:
+                families.append(family)
     if families:
         font = app.font()
-        font.setFamilies([font.family(), *families])
+        font.setFamilies([font.family(), *(f for f in families if f != font.family())])
         app.setFont(font)
 
 
@@ -272,6 +278,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fieldmark")
     app.setOrganizationName("Fieldmark")
+    GuiThreadCollector(app)
     load_cjk_font(app)
     language = args.lang or _language()
     i18n.install(app, language)

@@ -68,7 +68,7 @@ from ui.labels import (
     size_text,
     visit_type_name,
 )
-from ui.ops import describe
+from ui.ops import Handback, describe
 
 FIELDS = mutations.REGISTRY["visit.save"].fields
 THUMB_PX = 96
@@ -83,14 +83,13 @@ FORM_FIELDS = ("visit_type", "check_in_at", "location", "contact_id", "with_whom
 class _Thumbnails(QObject):
     """Makes photo thumbnails off the main thread (one at a time) and keeps the last few hundred."""
 
-    _sig_done = Signal(object)
     LIMIT = 300
 
     def __init__(self) -> None:
         super().__init__()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-thumbs")
         self._cache: OrderedDict[str, bytes | None] = OrderedDict()
-        self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._handback = Handback(self)
 
     def cached(self, sha256: str) -> bytes | None:
         return self._cache.get(sha256)
@@ -107,11 +106,9 @@ class _Thumbnails(QObject):
             except Exception:  # noqa: BLE001 - a picture that cannot be shrunk just has no thumbnail
                 return None
 
-        future = self._pool.submit(make)
-        future.add_done_callback(lambda f: self._sig_done.emit((sha256, f, callback)))
+        self._pool.submit(self._handback.wrap(make, lambda future: self._on_done(sha256, future, callback)))
 
-    def _on_done(self, payload: tuple[str, Future[bytes | None], Callable[[bytes | None], None]]) -> None:
-        sha256, future, callback = payload
+    def _on_done(self, sha256: str, future: Future[bytes | None], callback: Callable[[bytes | None], None]) -> None:
         data = future.result()
         self._cache[sha256] = data
         self._cache.move_to_end(sha256)
