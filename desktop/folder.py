@@ -23,11 +23,6 @@ class Folder:
     username: str | None
     users: int
 
-    @property
-    def may_join(self) -> bool:
-        """A server's data may come in: nothing else is here (a half-finished join goes on)."""
-        return self.kind in (NEW, HALF_JOINED, JOINED)
-
 
 def inspect(store: Store) -> Folder:
     """Read what the folder holds. A join is finished once a sync succeeded (its first full pull)."""

@@ -413,3 +413,14 @@ def test_a_demo_server_gives_a_joining_rep_the_demo_organisations_customers(qtbo
             assert integrity.check(session) == []
     finally:
         demo_server.stop()
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("http://127.0.0.1:8765", "http://127.0.0.1:8765/", True),
+    ("https://Fieldmark.Example.com", "https://fieldmark.example.com", True),
+    ("http://fieldmark.example.com", "https://fieldmark.example.com", False),
+    ("http://127.0.0.1:8765", "http://127.0.0.1:8766", False),
+    ("http://127.0.0.1:8765", None, False),
+])
+def test_two_addresses_of_one_server(a, b, same):
+    assert folder_.same_server(a, b) is same
