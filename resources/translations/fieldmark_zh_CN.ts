@@ -941,7 +941,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+101"/>
+        <location filename="../../ui/main_window.py" line="+103"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -996,7 +996,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>Fieldmark — %1（%2）</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+106"/>
         <source>Unsaved changes</source>
         <translation>有未保存的修改</translation>
     </message>
@@ -2142,12 +2142,32 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ServerDialog</name>
     <message>
-        <location filename="../../ui/dialogs/server_dialog.py" line="+28"/>
+        <location filename="../../ui/dialogs/server_dialog.py" line="+54"/>
         <source>Connect to server</source>
         <translation>连接服务器</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+0"/>
+        <source>Connect to your organisation&apos;s server</source>
+        <translation>连接贵公司的服务器</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No one can sign in on this computer yet: this data folder holds no accounts. Connect to your organisation&apos;s Fieldmark server with the user name and password your administrator gave you; your customers and your team&apos;s data are then downloaded, and you can work offline from then on.</source>
+        <translation>本机还没有可以登录的用户：此数据文件夹中没有账户。请用管理员给您的用户名和密码连接贵公司的 Fieldmark 服务器；您的客户和团队数据随后会下载到本机，之后离线也能工作。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>e.g. rep.li</source>
+        <translation>例如 rep.li</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Use a new, empty folder…</source>
+        <translation>使用新的空文件夹…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Server address</source>
         <translation>服务器地址</translation>
     </message>
@@ -2162,35 +2182,78 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>密码</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <location line="+78"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-78"/>
+        <location line="+78"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location line="-77"/>
         <source>Connect</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+26"/>
         <source>Sign in again to go on syncing: %1</source>
         <translation>请重新登录以继续同步：%1</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+11"/>
         <source>Enter the server address, your user name and your password.</source>
         <translation>请输入服务器地址、用户名和密码。</translation>
     </message>
     <message>
-        <location line="+38"/>
-        <source>Could not connect: %1</source>
-        <translation>无法连接：%1</translation>
+        <location line="+26"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Looking for the server…</source>
+        <translation>正在查找服务器…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Sending this computer&apos;s changes…</source>
+        <translation>正在发送本机的修改…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Downloading your organisation&apos;s data…</source>
+        <translation>正在下载贵公司的数据…</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>The first download from %1 stopped before it finished. What arrived is kept on this computer, but the folder cannot be used until the download is complete: type your password and press Connect to go on from where it stopped.</source>
+        <translation>从 %1 的首次下载未完成就中断了。已收到的数据保存在本机，但下载完成之前此文件夹还不能使用：请输入密码并点“连接”，从中断处继续。</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Stopped. What arrived so far is kept on this computer, but the folder cannot be used until the first download is complete. Press Connect to go on from where it stopped.</source>
+        <translation>已停止。已收到的数据保存在本机，但首次下载完成之前此文件夹还不能使用。点“连接”可从中断处继续。</translation>
     </message>
 </context>
 <context>
     <name>SignInDialog</name>
     <message>
-        <location filename="../../ui/sign_in_dialog.py" line="+32"/>
+        <location filename="../../ui/sign_in_dialog.py" line="+39"/>
         <source>Sign in to Fieldmark</source>
         <translation>登录 Fieldmark</translation>
     </message>
@@ -2210,7 +2273,22 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>登录</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+4"/>
+        <source>No one can sign in on this computer yet: this data folder holds no accounts. Connect to your organisation&apos;s server to get yours.</source>
+        <translation>本机还没有可以登录的用户：此数据文件夹中没有账户。请连接贵公司的服务器以获取您的账户。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Connect to server…</source>
+        <translation>连接服务器…</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>There is no one to sign in as on this computer; connect to your organisation&apos;s server first.</source>
+        <translation>本机没有可以登录的用户，请先连接贵公司的服务器。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Enter your password.</source>
         <translation>请输入密码。</translation>
     </message>
@@ -3665,7 +3743,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>无法打开数据库</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+1"/>
+        <source>The data folder %1 cannot be used (%2). Choose another folder.</source>
+        <translation>无法使用数据文件夹 %1（%2）。请选择其他文件夹。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Demo data</source>
         <translation>演示数据</translation>
     </message>
@@ -3678,6 +3761,16 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+5"/>
         <source>Preparing the demo organisation…</source>
         <translation>正在准备演示组织…</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Choose a new, empty folder for this computer&apos;s data</source>
+        <translation>为本机数据选择一个新的空文件夹</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The folder %1 already holds other files. Choose an empty folder, or make a new one with the dialog&apos;s “Create Folder” button.</source>
+        <translation>文件夹 %1 中已有其他文件。请选择一个空文件夹，或用对话框中的“新建文件夹”按钮新建一个。</translation>
     </message>
 </context>
 <context>

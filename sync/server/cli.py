@@ -5,7 +5,7 @@
     fieldmark-server user disable NAME
     fieldmark-server device list
     fieldmark-server device revoke DEVICE_ID
-    fieldmark-server seed-demo
+    fieldmark-server seed-demo [--users-only]
 """
 
 from __future__ import annotations
@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     device.add_parser("list")
     revoke = device.add_parser("revoke")
     revoke.add_argument("device_id")
-    sub.add_parser("seed-demo", help="add the demo organisation's users (password: fieldmark)")
+    seed = sub.add_parser("seed-demo", help="add the demo organisation: its users (password: fieldmark), "
+                                            "customers, contacts and touchpoints")
+    seed.add_argument("--users-only", action="store_true", help="only the users (an organisation with no data)")
     blobs = sub.add_parser("blobs", help="the evidence files kept").add_subparsers(dest="action", required=True)
     sweep = blobs.add_parser("sweep", help="remove files no attachment names, uploaded more than 7 days ago")
     sweep.add_argument("--older-than-days", type=float, default=7.0,
@@ -216,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if damaged else 0
     if args.command == "seed-demo":
         print(f"added {seed_demo(engine)} demo users")
+        if not args.users_only:
+            from sync.server.demo import seed_demo_data
+
+            print(f"added {seed_demo_data(engine)} demo customers, contacts and touchpoints")
         return 0
     if args.command == "user" and args.action == "add":
         password = args.password or getpass.getpass(f"password for {args.name}: ")
