@@ -174,11 +174,26 @@ def _wav(f: IO[bytes], size: int) -> Measured | None:
                     raise Unreadable("录音文件已损坏：文件头声称的数据比文件本身大。",
                                      "the recording is damaged: its header claims more sound data than the file holds.")
                 return None
-            content = min(length, present) // block / rate
+            if length < present and not _chunk_follows(f, f.tell() + length + (length & 1), size):
+                length_found = present  # unlabelled sound after the chunk its header says ends earlier
+            else:
+                length_found = min(length, present)
+            content = length_found // block / rate
             _compare(length // block / rate, content, 1 / rate)
             return Measured(round(content, 6), length // block / rate, "pcm", rate)
         else:
             f.seek(length + (length & 1), 1)
+
+
+def _chunk_follows(f: IO[bytes], at: int, size: int) -> bool:
+    """Whether what comes after the data chunk is another chunk (LIST, id3 ...) or nothing, not more sound."""
+    if at + 8 > size:
+        return True
+    here = f.tell()
+    f.seek(at)
+    header = f.read(8)
+    f.seek(here)
+    return all(32 <= c < 127 for c in header[:4]) and struct.unpack("<I", header[4:])[0] <= size - at - 8
 
 
 # ---------------------------------------------------------------------------------------------- MP3
