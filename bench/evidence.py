@@ -199,7 +199,7 @@ def measure_recordings(runs: int) -> None:
     for name, path in recordings().items():
         probe, read = _child(path, runs, "probe"), _child(path, runs, "read")
         print(f"{name:<30} {path.stat().st_size / 1024 / 1024:5.0f} MB {probe['seconds']:7.0f}s "
-              f"{probe['median'] * 1000:12.0f} ms {probe['worst'] * 1000:5.0f} ms {probe['peak_mb']:6.0f} MB "
+              f"{probe['median'] * 1000:12.1f} ms {probe['worst'] * 1000:5.0f} ms {probe['peak_mb']:6.0f} MB "
               f"{read['median'] * 1000:9.1f} ms {read['peak_mb']:7.0f} MB")
 
 
