@@ -25,6 +25,10 @@ def _amr(source: Path, out: Path, kind: str, rate: str) -> Path:
 
 MAKERS = {
     "wav-sox": ("audio/wav", lambda s, d: mf.sox_wav(d / "a.wav", 12)),
+    "wav-24-bit-stereo-extensible": ("audio/wav", lambda s, d: mf.sox_convert(s, d / "a.wav", "-c", "2", "-b", "24")),
+    "wav-a-law": ("audio/wav", lambda s, d: mf.sox_convert(s, d / "a.wav", "-e", "a-law")),
+    "wav-ima-adpcm": ("audio/wav", lambda s, d: mf.sox_convert(s, d / "a.wav", "-e", "ima-adpcm")),
+    "wav-gsm": ("audio/wav", lambda s, d: mf.sox_convert(s, d / "a.wav", "-r", "8000", "-e", "gsm-full-rate")),
     "mp3-lame-vbr-xing": ("audio/mpeg", lambda s, d: mf.lame(s, d / "a.mp3", "-V", "5")),
     "mp3-lame-vbr-no-xing": ("audio/mpeg", lambda s, d: mf.lame(s, d / "a.mp3", "-t", "-V", "5")),
     "mp3-lame-cbr": ("audio/mpeg", lambda s, d: mf.lame(s, d / "a.mp3", "-b", "64")),
