@@ -27,6 +27,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
+from desktop import media_mp4
+
 AUDIO_TYPES = {"audio/wav": ".wav", "audio/mpeg": ".mp3", "audio/mp4": ".m4a", "audio/aac": ".aac",
                "audio/3gpp": ".3gp", "audio/amr": ".amr", "audio/amr-wb": ".awb", "audio/ogg": ".ogg"}
 READABLE_AUDIO_ZH = "WAV、MP3、M4A/AAC（含分段 M4A）、AMR/3GP、Opus/OGG"
@@ -355,8 +357,13 @@ def _demux(path: Path, mime: str) -> _Counted:
         frame_size = stream.codec_context.frame_size or 0
         base = stream.time_base or Fraction(1, rate or 1)
         count, total, first = 0, 0, None
+        fixed = bool(frame_size) and codec.startswith(_FIXED_FRAME_CODECS)
+        listed = _listed_samples(path) if fixed and mime in ("audio/mp4", "audio/3gpp") else None
         try:
             for packet in container.demux(stream):
+                if listed is not None:  # the table was counted and checked: only the priming is wanted
+                    count, first = listed, packet.pts
+                    break
                 if packet.size == 0:
                     continue  # the demuxer's end-of-stream marker, not sound
                 count += 1
@@ -367,7 +374,6 @@ def _demux(path: Path, mime: str) -> _Counted:
             raise _damaged("its sound data breaks off part-way") from exc
         if count == 0 or rate <= 0:
             raise Unreadable("录音已损坏：里面没有可播放的声音。", "the recording is damaged: it holds no playable sound.")
-        fixed = frame_size and codec.startswith(_FIXED_FRAME_CODECS)
         content = count * frame_size / rate if fixed else float(total * base)
         if first is not None and first < 0:  # priming the container says to skip (MP4 edit list, Opus pre-skip)
             content -= float(-first * base)
@@ -377,6 +383,17 @@ def _demux(path: Path, mime: str) -> _Counted:
     if content <= 0:
         raise Unreadable("录音已损坏：里面没有可播放的声音。", "the recording is damaged: it holds no playable sound.")
     return _Counted(round(content, 3), claim, frame_s, codec, rate, taken_at, zone)
+
+
+def _listed_samples(path: Path) -> int | None:
+    """An MP4's sound samples from its checked sample table (None: fragmented or unusual, so demuxed)."""
+    try:
+        with path.open("rb") as f:
+            return media_mp4.sound_samples(f, path.stat().st_size)
+    except media_mp4.DamagedTable as exc:
+        raise _damaged(str(exc)) from exc
+    except (ValueError, struct.error, IndexError):
+        return None
 
 
 def _recorded_at(metadata: dict[str, Any]) -> tuple[datetime | None, str | None]:

@@ -148,3 +148,23 @@ def test_what_the_header_claimed_is_kept_beside_what_was_counted(source, tmp_pat
     assert (wav.duration_s, wav.claimed_duration_s, wav.codec) == (12.0, 12.0, "pcm")
     amr = media.probe(_amr(source, tmp_path / "a.amr", "amr-nb", "8000"))
     assert amr.claimed_duration_s is None  # an AMR file claims no length: it is only counted
+
+
+@pytest.mark.parametrize(("options", "cut"), [((), 1.0), (("-movflags", "+faststart"), 1.0),
+                                              (("-movflags", "+faststart"), 0.4)],
+                         ids=["moov-last", "faststart", "faststart-cut-off"])
+def test_an_m4a_sample_table_counts_what_the_demuxer_finds(source, tmp_path, options, cut):
+    import av
+
+    from desktop import media_mp4
+
+    path = mf.ffmpeg(source, tmp_path / "a.m4a", "-c:a", "aac", *options)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    with path.open("rb") as f:
+        listed = media_mp4.sound_samples(f, path.stat().st_size)
+    with av.open(str(path)) as container:
+        demuxed = sum(1 for p in container.demux(container.streams.audio[0]) if p.size)
+    assert listed is not None and abs(listed - demuxed) <= 1
+    if cut < 1:
+        assert listed < 0.5 * 12 * 16000 / 1024  # the cut-off part is not counted
