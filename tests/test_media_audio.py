@@ -168,3 +168,28 @@ def test_an_m4a_sample_table_counts_what_the_demuxer_finds(source, tmp_path, opt
     assert listed is not None and abs(listed - demuxed) <= 1
     if cut < 1:
         assert listed < 0.5 * 12 * 16000 / 1024  # the cut-off part is not counted
+
+
+MP3_MAKERS = {
+    **{name: make for name, (mime, make) in MAKERS.items() if mime == "audio/mpeg"},
+    "lame-id3-tags": lambda s, d: mf.lame(s, d / "a.mp3", "-V", "5", "--add-id3v2", "--tt", "拜访录音", "--ta", "刘"),
+    "lame-junk-inside": lambda s, d: _with_junk(mf.lame(s, d / "a.mp3", "-b", "64")),
+}
+
+
+def _with_junk(path: Path) -> Path:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] + b"\x00junk\x00" * 50 + data[len(data) // 2:])
+    return path
+
+
+@pytest.mark.parametrize("maker", MP3_MAKERS)
+def test_an_mp3_frame_walk_counts_what_the_demuxer_finds(source, tmp_path, maker):
+    import av
+
+    path = MP3_MAKERS[maker](source, tmp_path)
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        per_frame, rate = stream.codec_context.frame_size, stream.codec_context.sample_rate
+        demuxed = sum(1 for p in container.demux(stream) if p.size)
+    assert media.probe(path).duration_s == pytest.approx(demuxed * per_frame / rate, abs=per_frame / rate + 0.001)
