@@ -110,7 +110,7 @@ def measure(path: Path, mime: str) -> Measured:
         if mime == "audio/mpeg":
             claims = [c for c in (_xing_claim(f),) if c is not None]
         elif mime in ("audio/mp4", "audio/3gpp"):
-            claims = _mp4_claims(f, size)
+            claims = media_mp4.claimed_lengths(f, size)
     if mime == "audio/aac":
         measured = _adts(path)
     else:
@@ -312,54 +312,6 @@ def _mpeg_counted(frames: int, per_frame: int, rate: int) -> _Counted | None:
     if frames <= 0 or not rate:
         return None
     return _Counted(round(frames * per_frame / rate, 3), None, per_frame / rate, "mp3", rate, None, None)
-
-
-# ---------------------------------------------------------------------------------------------- MP4
-
-
-def _mp4_claims(f: IO[bytes], size: int) -> list[float]:
-    """Every length an MP4's movie, sound track and fragment headers claim (zeros left out)."""
-    claims: list[float] = []
-    _mp4_durations(f, 0, size, 0, claims, [0])
-    return [c for c in claims if c > 0]
-
-
-def _mp4_durations(f: IO[bytes], start: int, end: int, depth: int, out: list[float], movie_scale: list[int]) -> None:
-    """Walk the boxes between start and end by their headers (seeking, never loading sound data)."""
-    pos = start
-    while pos + 8 <= end and depth < 6:
-        f.seek(pos)
-        header = f.read(16)
-        if len(header) < 8:
-            return
-        length, kind = struct.unpack(">I", header[:4])[0], header[4:8]
-        body = pos + 8
-        if length == 1 and len(header) == 16:
-            length, body = struct.unpack(">Q", header[8:16])[0], pos + 16
-        elif length == 0:
-            length = end - pos
-        if length < 8:
-            return
-        if kind in (b"moov", b"trak", b"mdia", b"mvex"):
-            _mp4_durations(f, body, min(pos + length, end), depth + 1, out, movie_scale)
-        elif kind in (b"mvhd", b"mdhd", b"mehd"):
-            f.seek(body)
-            full = f.read(32)
-            version = full[:1]
-            if kind == b"mehd":  # a fragmented file's whole length, in the movie's time scale
-                scale = movie_scale[0]
-                duration = struct.unpack(">Q", full[4:12])[0] if version == b"\x01" else struct.unpack(">I", full[4:8])[0]
-            elif version == b"\x00" and len(full) >= 20:
-                scale, duration = struct.unpack(">II", full[12:20])
-            elif version == b"\x01" and len(full) >= 32:
-                scale, duration = struct.unpack(">IQ", full[20:32])
-            else:
-                scale, duration = 0, 0
-            if kind == b"mvhd":
-                movie_scale[0] = scale
-            if scale and duration not in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
-                out.append(duration / scale)
-        pos += length
 
 
 # ---------------------------------------------------------------------------------------------- raw AAC

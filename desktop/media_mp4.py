@@ -1,4 +1,5 @@
-"""The sound samples an MP4/M4A/3GP file really holds, from its sample table, checked against its bytes.
+"""MP4/M4A/3GP headers read by seeking from box to box: the lengths they claim, and the sound samples the
+file really holds, from its sample table checked against its bytes.
 
 An MP4 (non-fragmented) lists every sample of a track in its ``stbl``: the size of each (``stsz``),
 which chunk holds which (``stsc``) and where each chunk starts (``stco``/``co64``). FFmpeg's demuxer
@@ -61,6 +62,40 @@ def _words(data: bytes, code: str) -> array[int]:
     if sys.byteorder == "little":
         values.byteswap()
     return values
+
+
+def claimed_lengths(f: IO[bytes], size: int) -> list[float]:
+    """Every length the movie (mvhd), sound-track media (mdhd) and fragment (mehd) headers claim, in
+    seconds (zeros and "unknown" left out)."""
+    out: list[float] = []
+    movie_scale = 0
+    moov = _child(f, 0, size, b"moov")
+    pending = [moov] if moov else []
+    while pending:
+        start, end = pending.pop(0)
+        for kind, body, box_end in _boxes(f, start, end):
+            if kind in (b"trak", b"mdia", b"mvex"):
+                pending.append((body, box_end))
+                continue
+            if kind not in (b"mvhd", b"mdhd", b"mehd"):
+                continue
+            full = _read(f, body, min(body + 32, box_end))
+            version = full[:1]
+            if kind == b"mehd":  # in the movie's time scale; mvhd comes first in moov
+                scale = movie_scale
+                duration = struct.unpack(">Q" if version == b"\x01" else ">I",
+                                         full[4:12] if version == b"\x01" else full[4:8])[0]
+            elif version == b"\x00" and len(full) >= 20:
+                scale, duration = struct.unpack(">II", full[12:20])
+            elif version == b"\x01" and len(full) >= 32:
+                scale, duration = struct.unpack(">IQ", full[20:32])
+            else:
+                continue
+            if kind == b"mvhd":
+                movie_scale = scale
+            if scale and duration not in (0, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
+                out.append(duration / scale)
+    return out
 
 
 def sound_samples(f: IO[bytes], size: int) -> int | None:
