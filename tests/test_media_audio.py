@@ -37,6 +37,7 @@ MAKERS = {
     "mp3-ffmpeg-pipe": ("audio/mpeg", lambda s, d: mf.ffmpeg_to_pipe(s, d / "a.mp3", "-c:a", "libmp3lame", "-f", "mp3")),
     "mp3-sox": ("audio/mpeg", lambda s, d: mf.sox_convert(s, d / "a.mp3")),
     "m4a-ffmpeg": ("audio/mp4", lambda s, d: mf.ffmpeg(s, d / "a.m4a", "-c:a", "aac")),
+    "m4a-alac-ffmpeg": ("audio/mp4", lambda s, d: mf.ffmpeg(s, d / "a.m4a", "-c:a", "alac")),  # iPhone lossless
     "m4a-ffmpeg-faststart": ("audio/mp4", lambda s, d: mf.ffmpeg(s, d / "a.m4a", "-c:a", "aac", "-movflags", "+faststart")),
     "m4a-fragmented": ("audio/mp4", lambda s, d: mf.ffmpeg(s, d / "a.m4a", "-c:a", "aac", "-movflags",
                                                            "frag_keyframe+empty_moov")),
