@@ -14,6 +14,7 @@ every desktop and on the server, so a rule about capture time gives one answer e
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -216,5 +217,7 @@ def _audio(path: Path, name: str, mime: str, size: int) -> MediaInfo:
         raise bad_file(name, exc.reason_zh, exc.reason_en) from exc
     except OSError as exc:
         raise bad_file(name, f"无法读取（{exc.strerror or exc}）。", f"it cannot be read ({exc.strerror or exc}).") from exc
+    except (struct.error, ValueError, IndexError) as exc:  # a header too short for what it announces
+        raise bad_file(name, "录音已损坏或不完整。", "the recording is damaged or incomplete (a broken header).") from exc
     return MediaInfo("audio", mime, size, duration_s=round(found.duration_s, 3), taken_at=found.taken_at,
                      taken_zone=found.taken_zone, claimed_duration_s=found.claimed_s, codec=found.codec)

@@ -386,6 +386,10 @@ def _demux(path: Path, mime: str) -> _Counted:
         if not container.streams.audio:
             raise Unreadable("文件里没有声音。", "there is no sound in it.")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # a stream whose codec the header does not even name
+            raise Unreadable(f"录音已损坏，或不是能解码的录音格式（可读取：{READABLE_AUDIO_ZH}）。",
+                             f"the recording is damaged or not in a format that can be decoded "
+                             f"(readable: {READABLE_AUDIO_EN}).")
         codec = stream.codec_context.name
         rate = stream.codec_context.sample_rate or 0
         frame_size = stream.codec_context.frame_size or 0

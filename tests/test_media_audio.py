@@ -194,3 +194,21 @@ def test_an_mp3_frame_walk_counts_what_the_demuxer_finds(source, tmp_path, maker
         per_frame, rate = stream.codec_context.frame_size, stream.codec_context.sample_rate
         demuxed = sum(1 for p in container.demux(stream) if p.size)
     assert media.probe(path).duration_s == pytest.approx(demuxed * per_frame / rate, abs=per_frame / rate + 0.001)
+
+
+def test_headers_cut_anywhere_are_refused_as_damaged_never_with_a_raw_error(source, tmp_path):
+    """Every prefix of the first kilobytes of each container: a refusal in words, or a measured length."""
+    for name, make in (("wav", lambda: mf.sox_wav(tmp_path / "a.wav", 2)),
+                       ("m4a", lambda: mf.ffmpeg(source, tmp_path / "a.m4a", "-c:a", "aac", "-movflags", "+faststart")),
+                       ("mp3", lambda: mf.lame(source, tmp_path / "a.mp3", "-V", "5")),
+                       ("ogg", lambda: mf.ffmpeg(source, tmp_path / "a.ogg", "-c:a", "libopus"))):
+        data = make().read_bytes()
+        cut = tmp_path / f"cut.{name}"
+        for end in (*range(12, 200, 7), *range(200, 3000, 97)):
+            cut.write_bytes(data[:end])
+            try:
+                info = media.probe(cut)
+            except DomainError as error:
+                assert error.code == "bad_file" and "cut." in error.message_en
+            else:
+                assert info.kind == "audio" and info.duration_s > 0
