@@ -230,10 +230,10 @@ def _xing_claim(f: IO[bytes]) -> float | None:
     side = (17 if mono else 32) if version == 3 else (9 if mono else 17)
     xing = frame[at + 4 + side: at + 4 + side + 12]
     if xing[:4] in (b"Xing", b"Info") and len(xing) == 12 and struct.unpack(">I", xing[4:8])[0] & 1:
-        return struct.unpack(">I", xing[8:12])[0] * per_frame / rate
+        return struct.unpack(">I", xing[8:12])[0] * per_frame / rate or None  # 0: written to a pipe, unknown
     vbri = frame[at + 36: at + 36 + 18]
     if vbri[:4] == b"VBRI" and len(vbri) == 18:
-        return struct.unpack(">I", vbri[14:18])[0] * per_frame / rate
+        return struct.unpack(">I", vbri[14:18])[0] * per_frame / rate or None
     return None
 
 

@@ -19,6 +19,11 @@ def source(tmp_path_factory) -> Path:
     return mf.sox_wav(tmp_path_factory.mktemp("source") / "12s.wav", 12)
 
 
+def _piped(path: Path, *command: str | Path) -> Path:
+    mf.run(*command, stdout=path)
+    return path
+
+
 def _amr(source: Path, out: Path, kind: str, rate: str) -> Path:
     return mf.sox_convert(source, out, "-r", rate, "-t", kind)
 
@@ -31,6 +36,7 @@ MAKERS = {
     "wav-gsm": ("audio/wav", lambda s, d: mf.sox_convert(s, d / "a.wav", "-r", "8000", "-e", "gsm-full-rate")),
     "mp3-lame-vbr-xing": ("audio/mpeg", lambda s, d: mf.lame(s, d / "a.mp3", "-V", "5")),
     "mp3-lame-vbr-no-xing": ("audio/mpeg", lambda s, d: mf.lame(s, d / "a.mp3", "-t", "-V", "5")),
+    "mp3-lame-pipe": ("audio/mpeg", lambda s, d: _piped(d / "a.mp3", mf.tool("lame"), "--quiet", "-V", "5", s, "-")),
     "mp3-lame-cbr": ("audio/mpeg", lambda s, d: mf.lame(s, d / "a.mp3", "-b", "64")),
     "mp3-ffmpeg-write-xing-0": ("audio/mpeg", lambda s, d: mf.ffmpeg(s, d / "a.mp3", "-c:a", "libmp3lame", "-q:a", "4",
                                                                       "-write_xing", "0")),
