@@ -129,9 +129,14 @@ def tool(name: str) -> str:
 
 
 def run(*command: str | Path, stdout: Path | None = None) -> None:
+    """Run an encoder; ``stdout`` saves what it writes to a pipe."""
     import subprocess
 
-    with (stdout.open("wb") if stdout else open("/dev/null", "wb")) as out:
+    if stdout is None:
+        subprocess.run([str(c) for c in command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=120)
+        return
+    with stdout.open("wb") as out:
         subprocess.run([str(c) for c in command], check=True, stdout=out, stderr=subprocess.PIPE, timeout=120)
 
 
