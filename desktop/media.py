@@ -14,6 +14,7 @@ every desktop and on the server, so a rule about capture time gives one answer e
 from __future__ import annotations
 
 import io
+import re
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -29,6 +30,12 @@ AUDIO_TYPES = media_audio.AUDIO_TYPES
 READABLE_ZH = "照片 JPEG、PNG、HEIC，录音 " + media_audio.READABLE_AUDIO_ZH
 READABLE = "photos JPEG, PNG, HEIC; recordings " + media_audio.READABLE_AUDIO_EN
 HEAD_BYTES = 64
+# How many pixels a photo may have. A baseline JPEG is decoded at 1/8 scale (libjpeg shrinks while it
+# decodes: Image.draft), so even the largest costs a few tens of MB. Every other picture - PNG, HEIC,
+# and progressive JPEG, whose decoder holds all of its coefficients - is decoded whole, 3 to 4 bytes a
+# pixel: 50 MP takes a 48 MP phone's HEIC and keeps that near 200 MB.
+MAX_JPEG_PIXELS = 1_000_000_000
+MAX_PHOTO_PIXELS = 50_000_000
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
@@ -110,7 +117,44 @@ def _pillow() -> Any:
     from PIL import Image
 
     _register_heif()
+    # Pillow's own guard (DecompressionBombError past twice this) stays as a backstop behind the
+    # limits _check_pixels applies with the real reason; below it, Pillow only warns.
+    Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS
     return Image
+
+
+def _open(image_module: Any, path: Path, name: str) -> Any:
+    """Image.open, with Pillow's decompression-bomb refusal told as what it is: too many pixels."""
+    # Between MAX_JPEG_PIXELS and twice that Pillow only warns (not silenced here: warning filters are
+    # process-wide and thumbnails are made on two threads); _check_pixels refuses those pictures.
+    try:
+        return image_module.open(path)
+    except image_module.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_many_pixels(name, int(found.group(1)) if found else 0, MAX_JPEG_PIXELS) from exc
+
+
+def _too_many_pixels(name: str, pixels: int, limit: int, size: tuple[int, int] | None = None) -> DomainError:
+    mp, limit_mp = _megapixels(pixels), _megapixels(limit)
+    dims = f"{size[0]}×{size[1]}，" if size else ""
+    dims_en = f"{size[0]}×{size[1]}, " if size else ""
+    return bad_file(name, f"照片有 {mp} 百万像素（{dims}上限 {limit_mp} 百万像素）。请用较低的分辨率导出或拍摄后再添加。",
+                    f"the photo has {mp} megapixels ({dims_en}the limit is {limit_mp} megapixels for this "
+                    "kind of picture). Export it at a lower resolution and add it again.")
+
+
+def _megapixels(pixels: int) -> str:
+    value = pixels / 1e6
+    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
+
+
+def _check_pixels(image: Any, name: str) -> None:
+    """Refuse a picture whose decoding would not fit in bounded memory, with its pixel count."""
+    width, height = image.size
+    baseline_jpeg = image.format == "JPEG" and not image.info.get("progressive")
+    limit = MAX_JPEG_PIXELS if baseline_jpeg else MAX_PHOTO_PIXELS
+    if width * height > limit:
+        raise _too_many_pixels(name, width * height, limit, (width, height))
 
 
 _heif_registered = False
@@ -128,8 +172,9 @@ def _register_heif() -> None:
 def _photo(path: Path, name: str, mime: str, size: int) -> MediaInfo:
     image_module = _pillow()
     try:
-        with image_module.open(path) as image:
+        with _open(image_module, path, name) as image:
             width, height = image.size
+            _check_pixels(image, name)
             exif = image.getexif()
             _check_decodes(image, mime)
     except DomainError:
@@ -193,15 +238,17 @@ def _degrees(value: Any) -> float:
 
 
 def thumbnail(path: Path, max_px: int = 256) -> bytes:
-    """A JPEG thumbnail at most max_px on its longer side, turned upright as the camera meant."""
+    """A JPEG thumbnail at most max_px on its longer side, turned upright as the camera meant; memory
+    bounded by the pixel limits (a JPEG is decoded already shrunk)."""
     image_module = _pillow()
     from PIL import ImageOps
 
-    with image_module.open(path) as image:
+    with _open(image_module, path, path.name) as image:
+        _check_pixels(image, path.name)
         if image.format == "JPEG":
             image.draft("RGB", (max_px, max_px))
+        image.thumbnail((max_px, max_px))  # before turning: the box is square, and a small copy turns cheaply
         image = ImageOps.exif_transpose(image)
-        image.thumbnail((max_px, max_px))
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=80)
         return out.getvalue()

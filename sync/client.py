@@ -169,7 +169,8 @@ class SyncClient:
     def fetch_blob(self, sha256: str) -> bool:
         """Bring an evidence file into the store's blob folder; False when the server refuses it (the
         user may not see it, or it was never uploaded). Resumes a download that stopped half way; the
-        file is kept only once its content matches its SHA-256."""
+        file is kept only once its content matches its SHA-256. A damaged copy here is downloaded
+        again."""
         return self._fetch(sha256)
 
     def fetch_rates_on_server(self, days: int = 10) -> dict[str, Any]:
@@ -241,14 +242,16 @@ class SyncClient:
     def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> None:
         """Make sure the server has every file the batch's ``attachment.add`` entries name.
 
-        A file missing here (which should not happen), or one the server finds does not match its hash,
-        is not sent: the mutation goes anyway and the server refuses it, visibly, as a sync problem.
+        A file missing here (which should not happen), a copy here that is damaged (checked before a
+        byte is sent; desktop.blobs.BlobStore.intact reads it only if it changed since it was last
+        checked), or one the server finds does not match its hash, is not sent: the mutation goes
+        anyway and the server refuses it, visibly, as a sync problem that keeps the file here.
         """
         blobs = self.store.blobs
         wanted: dict[str, int] = {}
         for entry in batch:
             sha = str(entry.args.get("sha256") or "").lower() if entry.name == "attachment.add" else ""
-            size = blobs.size(sha) if is_sha256(sha) else None
+            size = blobs.size(sha) if is_sha256(sha) and blobs.intact(sha) else None
             if size is not None:
                 wanted[sha] = size
         todo: list[tuple[str, int, int]] = []
@@ -319,7 +322,9 @@ class SyncClient:
             raise ValueError(f"not a SHA-256: {sha256!r}")
         blobs = self.store.blobs
         if blobs.has(sha):
-            return True
+            if blobs.intact(sha) is not False:
+                return True
+            blobs.remove(sha)  # a damaged copy is worth nothing: download the file again in its place
         failure = ""
         for attempt in range(1, self.attempts + 1):
             retry_after = None

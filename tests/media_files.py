@@ -208,4 +208,65 @@ def patch_xing_frames(path: Path, factor: float) -> Path:
     frames = struct.unpack(">I", data[at + 8:at + 12])[0]
     data[at + 8:at + 12] = struct.pack(">I", round(frames * factor))
     path.write_bytes(bytes(data))
+
+
+# A flat grey JPEG of any size, written without ever holding its pixels: baseline, one component, each
+# 8x8 block coded as "DC difference 0, end of block" with the standard Huffman tables (6 bits), four
+# blocks to three bytes. Pillow would need the whole picture in memory to encode it.
+_DC_LUMA = (bytes([0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]), bytes(range(12)))
+_AC_LUMA_COUNTS = bytes([0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7D])
+_AC_LUMA_VALUES = bytes.fromhex(
+    "01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a"
+    "3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a9293"
+    "9495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6"
+    "e7e8e9eaf1f2f3f4f5f6f7f8f9fa")
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def huge_jpeg(path: Path, width: int, height: int, *, taken: datetime | None = None) -> Path:
+    """A grey baseline JPEG of width x height (multiples of 32), a few MB on disk whatever its size."""
+    if width % 32 or height % 8:
+        raise ValueError("width must be a multiple of 32 and height of 8")
+    parts = [b"\xff\xd8"]
+    if taken is not None:
+        exif = Image.Exif()
+        exif.get_ifd(_EXIF_IFD)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+        parts.append(_segment(0xE1, b"Exif\x00\x00" + exif.tobytes()))
+    parts.append(_segment(0xDB, b"\x00" + bytes([1] * 64)))
+    parts.append(_segment(0xC0, b"\x08" + struct.pack(">HH", height, width) + b"\x01\x01\x11\x00"))
+    parts.append(_segment(0xC4, b"\x00" + _DC_LUMA[0] + _DC_LUMA[1]))
+    parts.append(_segment(0xC4, b"\x10" + _AC_LUMA_COUNTS + _AC_LUMA_VALUES))
+    parts.append(_segment(0xDA, b"\x01\x01\x00\x00\x3f\x00"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        out.write(b"".join(parts))
+        blocks = (width // 8) * (height // 8)
+        row = b"\x28\xa2\x8a" * (width // 32)  # one row of blocks
+        for _ in range(blocks // (width // 8)):
+            out.write(row)
+        out.write(b"\xff\xd9")
+    return path
+
+
+def huge_png(path: Path, width: int, height: int) -> Path:
+    """A black greyscale PNG of width x height, compressed row by row (never held whole)."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    packer = zlib.compressobj(9)
+    row = bytes(width + 1)  # filter byte 0, then the row
+    with path.open("wb") as out:
+        out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)))
+        data = bytearray()
+        for _ in range(height):
+            data += packer.compress(row)
+        data += packer.flush()
+        out.write(chunk(b"IDAT", bytes(data)))
+        out.write(chunk(b"IEND", b""))
     return path

@@ -17,13 +17,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 import resources
-from desktop import demo
+from desktop import demo, evidence_files
 from desktop.migrate import MigrationError
 from desktop.models import User
 from desktop.paths import database_path
 from desktop.store import Store, open_store
 from ui import i18n
 from ui.context import AppContext
+from ui.gc_guard import GuiThreadCollector
 from ui.ops import Progress
 from ui.progress import run_with_progress
 
@@ -33,12 +34,17 @@ def _language() -> str:
 
 
 def load_cjk_font(app: QApplication) -> None:
-    """Register the bundled CJK font and put it behind the default font, so Chinese never shows as boxes."""
-    font_id = QFontDatabase.addApplicationFont(str(resources.path(*resources.CJK_FONT)))
-    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    """Register the bundled CJK font and the PDF's fallback fonts (emoji, CJK Extensions A and B) and put
+    them behind the default font in that order, so no Chinese name shows as boxes on a bare machine."""
+    families: list[str] = []
+    for parts in (resources.CJK_FONT, *(("fonts", file) for _name, file in resources.FALLBACK_FONTS)):
+        font_id = QFontDatabase.addApplicationFont(str(resources.path(*parts)))
+        for family in QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []:
+            if family not in families:
+                families.append(family)
     if families:
         font = app.font()
-        font.setFamilies([font.family(), *families])
+        font.setFamilies([font.family(), *(f for f in families if f != font.family())])
         app.setFont(font)
 
 
@@ -139,10 +145,25 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+SWEEP_AFTER_MS = 20_000  # once the window has settled: the sweep waits behind the first screens' reads
+
+
+def sweep_unused_files(context: AppContext) -> None:
+    """Remove evidence files nothing names any more (desktop.evidence_files.sweep), on the database
+    thread, so it never runs beside an attachment being added."""
+    def done(future: Future[evidence_files.Swept]) -> None:
+        exc = future.exception()
+        if exc is not None:  # a file that could not be removed stays; the next start tries again
+            print(f"evidence files were not swept: {exc}", file=sys.stderr)
+
+    context.tasks.run_db(evidence_files.sweep, done, writes=False)
+
+
 def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fieldmark")
     app.setOrganizationName("Fieldmark")
+    GuiThreadCollector(app)
     load_cjk_font(app)
     language = args.lang or _language()
     i18n.install(app, language)
@@ -167,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
         freeze_long_lived_objects()
         if args.screenshot is not None:
             QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))
+        else:
+            QTimer.singleShot(SWEEP_AFTER_MS, lambda: sweep_unused_files(context))
 
     if args.no_demo:
         QTimer.singleShot(0, start)

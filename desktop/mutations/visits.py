@@ -152,8 +152,9 @@ def discard_visit(session: Session, actor: Actor, args: dict[str, Any]) -> Chang
 def measure(path: Path, filename: str, size: int) -> media.MediaInfo:
     """What attachment.add reads from a file (`fieldmark evidence inspect` shows the same to support staff)."""
     if size > MAX_FILE_BYTES:
-        raise media.bad_file(filename, f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB。",
-                             f"it is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
+        mb, limit = f"{size / 1024 / 1024:,.0f}", MAX_FILE_BYTES // 1024 // 1024
+        raise media.bad_file(filename, f"文件大小 {mb} MB，超过了 {limit} MB 的上限。",
+                             f"it is {mb} MB, over the limit of {limit} MB.")
     return media.probe(path, filename)
 
 

@@ -675,24 +675,54 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>EvidenceRow</name>
     <message>
-        <location filename="../../ui/dialogs/visit_dialog.py" line="+171"/>
-        <location line="+72"/>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+185"/>
+        <location line="+102"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location line="-69"/>
-        <location line="+34"/>
+        <location line="-99"/>
+        <location line="+63"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-60"/>
+        <source>Repair…</source>
+        <translation>修复…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose the original file to make this copy whole again</source>
+        <translation>选择原文件，把这份副本修复完整</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Adding…</source>
         <translation>正在添加…</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+9"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copying… %1 of %2</source>
+        <translation>正在复制… %1 / %2</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Damaged: the copy of this file on this computer no longer matches what was added. Add the original file again, or press Repair…, to make it whole.</source>
+        <translation>已损坏：本机上的这份文件与添加时的内容不再一致。请重新添加原文件，或点击“修复…”，使其恢复完整。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
@@ -707,7 +737,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>照片</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Not added</source>
         <translation>未添加</translation>
     </message>
@@ -2564,7 +2594,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitDialog</name>
     <message>
-        <location filename="../../ui/dialogs/visit_dialog.py" line="+42"/>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+41"/>
         <source>Visit</source>
         <translation>拜访</translation>
     </message>
@@ -2585,7 +2615,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>请先选择客户。</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+66"/>
         <source>Not added: the visit could not be saved first (%1)</source>
         <translation>未添加：拜访未能先保存（%1）</translation>
     </message>
@@ -2596,16 +2626,18 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+1"/>
+        <location line="+369"/>
         <source>Photos and recordings (%1)</source>
         <translation>照片和录音 (%1)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-369"/>
+        <location line="+369"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="-352"/>
         <location line="+177"/>
         <source>Discard draft</source>
         <translation>删除草稿</translation>
@@ -2712,12 +2744,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+2"/>
-        <location line="+325"/>
+        <location line="+389"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="-324"/>
+        <location line="-388"/>
         <source>Submit</source>
         <translation>提交</translation>
     </message>
@@ -2727,7 +2759,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录更正…</translation>
     </message>
     <message>
-        <location line="+156"/>
+        <location line="+171"/>
+        <source>Choose the original of %1</source>
+        <translation>选择“%1”的原文件</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>%1 cannot be read: %2</source>
         <translation>无法读取 %1：%2</translation>
     </message>
@@ -2737,7 +2774,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>拜访还不能提交：</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+13"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location line="+93"/>
         <source>Needed before the visit can be submitted:</source>
         <translation>提交前需要：</translation>
     </message>
@@ -2792,12 +2834,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>这是其他用户的草稿，只有作者本人可以修改。</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+35"/>
         <source>The recording cannot be played here: %1</source>
         <translation>录音无法在此播放：%1</translation>
     </message>
@@ -3011,12 +3053,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+3"/>
-        <location line="+103"/>
+        <location line="+99"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-92"/>
         <location line="+36"/>
         <source>not on this computer yet</source>
         <translation>尚未下载到本机</translation>
@@ -3027,7 +3069,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>无法显示</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+54"/>
         <source>The recording cannot be played: %1</source>
         <translation>无法播放录音：%1</translation>
     </message>
@@ -3163,7 +3205,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitTableModel</name>
     <message>
-        <location filename="../../ui/pages/visit_review_page.py" line="-614"/>
+        <location filename="../../ui/pages/visit_review_page.py" line="-609"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
@@ -3618,7 +3660,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../ui/startup.py" line="+50"/>
+        <location filename="../../ui/startup.py" line="+51"/>
         <source>Cannot open the database</source>
         <translation>无法打开数据库</translation>
     </message>
