@@ -208,6 +208,7 @@ def patch_xing_frames(path: Path, factor: float) -> Path:
     frames = struct.unpack(">I", data[at + 8:at + 12])[0]
     data[at + 8:at + 12] = struct.pack(">I", round(frames * factor))
     path.write_bytes(bytes(data))
+    return path
 
 
 # A flat grey JPEG of any size, written without ever holding its pixels: baseline, one component, each
