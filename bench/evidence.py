@@ -1,6 +1,7 @@
 """Adding evidence to a visit, and checking a visit against its capture rule.
 
-    python -m bench.evidence [--runs 7]
+    python -m bench.evidence [--runs 7] [--recordings-only]
+    python -m bench.evidence --memory [--mb 450]
 
 Makes (once, cached under bench/data/evidence/) a 10 MB JPEG photo - 24 megapixels of camera-like
 noise with EXIF capture time and GPS - and a 20 MB recording in each of WAV and M4A (AAC). Then, on a
@@ -14,7 +15,11 @@ once (``cat``-like, the least any of this can cost).
 Then the capture-rule check of a visit with three attachments (`desktop.mutations.visits.check`: the
 rule lookup, the attachments, the photo-reuse query and the evaluation) and the pure evaluation.
 
-    python -m bench.evidence --memory [--mb 450]
+Then measuring recordings (`desktop.media.probe`: the length counted from the sound, the header's
+claim checked against it) on 20 MB files, 60-minute ones and 450 MB ones (the upper bound attachment.add
+takes is 500 MB), each in a fresh subprocess so that its peak resident memory (the kernel's
+VmHWM, which counts FFmpeg's C allocations too) is its own; the baseline child imports the same modules and reads
+the file once, so the difference is what measuring costs.
 
 Peak memory instead (resident set, VmHWM / ru_maxrss, each measured in its own process): adding a
 450 MB recording on the desktop (size check, streamed copy and hash, ``attachment.add``), sending it
@@ -102,6 +107,112 @@ def _m4a(path: Path) -> Path:
     return path
 
 
+def _encode(path: Path, fmt: str, codec: str, seconds: float, rate: int, layout: str, bit_rate: int) -> Path:
+    """A recording of noise-like sound (so the encoder spends its bitrate), encoded by FFmpeg through PyAV."""
+    if path.exists():
+        return path
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    channels = 2 if layout == "stereo" else 1
+    partial = path.with_suffix(path.suffix + ".part")
+    with av.open(str(partial), "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        stream.bit_rate = bit_rate
+        noise = os.urandom(2 * channels * 1152)
+        pts = 0
+        while pts < seconds * rate:
+            frame = av.AudioFrame(format="s16", layout=layout, samples=1152)
+            frame.planes[0].update(noise)
+            frame.sample_rate, frame.pts = rate, pts
+            pts += 1152
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    partial.rename(path)
+    return path
+
+
+def _repeated(path: Path, source: Path, total: int) -> Path:
+    """``source`` written end to end until ``total`` bytes (ADTS frames chain: still one valid stream)."""
+    if path.exists():
+        return path
+    data = source.read_bytes()
+    with path.open("wb") as f:
+        for _ in range(-(-total // len(data))):
+            f.write(data)
+    return path
+
+
+def recordings() -> dict[str, Path]:
+    """The recordings the measuring is timed on, made once under bench/data/evidence/."""
+    from tests import media_files
+
+    big_wav = DATA / "audio-450mb.wav"
+    if not big_wav.exists():
+        media_files.wav(big_wav, 450 * 1024 * 1024 / (2 * 48000), rate=48000)
+    adts = _encode(DATA / "audio-20mb.aac", "adts", "aac", AUDIO_BYTES * 8 / 256_000, 48000, "stereo", 256_000)
+    return {
+        "20 MB WAV (PCM 16 kHz)": _wav(DATA / "audio.wav"),
+        "20 MB M4A (AAC 256 kbit/s)": _m4a(DATA / "audio.m4a"),
+        "20 MB MP3 (256 kbit/s)": _encode(DATA / "audio-20mb.mp3", "mp3", "libmp3lame", AUDIO_BYTES * 8 / 256_000,
+                                          44100, "stereo", 256_000),
+        "20 MB raw AAC (ADTS)": adts,
+        "60 min M4A (AAC 96 kbit/s)": _encode(DATA / "audio-60min.m4a", "ipod", "aac", 3600, 48000, "mono", 96_000),
+        "60 min MP3 (128 kbit/s)": _encode(DATA / "audio-60min.mp3", "mp3", "libmp3lame", 3600, 44100, "stereo",
+                                           128_000),
+        "60 min Opus/OGG (32 kbit/s)": _encode(DATA / "audio-60min.ogg", "ogg", "libopus", 3600, 48000, "mono",
+                                               32_000),
+        "450 MB WAV (PCM 48 kHz)": big_wav,
+        "450 MB raw AAC (ADTS)": _repeated(DATA / "audio-450mb.aac", adts, 450 * 1024 * 1024),
+    }
+
+
+_PROBE_CHILD = """
+import json, resource, statistics, sys, time
+from pathlib import Path
+from desktop import media
+import av  # both children hold the same libraries, so their peaks compare
+path, runs, what = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+times, seconds = [], None
+for _ in range(runs):
+    started = time.perf_counter()
+    if what == "read":
+        with path.open("rb") as f:
+            while f.read(1024 * 1024):
+                pass
+    else:
+        seconds = media.probe(path).duration_s
+    times.append(time.perf_counter() - started)
+try:  # this process's own peak: ru_maxrss would also hold the parent's, inherited across fork and exec
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+except (OSError, StopIteration):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"median": statistics.median(times), "worst": max(times), "seconds": seconds,
+                  "peak_mb": peak_kb / 1024}))
+"""
+
+
+def _probe_child(path: Path, runs: int, what: str) -> dict[str, float]:
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", _PROBE_CHILD, str(path), str(runs), what], capture_output=True, text=True,
+                          check=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def measure_recordings(runs: int) -> None:
+    """Median and worst time and peak memory of measuring each recording, next to reading it once."""
+    print(f"\n{'recording':<30} {'size':>7} {'length':>8} {'measure median':>15} {'worst':>8} {'peak RSS':>9} "
+          f"{'read median':>12} {'read peak':>10}")
+    for name, path in recordings().items():
+        probe, read = _probe_child(path, runs, "probe"), _probe_child(path, runs, "read")
+        print(f"{name:<30} {path.stat().st_size / 1024 / 1024:5.0f} MB {probe['seconds']:7.0f}s "
+              f"{probe['median'] * 1000:12.1f} ms {probe['worst'] * 1000:5.0f} ms {probe['peak_mb']:6.0f} MB "
+              f"{read['median'] * 1000:9.1f} ms {read['peak_mb']:7.0f} MB")
+
+
 def _variant(source: Path, folder: Path, n: int) -> Path:
     """The same file with a few bytes changed at its end (a new hash; the content reads the same)."""
     target = folder / f"{n}-{source.name}"
@@ -116,6 +227,7 @@ def _variant(source: Path, folder: Path, n: int) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.evidence")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--recordings-only", action="store_true", help="only the measuring of recordings")
     parser.add_argument("--memory", action="store_true", help="peak memory of large files instead of times")
     parser.add_argument("--mb", type=int, default=450, help="size of the large recording (--memory)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -124,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         return _child(*args.child)
     if args.memory:
         return memory(args.mb)
+    if args.recordings_only:
+        measure_recordings(args.runs)
+        return 0
     sources = {"photo 10 MB (JPEG 6000x4000)": _photo(DATA / "photo.jpg"), "audio 20 MB (WAV)": _wav(DATA / "audio.wav"),
                "audio 20 MB (M4A/AAC)": _m4a(DATA / "audio.m4a")}
     folder = Path(tempfile.mkdtemp(prefix="fieldmark-evidence-"))
@@ -182,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
           f"p95 {sorted(checks)[int(len(checks) * 0.95)] * 1000:.2f} ms; the evaluation alone "
           f"{statistics.median(pures) * 1e6:.0f} µs ({len(found)} violations)")
     store.close()
+    measure_recordings(args.runs)
     return 0
 
 

@@ -114,6 +114,103 @@ def aac(path: Path, seconds: float) -> Path:
     return encoded(path, seconds, "adts", "aac")
 
 
+# ---------------------------------------------------------------------------------------------- other encoders
+# Recordings made by encoders independent of the PyAV the measuring code is built on (installed by
+# scripts/system-deps.sh): sox, lame and the ffmpeg command line.
+
+
+def tool(name: str) -> str:
+    """The path of an encoder the recording tests need; fails (not skips) when it is missing."""
+    import shutil
+
+    found = shutil.which(name)
+    assert found, f"{name} is missing: run scripts/system-deps.sh"
+    return found
+
+
+def run(*command: str | Path, stdout: Path | None = None) -> None:
+    """Run an encoder; ``stdout`` saves what it writes to a pipe."""
+    import subprocess
+
+    if stdout is None:
+        subprocess.run([str(c) for c in command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=120)
+        return
+    with stdout.open("wb") as out:
+        subprocess.run([str(c) for c in command], check=True, stdout=out, stderr=subprocess.PIPE, timeout=120)
+
+
+def sox_wav(path: Path, seconds: float, rate: int = 16000, synth: str = "sine 440") -> Path:
+    """A 16-bit mono WAV written by sox (``synth`` as sox takes it: "sine 440", "whitenoise")."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run(tool("sox"), "-n", "-r", str(rate), "-c", "1", "-b", "16", path, "synth", str(seconds), *synth.split(),
+        "vol", "0.5")
+    return path
+
+
+def ffmpeg(source: Path, path: Path, *options: str) -> Path:
+    """``source`` re-encoded by the ffmpeg command line with ``options`` (codec, muxer flags) into ``path``."""
+    run(tool("ffmpeg"), "-nostdin", "-loglevel", "error", "-y", "-i", source, *options, path)
+    return path
+
+
+def ffmpeg_to_pipe(source: Path, path: Path, *options: str) -> Path:
+    """What ffmpeg writes to a pipe (it cannot seek back to fill in sizes), saved as ``path``."""
+    run(tool("ffmpeg"), "-nostdin", "-loglevel", "error", "-i", source, *options, "-", stdout=path)
+    return path
+
+
+def lame(source: Path, path: Path, *options: str) -> Path:
+    """``source`` encoded by lame; ``-t`` leaves out the Xing/LAME header."""
+    run(tool("lame"), "--quiet", *options, source, path)
+    return path
+
+
+def sox_convert(source: Path, path: Path, *options: str) -> Path:
+    """``source`` converted by sox (``options`` before the output: "-t", "amr-nb", "-r", "8000")."""
+    run(tool("sox"), source, *options, path)
+    return path
+
+
+def patch_wav_length(path: Path, seconds: float) -> Path:
+    """Rewrite a PCM WAV's data-chunk size so its header claims ``seconds``; the sound stays as it was."""
+    data = bytearray(path.read_bytes())
+    fmt = data.find(b"fmt ")
+    rate, block = struct.unpack("<I", data[fmt + 12:fmt + 16])[0], struct.unpack("<H", data[fmt + 20:fmt + 22])[0]
+    at = data.find(b"data")
+    data[at + 4:at + 8] = struct.pack("<I", round(seconds * rate) * block)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def patch_mp4_length(path: Path, factor: float, boxes: tuple[bytes, ...] = (b"mvhd", b"mdhd", b"tkhd")) -> Path:
+    """Multiply the durations an MP4's movie, media and track headers claim by ``factor``."""
+    data = bytearray(path.read_bytes())
+    for box in boxes:
+        at = data.find(box)
+        while at != -1:
+            version = data[at + 4]
+            skip = (8 if version == 0 else 16) + (8 if box == b"tkhd" else 4)  # times, then time scale or track id
+            start, width = at + 8 + skip, 4 if version == 0 else 8
+            fmt = ">I" if version == 0 else ">Q"
+            value = struct.unpack(fmt, data[start:start + width])[0]
+            data[start:start + width] = struct.pack(fmt, round(value * factor))
+            at = data.find(box, at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def patch_xing_frames(path: Path, factor: float) -> Path:
+    """Multiply the frame count in an MP3's Xing/Info header by ``factor``."""
+    data = bytearray(path.read_bytes())
+    at = max(data.find(b"Xing"), data.find(b"Info"))
+    assert at > 0 and struct.unpack(">I", data[at + 4:at + 8])[0] & 1, "no Xing frame count to patch"
+    frames = struct.unpack(">I", data[at + 8:at + 12])[0]
+    data[at + 8:at + 12] = struct.pack(">I", round(frames * factor))
+    path.write_bytes(bytes(data))
+    return path
+
+
 # A flat grey JPEG of any size, written without ever holding its pixels: baseline, one component, each
 # 8x8 block coded as "DC difference 0, end of block" with the standard Huffman tables (6 bits), four
 # blocks to three bytes. Pillow would need the whole picture in memory to encode it.

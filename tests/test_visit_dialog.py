@@ -151,6 +151,34 @@ def test_dropped_files_are_added_and_a_fake_recording_is_refused_by_name(qtbot, 
     qtbot.waitUntil(lambda: not dialog.failed_rows())
 
 
+def test_a_recording_whose_header_lies_shows_both_lengths_and_a_phone_amr_is_taken(qtbot, context, store, org,
+                                                                                    tmp_path):
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    piped = mf.ffmpeg_to_pipe(mf.sox_wav(tmp_path / "20s.wav", 20), tmp_path / "会议录音.wav", "-ar", "44100", "-ac",
+                              "1", "-f", "wav")
+    phone = mf.ffmpeg(mf.sox_convert(mf.sox_wav(tmp_path / "src.wav", 5), tmp_path / "x.amr", "-r", "8000", "-t",
+                                     "amr-nb"), tmp_path / "手机录音.3gp", "-c:a", "copy")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(piped)), QUrl.fromLocalFile(str(phone))])
+    done: list[tuple[str, bool]] = []
+    dialog.sig_file_done.connect(lambda path, ok: done.append((Path(path).name, ok)))
+    QApplication.sendEvent(dialog, QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                                                   Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(dialog, QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                              Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: len(done) == 2 and not dialog.is_busy, timeout=10000)
+
+    assert done == [("会议录音.wav", False), ("手机录音.3gp", True)]
+    [failed] = dialog.failed_rows()
+    assert failed.error_label.isVisibleTo(dialog)
+    assert failed.error_label.text() == "文件“会议录音.wav”无法使用：录音文件已损坏：文件头声称 13 小时 31 分，实际内容 20 秒。"
+    qtbot.waitUntil(lambda: dialog.view is not None and len(dialog.view.attachments) == 1)
+    with store.read() as s:
+        assert [(a.filename, a.mime) for a in s.scalars(select(Attachment))] == [("手机录音.3gp", "audio/3gpp")]
+
+
 def test_a_draft_outlives_the_dialog_and_the_app(qtbot, context, store, org, tmp_path):
     customer_id = make_customer(store, org["rep"], NAME)
     sign_in(context, org["rep"])

@@ -79,7 +79,7 @@ from ui.ops import Handback, describe
 FIELDS = mutations.REGISTRY["visit.save"].fields
 THUMB_PX = 96
 PROGRESS_FROM_BYTES = 8 * 1024 * 1024  # smaller files are in before a bar could move
-FILE_PATTERNS = "*.jpg *.jpeg *.png *.heic *.heif *.wav *.mp3 *.m4a *.aac"
+FILE_PATTERNS = "*.jpg *.jpeg *.png *.heic *.heif *.wav *.mp3 *.m4a *.aac *.amr *.awb *.3gp *.3ga *.ogg *.opus"
 # Values of the form, in the order visit.save takes them (all sent on creation, the changed ones after).
 FORM_FIELDS = ("visit_type", "check_in_at", "location", "contact_id", "with_whom", "summary", "reaction",
                "reaction_note", "next_step", "next_step_due")
