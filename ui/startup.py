@@ -22,7 +22,7 @@ from desktop.migrate import MigrationError
 from desktop.models import User
 from desktop.paths import database_path
 from desktop.store import Store, open_store
-from ui import i18n
+from ui import i18n, wheel_guard
 from ui.context import AppContext
 from ui.ops import Progress
 from ui.progress import run_with_progress
@@ -144,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("Fieldmark")
     app.setOrganizationName("Fieldmark")
     load_cjk_font(app)
+    wheel_guard.install(app)
     language = args.lang or _language()
     i18n.install(app, language)
     store = open_database(args)
