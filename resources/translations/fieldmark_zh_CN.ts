@@ -3285,6 +3285,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
+    <message>
+        <source>Discard what you typed?</source>
+        <translation>放弃已输入的内容？</translation>
+    </message>
+    <message>
+        <source>What you typed in this window has not been saved.</source>
+        <translation>此窗口中输入的内容尚未保存。</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>继续编辑</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
 </context>
 <context>
     <name>labels</name>

@@ -133,7 +133,7 @@ class TouchpointDialog(FormDialog):
         dialog = VisitDialog(self.context, self.parentWidget(), customer_id=self.customer_picker.customer_id,
                              initial=initial)
         open_form(dialog)
-        self.reject()
+        self.close_without_asking()  # everything typed went on into the visit dialog
         return dialog
 
     # ---- Private API
