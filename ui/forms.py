@@ -254,13 +254,12 @@ class DiscardGuard:
         if not self.changed():
             close()
             return
-        tr = QCoreApplication.translate
-        box = QMessageBox(QMessageBox.Icon.Question, tr("forms", "Discard what you typed?"),
-                          tr("forms", "Discard what you typed?"), QMessageBox.StandardButton.NoButton,
+        title = QCoreApplication.translate("forms", "Discard what you typed?")
+        box = QMessageBox(QMessageBox.Icon.Question, title, title, QMessageBox.StandardButton.NoButton,
                           self._dialog())
-        box.setInformativeText(tr("forms", "What you typed in this window has not been saved."))
-        keep = box.addButton(tr("forms", "Keep editing"), QMessageBox.ButtonRole.RejectRole)
-        discard = box.addButton(tr("forms", "Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setInformativeText(QCoreApplication.translate("forms", "What you typed in this window has not been saved."))
+        keep = box.addButton(QCoreApplication.translate("forms", "Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton(QCoreApplication.translate("forms", "Discard"), QMessageBox.ButtonRole.DestructiveRole)
         discard.setObjectName("discard")
         keep.setObjectName("keep_editing")
         box.setDefaultButton(keep)
