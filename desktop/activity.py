@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop.follow_ups import OPEN
 from desktop.models import Customer, Touchpoint, User
 from desktop.permissions import MANAGERS, visible_customers
 
@@ -37,21 +38,14 @@ def _joined(query):
 
 
 def next_steps_due(session: Session, user: User, until: datetime) -> list[ActivityRow]:
-    """For each of the user's customers, the latest touchpoint if its next step is due by ``until``.
+    """The user's open follow-ups due by ``until``, most overdue first (desktop.follow_ups).
 
-    A later touchpoint on the same customer counts as the follow-up, so only the latest one matters.
-    Overdue first, most overdue at the top.
+    Only the owner's closing ends one: a later touchpoint on the customer, or an import, does not.
     """
-    latest = (select(Touchpoint.customer_id, func.max(Touchpoint.occurred_at).label("at"))
-              .join(Customer, Customer.id == Touchpoint.customer_id)
-              .where(Customer.owner_id == user.id, Customer.deleted_at.is_(None), Touchpoint.status == "submitted")
-              .group_by(Touchpoint.customer_id).subquery())
-    query = _joined(select(Touchpoint, Customer.name, User.display_name)
-                    .join(latest, (latest.c.customer_id == Touchpoint.customer_id)
-                          & (latest.c.at == Touchpoint.occurred_at))) \
-        .where(Touchpoint.next_step != "", Touchpoint.next_step_due.is_not(None), Touchpoint.next_step_due <= until,
-               Touchpoint.status == "submitted") \
-        .order_by(Touchpoint.next_step_due)
+    query = _joined(select(Touchpoint, Customer.name, User.display_name)) \
+        .where(Touchpoint.follow_up_owner_id == user.id, Touchpoint.follow_up == OPEN,
+               Touchpoint.next_step_due <= until, Customer.deleted_at.is_(None)) \
+        .order_by(Touchpoint.next_step_due, Touchpoint.rid)
     return _rows(session, query)
 
 
