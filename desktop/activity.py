@@ -8,9 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop import cut
+from desktop.cut import Cut
 from desktop.follow_ups import OPEN
 from desktop.models import Customer, Touchpoint, User
 from desktop.permissions import MANAGERS, visible_customers
+
+TEAM_LIMIT = 500  # touchpoints the team page shows; it says how many the period holds beyond them
 
 
 @dataclass(frozen=True)
@@ -67,18 +71,29 @@ def team_members(session: Session, user: User) -> list[User]:
 
 
 def team_activity(session: Session, user: User, since: datetime, *, member_id: str | None = None,
-                  limit: int = 500) -> list[ActivityRow]:
+                  limit: int = TEAM_LIMIT) -> list[ActivityRow]:
     """The team's touchpoints since a time, newest first (at most ``limit``).
 
     Only touchpoints on customers the user may see: a team member's trail on a customer handed to
     another team (or logged before the member joined this one) is not this user's to read.
     """
+    return _rows(session, _team_query(session, user, since, member_id).limit(limit))
+
+
+def team_activity_cut(session: Session, user: User, since: datetime, *, member_id: str | None = None,
+                      limit: int = TEAM_LIMIT) -> Cut[ActivityRow]:
+    """:func:`team_activity` with the number of touchpoints the period holds in all."""
+    query = _team_query(session, user, since, member_id)
+    rows = _rows(session, query.limit(limit))
+    return Cut(rows, cut.total(session, query, len(rows), limit))
+
+
+def _team_query(session: Session, user: User, since: datetime, member_id: str | None):
     members = [m.id for m in team_members(session, user)]
     if member_id is not None:
         members = [m for m in members if m == member_id]
     viewer = session.get(User, user.id) or user  # judged as the database knows them now
-    query = _joined(select(Touchpoint, Customer.name, User.display_name)) \
+    return _joined(select(Touchpoint, Customer.name, User.display_name)) \
         .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer),
                Touchpoint.status == "submitted") \
-        .order_by(Touchpoint.occurred_at.desc()).limit(limit)
-    return _rows(session, query)
+        .order_by(Touchpoint.occurred_at.desc())

@@ -112,6 +112,12 @@ def role_name(role: str) -> str:
     return names.get(role, role)
 
 
+def cut_text(shown: int, total: int) -> str:
+    """A list cut at ``shown`` rows of ``total``: "最近 500 条，共 2,456 条" / "Latest 500 of 2,456"."""
+    return QCoreApplication.translate("labels", "Latest %1 of %2").replace("%1", f"{shown:,}") \
+        .replace("%2", f"{total:,}")
+
+
 def mutation_title(name: str) -> str:
     """The change in words where there are words for it, else its name."""
     names = {

@@ -2467,6 +2467,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Unfinished visits (drafts): %1</source>
         <translation>未完成的拜访（草稿）：%1</translation>
     </message>
+    <message>
+        <source>Double-click a next step to log the touchpoint that follows it up.</source>
+        <translation>双击下一步，记录跟进它的触点。</translation>
+    </message>
+    <message>
+        <source>Done…</source>
+        <translation>已完成…</translation>
+    </message>
+    <message>
+        <source>Postpone…</source>
+        <translation>推迟…</translation>
+    </message>
+    <message>
+        <source>Hand over…</source>
+        <translation>转交…</translation>
+    </message>
 </context>
 <context>
     <name>TouchpointDialog</name>
@@ -2559,6 +2575,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+34"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
+    </message>
+    <message>
+        <source>A follow-up stays open on Today's plan until you close it.</source>
+        <translation>跟进事项会一直留在今日计划中，直到您将其关闭。</translation>
+    </message>
+    <message>
+        <source>Completes follow-up</source>
+        <translation>同时完成跟进</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>(no open follow-up here)</source>
+        <translation>（此客户没有待办跟进）</translation>
     </message>
 </context>
 <context>
@@ -3756,6 +3788,18 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Quote approval decision</source>
         <translation>报价审批</translation>
     </message>
+    <message>
+        <source>Follow-up done</source>
+        <translation>跟进已完成</translation>
+    </message>
+    <message>
+        <source>Follow-up postponed</source>
+        <translation>跟进已推迟</translation>
+    </message>
+    <message>
+        <source>Follow-up handed over</source>
+        <translation>跟进已转交</translation>
+    </message>
 </context>
 <context>
     <name>workbench</name>
@@ -3843,6 +3887,69 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+3"/>
         <source>Sync problems</source>
         <translation>同步问题</translation>
+    </message>
+</context>
+<context>
+    <name>FollowUpDialog</name>
+    <message>
+        <source>Follow-up done</source>
+        <translation>跟进已完成</translation>
+    </message>
+    <message>
+        <source>Postpone follow-up</source>
+        <translation>推迟跟进</translation>
+    </message>
+    <message>
+        <source>Hand over follow-up</source>
+        <translation>转交跟进</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <source>(no particular touchpoint)</source>
+        <translation>（不指定触点）</translation>
+    </message>
+    <message>
+        <source>Done in</source>
+        <translation>完成于</translation>
+    </message>
+    <message>
+        <source>Mark done</source>
+        <translation>标记完成</translation>
+    </message>
+    <message>
+        <source>New due date</source>
+        <translation>新的期限</translation>
+    </message>
+    <message>
+        <source>Postpone</source>
+        <translation>推迟</translation>
+    </message>
+    <message>
+        <source>Hand over to</source>
+        <translation>转交给</translation>
+    </message>
+    <message>
+        <source>Hand over</source>
+        <translation>转交</translation>
+    </message>
+    <message>
+        <source>Choose who takes it over.</source>
+        <translation>请选择接手的人。</translation>
+    </message>
+    <message>
+        <source>Nobody else works with this customer.</source>
+        <translation>没有其他人负责这位客户。</translation>
     </message>
 </context>
 </TS>
