@@ -1766,18 +1766,15 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>%1 第 %2 版</translation>
     </message>
     <message numerus="yes">
-        <location line="+9"/>
-        <source>The newest %n quotes; search to find others.</source>
-        <translation>
-            <numerusform>显示最新的 %n 张报价单；其他报价单请搜索。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <location line="+2"/>
         <source>%n quote(s)</source>
         <translation>
             <numerusform>%n 份报价单</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>search to find others.</source>
+        <translation>搜索可找到其余的报价。</translation>
     </message>
 </context>
 <context>
@@ -3595,6 +3592,10 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+1"/>
         <source>Server</source>
         <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Latest %1 of %2</source>
+        <translation>最近 %1 条，共 %2 条</translation>
     </message>
 </context>
 <context>
