@@ -87,3 +87,23 @@ def test_the_quotes_list_says_it_is_cut_and_how_many_match(qtbot, context, store
     with qtbot.waitSignal(page.sig_loaded, timeout=5000):
         page.show()
     assert len(page.rows) == 3 and page.count.text().startswith("Latest 3 of 5")
+
+
+def test_a_search_in_one_customer_says_how_many_match_beyond_those_shown(store, org):
+    from desktop import customer_profile
+    from desktop.ids import uuid7
+
+    rep = org["rep"]
+    customer = make_customer(store, rep)
+    now = timeutil.utcnow()
+    mutations.run_many(store, rep, [("touchpoint.log", {
+        "customer_id": customer, "channel": "call", "summary": f"拍摄设备铭牌 {i}",
+        "occurred_at": timeutil.to_text(now - timedelta(minutes=i))}) for i in range(5)])
+    # A colleague's unfinished visit matches too, but is not the rep's to see, so it is not counted.
+    run(store, org["manager"], "visit.save", id=uuid7(), customer_id=customer,
+        check_in_at=timeutil.to_text(now - timedelta(minutes=30)), summary="铭牌待拍")
+    with store.read() as s:
+        found = customer_profile.search_timeline_cut(s, rep, customer, "铭牌", limit=3)
+        assert (len(found.rows), found.total, found.is_cut) == (3, 5, True)
+        whole = customer_profile.search_timeline_cut(s, rep, customer, "铭牌", limit=50)
+        assert (len(whole.rows), whole.total) == (5, 5)

@@ -462,13 +462,6 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <source>The newest %n matches are shown.</source>
-        <translation>
-            <numerusform>已显示最新的 %n 条匹配结果。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+2"/>
         <source>%n touchpoint(s) match.</source>
         <translation>
             <numerusform>%n 条触点记录匹配。</numerusform>
