@@ -294,3 +294,25 @@ def test_the_touchpoint_dialog_offers_the_owners_open_follow_up_unticked(qtbot, 
     with qtbot.waitSignal(dialog.sig_saved, timeout=5000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert row(store, step).follow_up == "done"
+
+
+def test_todays_plan_hands_a_follow_up_to_someone_who_works_with_the_customer(qtbot, context, store, org):
+    rep = org["rep"]
+    customer = make_customer(store, rep, NAME)
+    step = log(store, rep, customer, "询价", days_ago=1, next_step="安排技术交流", due_days=0)
+    page = TodaysPlanPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.due_model.rowCount() == 1)
+    page.due_table.selectRow(0)
+    dialog = page.close_follow_up("hand_over")
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.is_ready)
+    names = [dialog.choice.itemText(i) for i in range(dialog.choice.count())]
+    # Those who may log touchpoints for the customer: not the rep himself, not another team's people.
+    assert "Manager" in names and "Rep" not in names and "Otherrep" not in names and "Rep2" not in names
+    dialog.choice.setCurrentIndex(names.index("Manager"))
+    with qtbot.waitSignal(dialog.sig_saved, timeout=5000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.due_model.rowCount() == 0)
+    assert row(store, step).follow_up_owner_id == org["manager"] and plan(store, org["manager"]) == ["安排技术交流"]
