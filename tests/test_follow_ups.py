@@ -316,3 +316,15 @@ def test_todays_plan_hands_a_follow_up_to_someone_who_works_with_the_customer(qt
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.due_model.rowCount() == 0)
     assert row(store, step).follow_up_owner_id == org["manager"] and plan(store, org["manager"]) == ["安排技术交流"]
+
+
+def test_a_visit_opens_its_follow_up_when_submitted_not_while_a_draft(store, org, tmp_path):
+    from tests.test_visits import full_evidence, start
+
+    rep = org["rep"]
+    visit = start(store, rep, make_customer(store, rep, NAME), next_step="寄送样品", next_step_due=ago(days=-1))
+    assert row(store, visit).follow_up == "" and plan(store, rep, 2) == []  # a draft promises nothing yet
+    full_evidence(store, rep, visit, tmp_path)
+    run(store, rep, "visit.submit", id=visit)
+    assert (row(store, visit).follow_up, row(store, visit).follow_up_owner_id) == ("open", rep)
+    assert plan(store, rep, 2) == ["寄送样品"]
