@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from desktop import cut
 from desktop.cut import Cut
 from desktop.follow_ups import OPEN
 from desktop.models import Customer, Touchpoint, User
@@ -77,23 +76,28 @@ def team_activity(session: Session, user: User, since: datetime, *, member_id: s
     Only touchpoints on customers the user may see: a team member's trail on a customer handed to
     another team (or logged before the member joined this one) is not this user's to read.
     """
-    return _rows(session, _team_query(session, user, since, member_id).limit(limit))
+    where = _team_where(session, user, since, member_id)
+    return _rows(session, _joined(select(Touchpoint, Customer.name, User.display_name)).where(*where)
+                 .order_by(Touchpoint.occurred_at.desc()).limit(limit))
 
 
 def team_activity_cut(session: Session, user: User, since: datetime, *, member_id: str | None = None,
                       limit: int = TEAM_LIMIT) -> Cut[ActivityRow]:
     """:func:`team_activity` with the number of touchpoints the period holds in all."""
-    query = _team_query(session, user, since, member_id)
-    rows = _rows(session, query.limit(limit))
-    return Cut(rows, cut.total(session, query, len(rows), limit))
+    rows = team_activity(session, user, since, member_id=member_id, limit=limit)
+    if len(rows) < limit:
+        return Cut(rows, len(rows))
+    # The count needs the customer (who may see it) but not the author's name the list shows.
+    where = _team_where(session, user, since, member_id)
+    total = session.scalar(select(func.count()).select_from(Touchpoint)
+                           .join(Customer, Customer.id == Touchpoint.customer_id).where(*where)) or 0
+    return Cut(rows, total)
 
 
-def _team_query(session: Session, user: User, since: datetime, member_id: str | None):
+def _team_where(session: Session, user: User, since: datetime, member_id: str | None) -> list[ColumnElement[bool]]:
     members = [m.id for m in team_members(session, user)]
     if member_id is not None:
         members = [m for m in members if m == member_id]
     viewer = session.get(User, user.id) or user  # judged as the database knows them now
-    return _joined(select(Touchpoint, Customer.name, User.display_name)) \
-        .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer),
-               Touchpoint.status == "submitted") \
-        .order_by(Touchpoint.occurred_at.desc())
+    return [Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer),
+            Touchpoint.status == "submitted"]
