@@ -8,7 +8,7 @@ measures, in one run:
 - the plan's follow-ups before 0009 (the latest touchpoint of each of the user's customers, if its
   next step is due), and now (the user's open follow-ups, on their own index), for 60 users;
 - the team page's latest 500 for every manager over 7, 30 and 180 days, without and with the count
-  of all the period holds (desktop.cut).
+  of all the period holds (desktop.cut, which stops counting at 10,000).
 """
 
 from __future__ import annotations

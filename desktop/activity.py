@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from desktop.cut import Cut
+from desktop.cut import Cut, cut
 from desktop.follow_ups import OPEN
 from desktop.models import Customer, Touchpoint, User
 from desktop.permissions import MANAGERS, visible_customers
@@ -85,13 +85,10 @@ def team_activity_cut(session: Session, user: User, since: datetime, *, member_i
                       limit: int = TEAM_LIMIT) -> Cut[ActivityRow]:
     """:func:`team_activity` with the number of touchpoints the period holds in all."""
     rows = team_activity(session, user, since, member_id=member_id, limit=limit)
-    if len(rows) < limit:
-        return Cut(rows, len(rows))
     # The count needs the customer (who may see it) but not the author's name the list shows.
-    where = _team_where(session, user, since, member_id)
-    total = session.scalar(select(func.count()).select_from(Touchpoint)
-                           .join(Customer, Customer.id == Touchpoint.customer_id).where(*where)) or 0
-    return Cut(rows, total)
+    where = _team_where(session, user, since, member_id) if len(rows) >= limit else []
+    return cut(session, rows, select(Touchpoint.id).join(Customer, Customer.id == Touchpoint.customer_id)
+               .where(*where), limit)
 
 
 def _team_where(session: Session, user: User, since: datetime, member_id: str | None) -> list[ColumnElement[bool]]:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop import errors
-from desktop.cut import Cut
+from desktop.cut import CAP, Cut
 from desktop.errors import Label
 from desktop.models import DECISION_ROLES, Contact, Customer, Touchpoint, User
 from desktop.permissions import can_edit_customer, can_log_touchpoint, can_quote, can_see_customer
@@ -153,8 +153,8 @@ def search_timeline_cut(session: Session, user_id: str, customer_id: str, query:
                         limit: int = 200) -> Cut[TimelineEntry]:
     """:func:`search_timeline`, with how many touchpoints match in all when more than ``limit`` do."""
     found = search_timeline(session, user_id, customer_id, query, limit=limit)
-    total = len(found)
-    if total >= limit:
-        total = count_customer_touchpoints(session, customer_id, query, shown_to(user_id))
-    return Cut(found, total)
+    if len(found) < limit:
+        return Cut(found, len(found))
+    total = count_customer_touchpoints(session, customer_id, query, shown_to(user_id))
+    return Cut(found, min(total, CAP), total > CAP)
 

@@ -42,6 +42,7 @@ def test_the_words_in_both_languages(qapp):
     i18n.install(qapp, "zh_CN")
     try:
         assert cut_text(500, 2456) == "最近 500 条，共 2,456 条"
+        assert cut_text(500, 10000, more=True) == "最近 500 条，共 10,000 多条"
     finally:
         i18n.install(qapp, "en")
 
@@ -72,7 +73,19 @@ def test_the_total_counts_only_what_the_viewer_may_see(store, org):
         found = activity.team_activity_cut(s, manager, timeutil.utcnow() - timedelta(days=1), limit=2)
         assert (len(found.rows), found.total) == (2, 5)  # the other team's four are not counted
         query = select(Touchpoint.id).order_by(Touchpoint.occurred_at.desc())
-        assert cut.total(s, query, 9, 9) == 9 and cut.total(s, query, 3, 9) == 3
+        assert cut.cut(s, [1, 2, 3], query, 9) == cut.Cut([1, 2, 3], 3)  # not full: nothing counted
+        assert cut.cut(s, [1, 2, 3], query, 3) == cut.Cut([1, 2, 3], 9)
+
+
+def test_a_count_stops_at_the_cap_and_says_more(store, org, monkeypatch):
+    customer = make_customer(store, org["rep"])
+    log_many(store, org["rep"], customer, 6)
+    monkeypatch.setattr(cut, "CAP", 4)  # 10,000 in the app: a count reads every row it counts
+    with store.read() as s:
+        manager = s.get(User, org["manager"])
+        found = activity.team_activity_cut(s, manager, timeutil.utcnow() - timedelta(days=1), limit=2)
+    assert (len(found.rows), found.total, found.more) == (2, 4, True)
+    assert cut_text(2, found.total, found.more) == "Latest 2 of more than 4"
 
 
 def test_the_quotes_list_says_it_is_cut_and_how_many_match(qtbot, context, store, org, monkeypatch):

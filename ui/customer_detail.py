@@ -477,7 +477,7 @@ class CustomerDetail(QWidget):
         if not found.rows:
             self.timeline_status.setText(self.tr("No touchpoint of this customer matches."))
         elif found.is_cut:
-            self.timeline_status.setText(cut_text(len(found.rows), found.total))
+            self.timeline_status.setText(cut_text(len(found.rows), found.total, found.more))
         else:
             self.timeline_status.setText(self.tr("%n touchpoint(s) match.", "", len(found.rows)))
 

@@ -112,10 +112,12 @@ def role_name(role: str) -> str:
     return names.get(role, role)
 
 
-def cut_text(shown: int, total: int) -> str:
-    """A list cut at ``shown`` rows of ``total``: "最近 500 条，共 2,456 条" / "Latest 500 of 2,456"."""
-    return QCoreApplication.translate("labels", "Latest %1 of %2").replace("%1", f"{shown:,}") \
-        .replace("%2", f"{total:,}")
+def cut_text(shown: int, total: int, more: bool = False) -> str:
+    """A list cut at ``shown`` rows of ``total``: "最近 500 条，共 2,456 条" / "Latest 500 of 2,456";
+    ``more``: there are more than ``total`` ("共 10,000 多条" / "of more than 10,000")."""
+    text = QCoreApplication.translate("labels", "Latest %1 of more than %2") if more else \
+        QCoreApplication.translate("labels", "Latest %1 of %2")
+    return text.replace("%1", f"{shown:,}").replace("%2", f"{total:,}")
 
 
 def mutation_title(name: str) -> str:

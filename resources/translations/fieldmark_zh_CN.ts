@@ -3590,6 +3590,10 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Latest %1 of %2</source>
         <translation>最近 %1 条，共 %2 条</translation>
     </message>
+    <message>
+        <source>Latest %1 of more than %2</source>
+        <translation>最近 %1 条，共 %2 多条</translation>
+    </message>
 </context>
 <context>
     <name>policy</name>

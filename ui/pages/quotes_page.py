@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 from sqlalchemy import select
 
-from desktop import cut
-from desktop.cut import Cut
+from desktop.cut import Cut, cut
 from desktop.models import QUOTE_STATUSES, Customer, Quote, User
 from desktop.permissions import visible_customers
 from desktop.store import Store
@@ -83,7 +82,7 @@ def load_quote_list(store: Store, user_id: str, include_superseded: bool, limit:
             query = query.where(Quote.number.ilike(pattern, escape="\\") | Customer.name.ilike(pattern, escape="\\"))
         rows = [QuoteRow(q.id, q.number, q.revision, customer, q.status, q.currency, q.total, owner, q.updated_at)
                 for q, customer, owner in session.execute(query.limit(limit))]
-        return Cut(rows, cut.total(session, query, len(rows), limit))
+        return cut(session, rows, query, limit)
 
 
 class QuotesPage(QWidget):
@@ -95,6 +94,7 @@ class QuotesPage(QWidget):
         self.context = context
         self.rows: list[QuoteRow] = []
         self.total = 0  # quotes matching in all; more than the rows when the list is cut at LIMIT
+        self.more = False  # more than total (desktop.cut.CAP) match
         self._generation = 0
         self.new_button = QPushButton(self.tr("New quote…"))
         self.new_button.clicked.connect(self.new_quote)
@@ -150,7 +150,7 @@ class QuotesPage(QWidget):
         def done(found: Cut[QuoteRow]) -> None:
             if isValid(self) and generation == self._generation:
                 self.rows = found.rows
-                self.total = found.total
+                self.total, self.more = found.total, found.more
                 self._show()
                 self.sig_loaded.emit()
 
@@ -188,6 +188,6 @@ class QuotesPage(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
         if self.total > len(self.rows):
-            self.count.setText(cut_text(len(self.rows), self.total) + " · " + self.tr("search to find others."))
+            self.count.setText(cut_text(len(self.rows), self.total, self.more) + " · " + self.tr("search to find others."))
         else:
             self.count.setText(self.tr("%n quote(s)", "", len(self.rows)))

@@ -91,5 +91,5 @@ class TeamActivityPage(QWidget):
         if not isValid(self):
             return  # the page was rebuilt (language or user change) while the trail was read
         self.model.set_rows(found.rows)
-        self.count_label.setText(cut_text(len(found.rows), found.total) if found.is_cut
+        self.count_label.setText(cut_text(len(found.rows), found.total, found.more) if found.is_cut
                                  else self.tr("%n touchpoint(s)", "", len(found.rows)))
