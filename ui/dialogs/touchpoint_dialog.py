@@ -184,7 +184,7 @@ class TouchpointDialog(FormDialog):
     def _start_from(self, values: dict[str, Any]) -> None:
         """Put a touchpoint's args in the form (times shown in the user's zone)."""
         for name, combo in (("channel", self.channel_combo), ("reaction", self.reaction_combo),
-                            ("contact_id", self.contact_combo)):
+                            ("contact_id", self.contact_combo), ("closes_follow_up_id", self.follow_up_combo)):
             index = combo.findData(values.get(name)) if values.get(name) is not None else -1
             if index >= 0:
                 combo.setCurrentIndex(index)
