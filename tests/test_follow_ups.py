@@ -178,9 +178,10 @@ def test_0009_keeps_the_shown_follow_ups_open_and_the_superseded_ones_done(store
 
 # ---- Through a real server
 
-@pytest.fixture
-def server(tmp_path):
-    process = ServerProcess(tmp_path / "server")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request, tmp_path):
+    url = request.getfixturevalue("postgres").database() if request.param == "postgresql" else None
+    process = ServerProcess(tmp_path / "server", url)
     yield process
     process.stop()
 
