@@ -329,3 +329,47 @@ def test_a_visit_opens_its_follow_up_when_submitted_not_while_a_draft(store, org
     run(store, rep, "visit.submit", id=visit)
     assert (row(store, visit).follow_up, row(store, visit).follow_up_owner_id) == ("open", rep)
     assert plan(store, rep, 2) == ["寄送样品"]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_s0009_settles_the_servers_existing_next_steps_as_0009_does(kind, tmp_path, request):
+    from sqlalchemy import text
+
+    from sync.server import schema
+    from sync.server.db import make_engine as server_engine
+
+    url = f"sqlite:///{tmp_path / 'server.db'}" if kind == "sqlite" else request.getfixturevalue("postgres").database()
+    engine = server_engine(url)
+    cfg = schema.config()
+    with engine.connect() as conn, conn.begin():
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "s0006")
+    now = timeutil.utcnow()
+
+    def ts(days: float) -> str:
+        return timeutil.to_text(now + timedelta(days=days))
+
+    with engine.begin() as conn:
+        for user_id in ("u-rep", "u-boss"):
+            conn.execute(text("INSERT INTO users (id, username, display_name, role, territory, team, password_hash,"
+                              " active, created_at, updated_at, version) VALUES (:id, :id, :id, 'field_rep', '',"
+                              " '', '', true, :at, :at, 1)"), {"id": user_id, "at": ts(-30)})
+        conn.execute(text("INSERT INTO customers (id, name, short_name, owner_id, region, city, address, industry,"
+                          " segment, status, phone, notes, created_at, updated_at, version) VALUES ('c1', :name, '',"
+                          " 'u-rep', '', '', '', '', 'standard', 'active', '', '', :at, :at, 1)"),
+                     {"name": NAME, "at": ts(-30)})
+        for tp_id, user_id, days, step, due in (("t-old", "u-rep", -10, "发资料", -8), ("t-new", "u-boss", -1, "演示", 0),
+                                                ("t-note", "u-rep", -5, "等回复", None)):
+            conn.execute(text("INSERT INTO touchpoints (id, customer_id, user_id, channel, occurred_at, with_whom,"
+                              " summary, reaction, reaction_note, next_step, next_step_due, status, created_at,"
+                              " updated_at, version) VALUES (:id, 'c1', :user, 'call', :at, '', '电话', 'unknown', '',"
+                              " :step, :due, 'submitted', :at, :at, 1)"),
+                         {"id": tp_id, "user": user_id, "at": ts(days), "step": step,
+                          "due": ts(due) if due is not None else None})
+    schema.upgrade(engine)  # as the server does at start
+    with engine.connect() as conn:
+        states = dict((r[0], tuple(r[1:])) for r in conn.execute(text(
+            "SELECT id, follow_up, follow_up_owner_id FROM touchpoints")))
+    engine.dispose()
+    # t-note is not the latest, but has no due date: never on the plan, so not a follow-up.
+    assert states == {"t-new": ("open", "u-rep"), "t-old": ("done", "u-rep"), "t-note": ("", None)}
