@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from desktop.cut import Cut, cut
+from desktop.follow_ups import OPEN
 from desktop.models import Customer, Touchpoint, User
 from desktop.permissions import MANAGERS, visible_customers
+
+TEAM_LIMIT = 500  # touchpoints the team page shows; it says how many the period holds beyond them
 
 
 @dataclass(frozen=True)
@@ -37,21 +41,14 @@ def _joined(query):
 
 
 def next_steps_due(session: Session, user: User, until: datetime) -> list[ActivityRow]:
-    """For each of the user's customers, the latest touchpoint if its next step is due by ``until``.
+    """The user's open follow-ups due by ``until``, most overdue first (desktop.follow_ups).
 
-    A later touchpoint on the same customer counts as the follow-up, so only the latest one matters.
-    Overdue first, most overdue at the top.
+    Only the owner's closing ends one: a later touchpoint on the customer, or an import, does not.
     """
-    latest = (select(Touchpoint.customer_id, func.max(Touchpoint.occurred_at).label("at"))
-              .join(Customer, Customer.id == Touchpoint.customer_id)
-              .where(Customer.owner_id == user.id, Customer.deleted_at.is_(None), Touchpoint.status == "submitted")
-              .group_by(Touchpoint.customer_id).subquery())
-    query = _joined(select(Touchpoint, Customer.name, User.display_name)
-                    .join(latest, (latest.c.customer_id == Touchpoint.customer_id)
-                          & (latest.c.at == Touchpoint.occurred_at))) \
-        .where(Touchpoint.next_step != "", Touchpoint.next_step_due.is_not(None), Touchpoint.next_step_due <= until,
-               Touchpoint.status == "submitted") \
-        .order_by(Touchpoint.next_step_due)
+    query = _joined(select(Touchpoint, Customer.name, User.display_name)) \
+        .where(Touchpoint.follow_up_owner_id == user.id, Touchpoint.follow_up == OPEN,
+               Touchpoint.next_step_due <= until, Customer.deleted_at.is_(None)) \
+        .order_by(Touchpoint.next_step_due, Touchpoint.rid)
     return _rows(session, query)
 
 
@@ -73,18 +70,31 @@ def team_members(session: Session, user: User) -> list[User]:
 
 
 def team_activity(session: Session, user: User, since: datetime, *, member_id: str | None = None,
-                  limit: int = 500) -> list[ActivityRow]:
+                  limit: int = TEAM_LIMIT) -> list[ActivityRow]:
     """The team's touchpoints since a time, newest first (at most ``limit``).
 
     Only touchpoints on customers the user may see: a team member's trail on a customer handed to
     another team (or logged before the member joined this one) is not this user's to read.
     """
+    where = _team_where(session, user, since, member_id)
+    return _rows(session, _joined(select(Touchpoint, Customer.name, User.display_name)).where(*where)
+                 .order_by(Touchpoint.occurred_at.desc()).limit(limit))
+
+
+def team_activity_cut(session: Session, user: User, since: datetime, *, member_id: str | None = None,
+                      limit: int = TEAM_LIMIT) -> Cut[ActivityRow]:
+    """:func:`team_activity` with the number of touchpoints the period holds in all."""
+    rows = team_activity(session, user, since, member_id=member_id, limit=limit)
+    # The count needs the customer (who may see it) but not the author's name the list shows.
+    where = _team_where(session, user, since, member_id) if len(rows) >= limit else []
+    return cut(session, rows, select(Touchpoint.id).join(Customer, Customer.id == Touchpoint.customer_id)
+               .where(*where), limit)
+
+
+def _team_where(session: Session, user: User, since: datetime, member_id: str | None) -> list[ColumnElement[bool]]:
     members = [m.id for m in team_members(session, user)]
     if member_id is not None:
         members = [m for m in members if m == member_id]
     viewer = session.get(User, user.id) or user  # judged as the database knows them now
-    query = _joined(select(Touchpoint, Customer.name, User.display_name)) \
-        .where(Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer),
-               Touchpoint.status == "submitted") \
-        .order_by(Touchpoint.occurred_at.desc()).limit(limit)
-    return _rows(session, query)
+    return [Touchpoint.user_id.in_(members), Touchpoint.occurred_at >= since, visible_customers(viewer),
+            Touchpoint.status == "submitted"]

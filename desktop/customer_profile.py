@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop import errors
+from desktop.cut import CAP, Cut
 from desktop.errors import Label
 from desktop.models import DECISION_ROLES, Contact, Customer, Touchpoint, User
 from desktop.permissions import can_edit_customer, can_log_touchpoint, can_quote, can_see_customer
-from desktop.search import search_customer_touchpoints
+from desktop.search import count_customer_touchpoints, search_customer_touchpoints
 from desktop.timeline import customer_timeline, shown_to
 
 CUSTOMER = Label("客户", "Customer")
@@ -146,4 +147,14 @@ def search_timeline(session: Session, user_id: str, customer_id: str, query: str
     _visible(session, user_id, customer_id)
     found = search_customer_touchpoints(session, customer_id, query, limit=limit)
     return _entries(session, [t for t in found if t.status == "submitted" or t.user_id == user_id])
+
+
+def search_timeline_cut(session: Session, user_id: str, customer_id: str, query: str, *,
+                        limit: int = 200) -> Cut[TimelineEntry]:
+    """:func:`search_timeline`, with how many touchpoints match in all when more than ``limit`` do."""
+    found = search_timeline(session, user_id, customer_id, query, limit=limit)
+    if len(found) < limit:
+        return Cut(found, len(found))
+    total = count_customer_touchpoints(session, customer_id, query, shown_to(user_id))
+    return Cut(found, min(total, CAP), total > CAP)
 

@@ -138,6 +138,7 @@ class Touchpoint(Base):
         Index("ix_touchpoints_customer_time", "customer_id", "occurred_at"),
         Index("ix_touchpoints_user_time", "user_id", "occurred_at"),
         Index("ix_touchpoints_channel_time", "channel", "occurred_at"),
+        Index("ix_touchpoints_follow_up", "follow_up_owner_id", "follow_up", "next_step_due"),
     )
 
     rid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -169,6 +170,14 @@ class Touchpoint(Base):
     rule_id: Mapped[str | None] = mapped_column(String(36))
     rule_version: Mapped[int | None]
     rule_passed: Mapped[bool | None]
+    # The follow-up a dated next step asks for (desktop.mutations.follow_ups): "open" until its owner
+    # closes it ("done"), "" when the touchpoint set none. Postponing moves next_step_due; handing
+    # over changes the owner. done_in is the touchpoint that did it, when the owner named one.
+    follow_up: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    follow_up_owner_id: Mapped[str | None] = mapped_column(String(36))
+    follow_up_closed_at: Mapped[datetime | None]
+    follow_up_closed_by: Mapped[str | None] = mapped_column(String(36))
+    follow_up_done_in: Mapped[str | None] = mapped_column(String(36))
 
 
 class CaptureRule(Base):

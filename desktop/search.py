@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, column, select, text
+from sqlalchemy import Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
 from desktop.models import Customer, Touchpoint
@@ -93,15 +93,31 @@ def search_customer_touchpoints(session: Session, customer_id: str, query: str, 
     customer with a thousand touchpoints, against 3-25 ms for one pass over the doclists
     (bench/customer_list.py).
     """
-    expression = match_expression(query)
-    if expression is None:
+    matches = _customer_matches(customer_id, query)
+    if matches is None:
         return []
-    matches = (text("SELECT rowid FROM touchpoint_search WHERE touchpoint_search MATCH :fm_q "
-                    "AND +rowid IN (SELECT rid FROM touchpoints WHERE customer_id = :fm_c)")
-               .bindparams(fm_q=expression, fm_c=customer_id).columns(column("rowid", Integer)))
     return list(session.scalars(
         select(Touchpoint).where(Touchpoint.customer_id == customer_id, Touchpoint.rid.in_(matches))
         .order_by(Touchpoint.occurred_at.desc(), Touchpoint.rid.desc()).limit(limit)))
+
+
+def count_customer_touchpoints(session: Session, customer_id: str, query: str, *where: Any) -> int:
+    """How many of a customer's touchpoints :func:`search_customer_touchpoints` matches, with no limit
+    (``where``: further conditions on Touchpoint, e.g. what the viewer may see)."""
+    matches = _customer_matches(customer_id, query)
+    if matches is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(Touchpoint).where(
+        Touchpoint.customer_id == customer_id, Touchpoint.rid.in_(matches), *where)) or 0
+
+
+def _customer_matches(customer_id: str, query: str):
+    expression = match_expression(query)
+    if expression is None:
+        return None
+    return (text("SELECT rowid FROM touchpoint_search WHERE touchpoint_search MATCH :fm_q "
+                 "AND +rowid IN (SELECT rid FROM touchpoints WHERE customer_id = :fm_c)")
+            .bindparams(fm_q=expression, fm_c=customer_id).columns(column("rowid", Integer)))
 
 
 def search_customers(session: Session, query: str, *, limit: int = 50) -> list[Customer]:

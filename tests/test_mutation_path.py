@@ -134,6 +134,16 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
         run(store, rep if i % 2 else manager, "touchpoint.log", customer_id=c1 if i % 2 else c2,
             contact_id=k1 if i % 2 else k2, channel=channel, occurred_at=timeutil.to_text(now - timedelta(days=i)),
             summary=f"沟通{channel}")
+    at = timeutil.to_text
+    step = run(store, rep, "touchpoint.log", customer_id=c1, channel="call", occurred_at=at(now - timedelta(hours=3)),
+               summary="询价", next_step="发报价", next_step_due=at(now + timedelta(days=1))).changes.entity_id
+    run(store, rep, "follow_up.postpone", id=step, due=at(now + timedelta(days=3)))
+    run(store, manager, "follow_up.hand_over", id=step, to_user_id=manager)
+    run(store, manager, "follow_up.done", id=step)
+    sample = run(store, rep, "touchpoint.log", customer_id=c1, channel="call", occurred_at=at(now - timedelta(hours=2)),
+                 summary="要样品", next_step="寄样品", next_step_due=at(now + timedelta(days=2))).changes.entity_id
+    run(store, rep, "touchpoint.log", customer_id=c1, channel="file_sent", occurred_at=at(now - timedelta(hours=1)),
+        summary="样品已寄出", closes_follow_up_id=sample)
     run(store, manager, "customer.update", id=c1, owner_id=org["rep2"])
     run(store, manager, "contact.remove", id=k2)
     new_user = run(store, admin, "user.create", username="newrep", display_name="新人", role="field_rep",
@@ -185,7 +195,7 @@ def test_every_row_change_is_accounted_for_by_an_outbox_entry(store, org, tmp_pa
     with store.read() as s:
         assert integrity.outbox_accounting(s) == []
         assert {e.name for e in s.scalars(select(OutboxEntry))} == set(mutations.REGISTRY)  # every mutation
-        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 43
+        assert _count(s, AuditEntry) == _count(s, OutboxEntry) == 49
         assert audit.verify_chain(s).ok
     # The check is not vacuous: a change made around the mutation path (here, straight into the file)
     # is caught.

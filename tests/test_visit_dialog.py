@@ -382,3 +382,45 @@ def test_a_damaged_photo_is_shown_as_damaged_and_adding_the_original_again_repai
     assert row.error_label.isHidden() and row.repair_button.isHidden()
     assert store.blobs.path(attachment.sha256).read_bytes() == photo.read_bytes()
     assert [a.id for a in again.view.attachments] == [attachment.id]  # the same attachment, no second one
+
+
+def _wheel(widget, down: bool = True) -> None:
+    """One notch of the mouse wheel over the middle of ``widget``, as Qt delivers it."""
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -120 if down else 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_past_a_photo_label_until_the_label_is_clicked(qtbot, context, store, org, tmp_path):
+    from PySide6.QtWidgets import QScrollArea
+
+    from ui import wheel_guard
+
+    wheel_guard.install(QApplication.instance())  # as ui.startup does for the app
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    dialog.resize(800, 500)
+    add(qtbot, dialog, [mf.photo(tmp_path / f"照片{n}.jpg", size=(320 + 16 * n, 240)) for n in range(6)], "nameplate")
+    scroll = dialog.findChild(QScrollArea)
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    combo = dialog.rows[0].label_combo
+    assert combo.currentData() == "nameplate" and not combo.hasFocus()
+    assert combo.focusPolicy() == Qt.FocusPolicy.StrongFocus  # the wheel alone gives it no focus
+
+    _wheel(combo)
+    assert combo.currentData() == "nameplate"  # the label the rep chose stays
+    assert bar.value() > 0  # and the list scrolled as if the pointer were over empty space
+    qtbot.wait(200)
+    assert [a.label for a in dialog.view.attachments] == ["nameplate"] * 6
+
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)  # clicked (or reached with Tab): now it is the user's
+    qtbot.waitUntil(combo.hasFocus)
+    _wheel(combo)
+    assert combo.currentData() != "nameplate"
+    dialog.close()

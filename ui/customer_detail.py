@@ -34,12 +34,14 @@ from shiboken6 import isValid
 
 from desktop import customer_profile
 from desktop.customer_profile import CustomerProfile, TimelineEntry
+from desktop.cut import Cut
 from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import open_form
 from ui.labels import (
     channel_name,
     customer_status_name,
+    cut_text,
     decision_role_name,
     local_time,
     money_text,
@@ -257,16 +259,16 @@ class CustomerDetail(QWidget):
         user_id = self.context.user_id
         query = self.search_edit.text().strip() if self.searching else ""
 
-        def op(store: Store) -> tuple[CustomerProfile, list[TimelineEntry], list[TimelineEntry] | None]:
+        def op(store: Store) -> tuple[CustomerProfile, list[TimelineEntry], Cut[TimelineEntry] | None]:
             with store.read() as session:
                 profile = customer_profile.load_profile(session, user_id, customer_id)
                 entries = customer_profile.timeline_page(session, user_id, customer_id, limit=limit,
                                                          not_before=not_before)
-                found = (customer_profile.search_timeline(session, user_id, customer_id, query, limit=SEARCH_LIMIT)
-                         if query else None)
+                found = (customer_profile.search_timeline_cut(session, user_id, customer_id, query,
+                                                              limit=SEARCH_LIMIT) if query else None)
                 return profile, entries, found
 
-        def done(result: tuple[CustomerProfile, list[TimelineEntry], list[TimelineEntry] | None]) -> None:
+        def done(result: tuple[CustomerProfile, list[TimelineEntry], Cut[TimelineEntry] | None]) -> None:
             if not isValid(self) or generation != self._generation:
                 return
             profile, entries, found = result
@@ -278,8 +280,8 @@ class CustomerDetail(QWidget):
                 self._render(entries, keep_scroll=keep_scroll)
                 self._show_timeline_status()
             elif found is not None and search_generation == self._search_generation:
-                self._render(found, keep_scroll=keep_scroll)
-                self._show_search_status(len(found))
+                self._render(found.rows, keep_scroll=keep_scroll)
+                self._show_search_status(found)
             # else: a newer search is on its way and shows its own answer
             self.sig_loaded.emit(customer_id)
             self.sig_timeline_loaded.emit(len(self.entries))
@@ -336,16 +338,16 @@ class CustomerDetail(QWidget):
         customer_id, user_id = self.customer_id, self.context.user_id
         self.timeline_status.setText(self.tr("Searching…"))
 
-        def op(store: Store) -> list[TimelineEntry]:
+        def op(store: Store) -> Cut[TimelineEntry]:
             with store.read() as session:
-                return customer_profile.search_timeline(session, user_id, customer_id, query, limit=SEARCH_LIMIT)
+                return customer_profile.search_timeline_cut(session, user_id, customer_id, query, limit=SEARCH_LIMIT)
 
-        def done(found: list[TimelineEntry]) -> None:
+        def done(found: Cut[TimelineEntry]) -> None:
             if not isValid(self) or search_generation != self._search_generation:
                 return
-            self._render(found, keep_scroll=False)
-            self._show_search_status(len(found))
-            self.sig_search_done.emit(len(found))
+            self._render(found.rows, keep_scroll=False)
+            self._show_search_status(found)
+            self.sig_search_done.emit(len(found.rows))
 
         def failed(exc: Exception) -> None:
             if isValid(self) and search_generation == self._search_generation:
@@ -471,13 +473,13 @@ class CustomerDetail(QWidget):
             self.timeline_status.setText(self.tr("%1 of %2 touchpoints shown; scroll down for older ones.")
                                          .replace("%1", str(len(self.entries))).replace("%2", str(total)))
 
-    def _show_search_status(self, found: int) -> None:
-        if found == 0:
+    def _show_search_status(self, found: Cut[TimelineEntry]) -> None:
+        if not found.rows:
             self.timeline_status.setText(self.tr("No touchpoint of this customer matches."))
-        elif found >= SEARCH_LIMIT:
-            self.timeline_status.setText(self.tr("The newest %n matches are shown.", "", found))
+        elif found.is_cut:
+            self.timeline_status.setText(cut_text(len(found.rows), found.total, found.more))
         else:
-            self.timeline_status.setText(self.tr("%n touchpoint(s) match.", "", found))
+            self.timeline_status.setText(self.tr("%n touchpoint(s) match.", "", len(found.rows)))
 
     def _update_buttons(self) -> None:
         profile = self.profile if self.stack.currentIndex() == 1 else None

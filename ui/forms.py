@@ -5,11 +5,13 @@ message in a red line under that field and outlines the field, or at the top of 
 no field (or one the form does not show). Before anything is sent, :func:`precheck` runs the mutation's
 own declared field checks (required, length, choice, money...) so the obvious problems appear at once,
 all of them, in the very words the mutation would use. A failed save touches no input: what was typed
-stays, and Save works again.
+stays, and Save works again. Esc, Cancel or the window's close button on a form with something typed
+asks before throwing it away (:class:`DiscardGuard`); an untouched form just closes.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -197,6 +200,83 @@ class FieldErrors:
         self._outlined[name].setFocus()
 
 
+def form_state(root: QWidget) -> list[Any]:
+    """What the user can have typed or chosen in root's editors, to tell whether anything changed."""
+    state: list[Any] = []
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, QMessageBox):
+            continue
+        if isinstance(widget, QLineEdit):
+            state.append(widget.text())
+        elif isinstance(widget, QPlainTextEdit):
+            state.append(widget.toPlainText())
+        elif isinstance(widget, QComboBox):
+            state.append(widget.currentText())
+        elif isinstance(widget, QAbstractSpinBox):  # date and time editors too, as shown
+            state.append(widget.text())
+        elif isinstance(widget, QAbstractButton) and widget.isCheckable():
+            state.append(widget.isChecked())
+        elif isinstance(widget, QTableWidget):  # typed cells (a cell's combo box is a child, seen above)
+            state.append([[item.text() if (item := widget.item(row, col)) is not None else None
+                           for col in range(widget.columnCount())] for row in range(widget.rowCount())])
+    return state
+
+
+class DiscardGuard:
+    """Asks "放弃已输入的内容？" before a dialog closes with something typed since :meth:`mark_clean`.
+
+    The question is window-modal but does not block (``open``, not ``exec``): the event loop, and the
+    database thread's results, go on meanwhile. *Keep editing* (the default, also Esc) leaves every
+    field as it was; *Discard* closes the dialog.
+    """
+
+    def __init__(self, dialog: QDialog, state: Callable[[], Any] | None = None) -> None:
+        # A weak reference: the dialog holds its guard, and a cycle would keep a deleted dialog's
+        # Python wrapper alive (code holding a weak reference to the dialog would then touch it).
+        self._dialog = weakref.ref(dialog)
+        self._state = state or (lambda: form_state(self._dialog()) if self._dialog() is not None else None)
+        self._clean: Any = None
+        self.question: QMessageBox | None = None  # while it is asked
+
+    def mark_clean(self) -> None:
+        """What the dialog shows now is what closing may drop without asking (just loaded or saved)."""
+        self._clean = self._state()
+
+    def changed(self) -> bool:
+        """Something was typed or chosen since :meth:`mark_clean` (never marked: nothing to lose yet)."""
+        return self._clean is not None and self._state() != self._clean
+
+    def close_or_ask(self, close: Callable[[], None]) -> None:
+        """Call ``close`` at once when nothing changed; otherwise only once the user chose Discard."""
+        if self.question is not None:
+            self.question.raise_()
+            return
+        if not self.changed():
+            close()
+            return
+        title = QCoreApplication.translate("forms", "Discard what you typed?")
+        box = QMessageBox(QMessageBox.Icon.Question, title, title, QMessageBox.StandardButton.NoButton,
+                          self._dialog())
+        box.setInformativeText(QCoreApplication.translate("forms", "What you typed in this window has not been saved."))
+        keep = box.addButton(QCoreApplication.translate("forms", "Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        discard = box.addButton(QCoreApplication.translate("forms", "Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("discard")
+        keep.setObjectName("keep_editing")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        self.question = box
+
+        def answered() -> None:
+            self.question = None
+            box.deleteLater()
+            dialog = self._dialog()
+            if box.clickedButton() is discard and dialog is not None and alive(dialog):
+                close()
+
+        box.finished.connect(lambda _result: answered())
+        box.open()
+
+
 class FormDialog(QDialog):
     """A non-modal dialog that edits one thing and saves it through a mutation on the database thread.
 
@@ -232,6 +312,7 @@ class FormDialog(QDialog):
         layout.addWidget(self.buttons)
         self._ready = False
         self._saving = False
+        self.discard_guard = DiscardGuard(self)
 
     @property
     def is_ready(self) -> bool:
@@ -247,6 +328,17 @@ class FormDialog(QDialog):
         """Check what was typed and send it (subclasses)."""
         raise NotImplementedError
 
+    def reject(self) -> None:
+        """Esc, Cancel or the close button: ask first when something typed would be lost."""
+        if self._saving:  # what was typed is on its way to the database already
+            self.close_without_asking()
+            return
+        self.discard_guard.close_or_ask(self.close_without_asking)
+
+    def close_without_asking(self) -> None:
+        """Close, dropping whatever was typed (it was carried elsewhere, or the user chose Discard)."""
+        super().reject()
+
     def show_note(self, text: str) -> None:
         """A line at the top of the form saying what it is for."""
         self.note.setText(text)
@@ -257,6 +349,7 @@ class FormDialog(QDialog):
     def _set_ready(self) -> None:
         self._ready = True
         self.save_button.setEnabled(True)
+        self.discard_guard.mark_clean()  # the record as loaded (or the empty form): nothing typed yet
 
     def _check(self, fields: Mapping[str, Field], args: Mapping[str, Any]) -> bool:
         """Clear old errors and show the declared-field problems of args; True when there are none."""

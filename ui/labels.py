@@ -112,6 +112,14 @@ def role_name(role: str) -> str:
     return names.get(role, role)
 
 
+def cut_text(shown: int, total: int, more: bool = False) -> str:
+    """A list cut at ``shown`` rows of ``total``: "最近 500 条，共 2,456 条" / "Latest 500 of 2,456";
+    ``more``: there are more than ``total`` ("共 10,000 多条" / "of more than 10,000")."""
+    text = QCoreApplication.translate("labels", "Latest %1 of more than %2") if more else \
+        QCoreApplication.translate("labels", "Latest %1 of %2")
+    return text.replace("%1", f"{shown:,}").replace("%2", f"{total:,}")
+
+
 def mutation_title(name: str) -> str:
     """The change in words where there are words for it, else its name."""
     names = {
@@ -120,6 +128,9 @@ def mutation_title(name: str) -> str:
         "contact.add": QCoreApplication.translate("sync_problems", "New contact"),
         "contact.update": QCoreApplication.translate("sync_problems", "Contact changed"),
         "touchpoint.log": QCoreApplication.translate("sync_problems", "Touchpoint logged"),
+        "follow_up.done": QCoreApplication.translate("sync_problems", "Follow-up done"),
+        "follow_up.postpone": QCoreApplication.translate("sync_problems", "Follow-up postponed"),
+        "follow_up.hand_over": QCoreApplication.translate("sync_problems", "Follow-up handed over"),
         "visit.save": QCoreApplication.translate("sync_problems", "Visit saved"),
         "visit.submit": QCoreApplication.translate("sync_problems", "Visit submitted"),
         "visit.discard": QCoreApplication.translate("sync_problems", "Visit draft discarded"),

@@ -30,7 +30,7 @@ from desktop.paths import (
     remember_data_dir,
 )
 from desktop.store import Store, open_store
-from ui import i18n
+from ui import i18n, wheel_guard
 from ui.context import AppContext
 from ui.forms import alive
 from ui.gc_guard import GuiThreadCollector
@@ -294,6 +294,7 @@ def run(args: argparse.Namespace) -> int:
     app.setOrganizationName("Fieldmark")
     GuiThreadCollector(app)
     load_cjk_font(app)
+    wheel_guard.install(app)
     language = args.lang or _language()
     i18n.install(app, language)
     store = open_database(args)

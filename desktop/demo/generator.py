@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from desktop import passwords, search, snapshot, timeutil
+from desktop import follow_ups, passwords, search, snapshot, timeutil
 from desktop.demo import vocabulary as v
 from desktop.ids import uuid7_from
 from desktop.models import CHANNELS, DECISION_ROLES, REACTIONS, Customer, User
@@ -274,6 +274,7 @@ def generate(store: Store, *, customers: int, touchpoints: int, months: int = 6,
             if table == "last_reached":
                 if rows:  # none when there are no touchpoints
                     session.connection().exec_driver_sql("UPDATE contacts SET last_reached_at = ? WHERE id = ?", rows)
+                follow_ups.settle_bulk(session)  # the latest dated next step of each customer is open
                 snapshot.record_load(session, device_id, "demo", counts)
                 continue
             snapshot.insert_rows(session, table, COLUMNS[table], rows, bodies)

@@ -3,6 +3,7 @@
 from desktop.mutations import (  # noqa: F401  (registration)
     contacts,
     customers,
+    follow_ups,
     policy,
     products,
     quotes,

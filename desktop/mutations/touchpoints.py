@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from desktop import errors
+from desktop import errors, follow_ups
 from desktop.errors import Label
 from desktop.models import CHANNELS, REACTIONS, Touchpoint
 from desktop.mutations.common import ensure_new, get_customer, inserted
 from desktop.mutations.contacts import get_contact
 from desktop.mutations.fields import Field
+from desktop.mutations.follow_ups import close_done, open_follow_up
 from desktop.mutations.registry import Actor, Changes, mutation
 from desktop.permissions import can_log_touchpoint
 
@@ -33,6 +34,8 @@ FUTURE_SLACK = timedelta(minutes=10)
     "reaction_note": Field(Label("反应说明", "Reaction details"), max_len=1000),
     "next_step": Field(Label("下一步", "Next step"), max_len=1000),
     "next_step_due": Field(Label("下一步期限", "Next step due"), "time"),
+    # The owner's open follow-up on this customer that this touchpoint did, closed with it (never implied).
+    "closes_follow_up_id": Field(Label("同时完成的跟进", "Follow-up it completes"), "id"),
 }, id_fields=("id",))
 def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     if args["channel"] == "visit":  # a visit is only worth something with its evidence (desktop.mutations.visits)
@@ -63,7 +66,13 @@ def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
         reaction_note=args.get("reaction_note", ""), next_step=args.get("next_step", ""), next_step_due=due,
         status="submitted", created_at=args["at"], updated_at=args["at"], version=1,
     )
+    follow_ups.open_for(touchpoint)
     changes = inserted(session, "touchpoint", touchpoint)
+    if args.get("closes_follow_up_id"):
+        # Through the follow-up's own rule (owner only, same customer), in this same transaction.
+        done = close_done(session, actor, open_follow_up(session, args["closes_follow_up_id"], "closes_follow_up_id"),
+                          touchpoint, args["at"], "closes_follow_up_id")
+        changes.rows += done.rows
     if contact is not None and (contact.last_reached_at is None or contact.last_reached_at < args["occurred_at"]):
         contact.last_reached_at = args["occurred_at"]
         contact.updated_at = args["at"]

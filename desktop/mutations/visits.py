@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop import capture_rules, errors, media
+from desktop import capture_rules, errors, follow_ups, media
 from desktop.blobs import SESSION_KEY, BlobStore, is_sha256
 from desktop.errors import DomainError, Label
 from desktop.models import REACTIONS, Attachment, CaptureRule, Touchpoint
@@ -276,5 +276,6 @@ def submit_visit(session: Session, actor: Actor, args: dict[str, Any]) -> Change
     visit.status = "submitted"
     visit.occurred_at = visit.check_in_at or visit.occurred_at
     visit.rule_id, visit.rule_version, visit.rule_passed = rule.id, rule.version, True
+    follow_ups.open_for(visit)
     _touch(changes, visit, args["at"])
     return changes

@@ -462,13 +462,6 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <source>The newest %n matches are shown.</source>
-        <translation>
-            <numerusform>已显示最新的 %n 条匹配结果。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <location line="+2"/>
         <source>%n touchpoint(s) match.</source>
         <translation>
             <numerusform>%n 条触点记录匹配。</numerusform>
@@ -1796,18 +1789,15 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>%1 第 %2 版</translation>
     </message>
     <message numerus="yes">
-        <location line="+9"/>
-        <source>The newest %n quotes; search to find others.</source>
-        <translation>
-            <numerusform>显示最新的 %n 张报价单；其他报价单请搜索。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <location line="+2"/>
         <source>%n quote(s)</source>
         <translation>
             <numerusform>%n 份报价单</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>search to find others.</source>
+        <translation>搜索可找到其余的报价。</translation>
     </message>
 </context>
 <context>
@@ -2575,6 +2565,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Unfinished visits (drafts): %1</source>
         <translation>未完成的拜访（草稿）：%1</translation>
     </message>
+    <message>
+        <source>Double-click a next step to log the touchpoint that follows it up.</source>
+        <translation>双击下一步，记录跟进它的触点。</translation>
+    </message>
+    <message>
+        <source>Done…</source>
+        <translation>已完成…</translation>
+    </message>
+    <message>
+        <source>Postpone…</source>
+        <translation>推迟…</translation>
+    </message>
+    <message>
+        <source>Hand over…</source>
+        <translation>转交…</translation>
+    </message>
 </context>
 <context>
     <name>TouchpointDialog</name>
@@ -2667,6 +2673,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+34"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
+    </message>
+    <message>
+        <source>A follow-up stays open on Today's plan until you close it.</source>
+        <translation>跟进事项会一直留在今日计划中，直到您将其关闭。</translation>
+    </message>
+    <message>
+        <source>Completes follow-up</source>
+        <translation>同时完成跟进</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>(no open follow-up here)</source>
+        <translation>（此客户没有待办跟进）</translation>
     </message>
 </context>
 <context>
@@ -3405,6 +3427,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
+    <message>
+        <source>Discard what you typed?</source>
+        <translation>放弃已输入的内容？</translation>
+    </message>
+    <message>
+        <source>What you typed in this window has not been saved.</source>
+        <translation>此窗口中输入的内容尚未保存。</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>继续编辑</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
 </context>
 <context>
     <name>labels</name>
@@ -3668,6 +3706,14 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Server</source>
         <translation>服务器</translation>
     </message>
+    <message>
+        <source>Latest %1 of %2</source>
+        <translation>最近 %1 条，共 %2 条</translation>
+    </message>
+    <message>
+        <source>Latest %1 of more than %2</source>
+        <translation>最近 %1 条，共 %2 多条</translation>
+    </message>
 </context>
 <context>
     <name>policy</name>
@@ -3875,6 +3921,18 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Quote approval decision</source>
         <translation>报价审批</translation>
     </message>
+    <message>
+        <source>Follow-up done</source>
+        <translation>跟进已完成</translation>
+    </message>
+    <message>
+        <source>Follow-up postponed</source>
+        <translation>跟进已推迟</translation>
+    </message>
+    <message>
+        <source>Follow-up handed over</source>
+        <translation>跟进已转交</translation>
+    </message>
 </context>
 <context>
     <name>workbench</name>
@@ -3962,6 +4020,69 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+3"/>
         <source>Sync problems</source>
         <translation>同步问题</translation>
+    </message>
+</context>
+<context>
+    <name>FollowUpDialog</name>
+    <message>
+        <source>Follow-up done</source>
+        <translation>跟进已完成</translation>
+    </message>
+    <message>
+        <source>Postpone follow-up</source>
+        <translation>推迟跟进</translation>
+    </message>
+    <message>
+        <source>Hand over follow-up</source>
+        <translation>转交跟进</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <source>(no particular touchpoint)</source>
+        <translation>（不指定触点）</translation>
+    </message>
+    <message>
+        <source>Done in</source>
+        <translation>完成于</translation>
+    </message>
+    <message>
+        <source>Mark done</source>
+        <translation>标记完成</translation>
+    </message>
+    <message>
+        <source>New due date</source>
+        <translation>新的期限</translation>
+    </message>
+    <message>
+        <source>Postpone</source>
+        <translation>推迟</translation>
+    </message>
+    <message>
+        <source>Hand over to</source>
+        <translation>转交给</translation>
+    </message>
+    <message>
+        <source>Hand over</source>
+        <translation>转交</translation>
+    </message>
+    <message>
+        <source>Choose who takes it over.</source>
+        <translation>请选择接手的人。</translation>
+    </message>
+    <message>
+        <source>Nobody else works with this customer.</source>
+        <translation>没有其他人负责这位客户。</translation>
     </message>
 </context>
 </TS>

@@ -50,6 +50,7 @@ from ui.customer_picker import CustomerPicker
 from ui.forms import (
     ERROR_COLOR,
     FIELD_ERROR_STYLE,
+    DiscardGuard,
     FieldErrors,
     alive,
     confirm_stale_rate,
@@ -182,6 +183,7 @@ class QuoteDialog(QDialog):
         self._removed: list[str] = []
         self._filling = False
         self._print_job: quote_print.PdfPrintJob | None = None
+        self.discard_guard = DiscardGuard(self)
         self.setWindowTitle(self.tr("Quote"))
         self.setMinimumSize(900, 640)
         self.setStyleSheet(FIELD_ERROR_STYLE)
@@ -301,6 +303,7 @@ class QuoteDialog(QDialog):
             if alive(self):
                 self.busy = False
                 self._show(loaded)
+                self.discard_guard.mark_clean()  # as read (after a save too): closing now loses nothing
                 self.sig_loaded.emit()
 
         def failed(exc: Exception) -> None:
@@ -310,6 +313,10 @@ class QuoteDialog(QDialog):
 
         QueryOp(self.context.tasks, lambda store: load(store, quote_id, customer_id)).success(done) \
             .failure(failed).run()
+
+    def reject(self) -> None:
+        """Esc or Close: ask first when something typed since the last save would be lost."""
+        self.discard_guard.close_or_ask(super().reject)
 
     def add_line(self, product_id: str | None = None, description: str = "", quantity: str = "1",
                  unit_price: str = "", discount_pct: str = "0") -> int:

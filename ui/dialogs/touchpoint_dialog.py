@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
-from desktop import mutations, timeutil
+from desktop import follow_ups, mutations, timeutil
 from desktop.lookups import live_contacts
 from desktop.models import CHANNELS, REACTIONS, Customer
 from desktop.mutations.common import get_customer
@@ -83,6 +84,9 @@ class TouchpointDialog(FormDialog):
         self.reaction_note_edit.setMaximumHeight(70)
         self.next_step_edit = QLineEdit()
         self.due_edit = OptionalDateEdit(self.tr("Due by"))
+        # The user's open follow-ups here: this touchpoint completes one only when the user says so.
+        self.follow_up_combo = QComboBox()
+        self.follow_up_combo.setToolTip(self.tr("A follow-up stays open on Today's plan until you close it."))
 
         add = self.errors.add_row
         add(self.form, self.tr("Customer"), "customer_id", self.customer_picker,
@@ -96,9 +100,11 @@ class TouchpointDialog(FormDialog):
         add(self.form, self.tr("Reaction details"), "reaction_note", self.reaction_note_edit)
         add(self.form, self.tr("Next step"), "next_step", self.next_step_edit)
         add(self.form, self.tr("Next step due"), "next_step_due", self.due_edit, outline=self.due_edit.date_edit)
+        add(self.form, self.tr("Completes follow-up"), "closes_follow_up_id", self.follow_up_combo)
         self.save_button.setText(self.tr("Log touchpoint"))
 
         self._set_contacts([])
+        self._set_follow_ups([])
         self.contact_combo.currentIndexChanged.connect(self._on_contact_changed)
         self.customer_picker.sig_changed.connect(self._load_contacts)
         self.channel_combo.activated.connect(self._on_channel_chosen)
@@ -107,7 +113,8 @@ class TouchpointDialog(FormDialog):
             self.customer_picker.line_edit.setFocus()
         else:
             self.customer_picker.set_fixed(customer_id, self.tr("Loading…"))
-            QueryOp(context.tasks, lambda store: _customer_and_contacts(store, customer_id)) \
+            user_id = context.user_id
+            QueryOp(context.tasks, lambda store: _customer_and_contacts(store, customer_id, user_id)) \
                 .success(self._on_customer_loaded).failure(self._on_load_failed).run()
             self.summary_edit.setFocus()
 
@@ -133,7 +140,7 @@ class TouchpointDialog(FormDialog):
         dialog = VisitDialog(self.context, self.parentWidget(), customer_id=self.customer_picker.customer_id,
                              initial=initial)
         open_form(dialog)
-        self.reject()
+        self.close_without_asking()  # everything typed went on into the visit dialog
         return dialog
 
     # ---- Private API
@@ -152,6 +159,8 @@ class TouchpointDialog(FormDialog):
         }
         if self.contact_combo.currentData() is not None:
             args["contact_id"] = self.contact_combo.currentData()
+        if self.follow_up_combo.currentData() is not None:
+            args["closes_follow_up_id"] = self.follow_up_combo.currentData()
         optional = {"with_whom": self.with_whom_edit.text(), "reaction_note": self.reaction_note_edit.toPlainText(),
                     "next_step": self.next_step_edit.text()}
         args.update({name: text for name, text in optional.items() if text.strip()})
@@ -164,9 +173,10 @@ class TouchpointDialog(FormDialog):
     def _on_customer_loaded(self, loaded: tuple[Customer, list[ContactChoice]]) -> None:
         if not alive(self):
             return
-        customer, contacts = loaded
+        customer, contacts, open_follow_ups = loaded
         self.customer_picker.set_fixed(customer.id, customer.name)
         self._set_contacts(contacts)
+        self._set_follow_ups(open_follow_ups)
         if self._initial:
             self._start_from(self._initial)
         self._set_ready()
@@ -174,7 +184,7 @@ class TouchpointDialog(FormDialog):
     def _start_from(self, values: dict[str, Any]) -> None:
         """Put a touchpoint's args in the form (times shown in the user's zone)."""
         for name, combo in (("channel", self.channel_combo), ("reaction", self.reaction_combo),
-                            ("contact_id", self.contact_combo)):
+                            ("contact_id", self.contact_combo), ("closes_follow_up_id", self.follow_up_combo)):
             index = combo.findData(values.get(name)) if values.get(name) is not None else -1
             if index >= 0:
                 combo.setCurrentIndex(index)
@@ -202,14 +212,26 @@ class TouchpointDialog(FormDialog):
         self._contacts_seq += 1
         seq = self._contacts_seq
         self._set_contacts([])
+        self._set_follow_ups([])
         if customer_id is None:
             return
-        QueryOp(self.context.tasks, lambda store: _contacts(store, customer_id)) \
-            .success(lambda contacts: self._on_contacts_loaded(contacts, seq)).run()
+        user_id = self.context.user_id
+        QueryOp(self.context.tasks, lambda store: _contacts(store, customer_id, user_id)) \
+            .success(lambda loaded: self._on_contacts_loaded(loaded, seq)).run()
 
-    def _on_contacts_loaded(self, contacts: list[ContactChoice], seq: int) -> None:
+    def _on_contacts_loaded(self, loaded: tuple[list[ContactChoice], list[follow_ups.Choice]], seq: int) -> None:
         if alive(self) and seq == self._contacts_seq:  # not for a customer picked before the last one
-            self._set_contacts(contacts)
+            self._set_contacts(loaded[0])
+            self._set_follow_ups(loaded[1])
+
+    def _set_follow_ups(self, choices: list[follow_ups.Choice]) -> None:
+        self.follow_up_combo.clear()
+        self.follow_up_combo.addItem(self.tr("(none)") if choices else self.tr("(no open follow-up here)"), None)
+        for choice in choices:
+            due = _local(timeutil.to_text(choice.when)) if choice.when is not None else None
+            text = f"{due.toString('yyyy-MM-dd')} · {choice.text}" if due is not None else choice.text
+            self.follow_up_combo.addItem(text[:120], choice.id)
+        self.follow_up_combo.setEnabled(bool(choices))
 
     def _set_contacts(self, contacts: list[ContactChoice]) -> None:
         self.contact_combo.clear()
@@ -271,12 +293,21 @@ def _local(text: Any) -> QDateTime | None:
 
 # ---- On the database thread
 
-def _contacts(store: Store, customer_id: str) -> list[ContactChoice]:
+def _contacts(store: Store, customer_id: str, user_id: str | None) -> tuple[list[ContactChoice],
+                                                                           list[follow_ups.Choice]]:
     with store.read() as session:
-        return [ContactChoice(c.id, c.name, c.title) for c in live_contacts(session, customer_id)]
+        return _choices(session, customer_id, user_id)
 
 
-def _customer_and_contacts(store: Store, customer_id: str) -> tuple[Customer, list[ContactChoice]]:
+def _customer_and_contacts(store: Store, customer_id: str, user_id: str | None
+                           ) -> tuple[Customer, list[ContactChoice], list[follow_ups.Choice]]:
     with store.read() as session:
         customer = get_customer(session, customer_id)
-        return customer, [ContactChoice(c.id, c.name, c.title) for c in live_contacts(session, customer_id)]
+        return customer, *_choices(session, customer_id, user_id)
+
+
+def _choices(session: Session, customer_id: str, user_id: str | None
+             ) -> tuple[list[ContactChoice], list[follow_ups.Choice]]:
+    """The customer's contacts, and the user's open follow-ups there."""
+    return ([ContactChoice(c.id, c.name, c.title) for c in live_contacts(session, customer_id)],
+            follow_ups.open_on_customer(session, user_id, customer_id) if user_id else [])

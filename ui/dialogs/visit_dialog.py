@@ -934,7 +934,7 @@ class VisitDialog(FormDialog):
 
     def _close_now(self) -> None:
         self._closing = True
-        super().reject()
+        self.close_without_asking()  # what was typed is in the saved draft
 
     # ---- Private API: showing
 

@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 from sqlalchemy import select
 
+from desktop.cut import Cut, cut
 from desktop.models import QUOTE_STATUSES, Customer, Quote, User
 from desktop.permissions import visible_customers
 from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import open_form
 from ui.freshness import Freshness
-from ui.labels import currency_name, local_time, money_text, quote_status_name
+from ui.labels import currency_name, cut_text, local_time, money_text, quote_status_name
 from ui.ops import QueryOp
 
 
@@ -56,15 +57,21 @@ def load_quotes(store: Store, user_id: str, include_superseded: bool, limit: int
                 status: str | None = None) -> list[QuoteRow]:
     """On the database thread: the quotes of the customers the user sees, most recently changed first;
     ``text`` narrows them to a number or customer name containing it, ``status`` to one state."""
+    return load_quote_list(store, user_id, include_superseded, limit, text=text, status=status).rows
+
+
+def load_quote_list(store: Store, user_id: str, include_superseded: bool, limit: int = LIMIT, *, text: str = "",
+                    status: str | None = None) -> Cut[QuoteRow]:
+    """:func:`load_quotes`, with how many quotes match in all (counted only when the list is full)."""
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            return []
+            return Cut([], 0)
         query = (select(Quote, Customer.name, User.display_name)
                  .join(Customer, Customer.id == Quote.customer_id)
                  .join(User, User.id == Quote.owner_id)
                  .where(visible_customers(user), Customer.deleted_at.is_(None))
-                 .order_by(Quote.updated_at.desc(), Quote.number.desc()).limit(limit))
+                 .order_by(Quote.updated_at.desc(), Quote.number.desc()))
         if status:
             query = query.where(Quote.status == status)
         elif not include_superseded:
@@ -73,8 +80,9 @@ def load_quotes(store: Store, user_id: str, include_superseded: bool, limit: int
         if needle:
             pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(Quote.number.ilike(pattern, escape="\\") | Customer.name.ilike(pattern, escape="\\"))
-        return [QuoteRow(q.id, q.number, q.revision, customer, q.status, q.currency, q.total, owner, q.updated_at)
-                for q, customer, owner in session.execute(query)]
+        rows = [QuoteRow(q.id, q.number, q.revision, customer, q.status, q.currency, q.total, owner, q.updated_at)
+                for q, customer, owner in session.execute(query.limit(limit))]
+        return cut(session, rows, query, limit)
 
 
 class QuotesPage(QWidget):
@@ -85,6 +93,8 @@ class QuotesPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.rows: list[QuoteRow] = []
+        self.total = 0  # quotes matching in all; more than the rows when the list is cut at LIMIT
+        self.more = False  # more than total (desktop.cut.CAP) match
         self._generation = 0
         self.new_button = QPushButton(self.tr("New quote…"))
         self.new_button.clicked.connect(self.new_quote)
@@ -137,13 +147,15 @@ class QuotesPage(QWidget):
         generation, user_id, superseded = self._generation, self.context.user_id, self.superseded.isChecked()
         text, status = self.search.text(), self.status.currentData() or None
 
-        def done(rows: list[QuoteRow]) -> None:
+        def done(found: Cut[QuoteRow]) -> None:
             if isValid(self) and generation == self._generation:
-                self.rows = rows
+                self.rows = found.rows
+                self.total, self.more = found.total, found.more
                 self._show()
                 self.sig_loaded.emit()
 
-        QueryOp(self.context.tasks, lambda store: load_quotes(store, user_id, superseded, text=text, status=status)) \
+        QueryOp(self.context.tasks,
+                lambda store: load_quote_list(store, user_id, superseded, LIMIT, text=text, status=status)) \
             .success(done).run()
 
     def new_quote(self) -> None:
@@ -175,7 +187,7 @@ class QuotesPage(QWidget):
                 if col == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
-        if len(self.rows) >= LIMIT:
-            self.count.setText(self.tr("The newest %n quotes; search to find others.", "", len(self.rows)))
+        if self.total > len(self.rows):
+            self.count.setText(cut_text(len(self.rows), self.total, self.more) + " · " + self.tr("search to find others."))
         else:
             self.count.setText(self.tr("%n quote(s)", "", len(self.rows)))

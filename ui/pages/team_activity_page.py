@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from desktop import activity
+from desktop.cut import Cut
 from desktop.timeutil import utcnow
 from ui.activity_table import ActivityTableModel
 from ui.context import AppContext
 from ui.freshness import Freshness
+from ui.labels import cut_text
 from ui.ops import QueryOp
 
 PERIODS = (1, 7, 30, 180)
@@ -77,7 +79,7 @@ class TeamActivityPage(QWidget):
 
         def load(store):
             with store.read() as session:
-                return activity.team_activity(session, user, since, member_id=member)
+                return activity.team_activity_cut(session, user, since, member_id=member)
 
         QueryOp(self.context.tasks, load).success(self._show).run()
 
@@ -85,8 +87,9 @@ class TeamActivityPage(QWidget):
 
     # ---- Private API
 
-    def _show(self, rows) -> None:
+    def _show(self, found: Cut[activity.ActivityRow]) -> None:
         if not isValid(self):
             return  # the page was rebuilt (language or user change) while the trail was read
-        self.model.set_rows(rows)
-        self.count_label.setText(self.tr("%n touchpoint(s)", "", len(rows)))
+        self.model.set_rows(found.rows)
+        self.count_label.setText(cut_text(len(found.rows), found.total, found.more) if found.is_cut
+                                 else self.tr("%n touchpoint(s)", "", len(found.rows)))

@@ -47,8 +47,17 @@ class TodaysPlanPage(QWidget):
         self.context = context
         self._day_start: datetime | None = None  # the local day shown
         self.due_label = QLabel()
-        self.due_model = ActivityTableModel(["due", "customer", "next_step", "when", "channel", "summary"], self)
+        self.due_model = ActivityTableModel(["due", "customer", "next_step", "when", "user", "channel", "summary"], self)
         self.due_table = self._table(self.due_model)
+        self.due_table.setToolTip(self.tr("Double-click a next step to log the touchpoint that follows it up."))
+        # A follow-up stays here until its owner closes it: nothing else (no later touchpoint) does.
+        self.done_button = QPushButton(self.tr("Done…"))
+        self.postpone_button = QPushButton(self.tr("Postpone…"))
+        self.hand_over_button = QPushButton(self.tr("Hand over…"))
+        for button, action in ((self.done_button, "done"), (self.postpone_button, "postpone"),
+                               (self.hand_over_button, "hand_over")):
+            button.clicked.connect(lambda _checked=False, a=action: self.close_follow_up(a))
+            button.setEnabled(False)
         self.logged_label = QLabel()
         self.logged_model = ActivityTableModel(["when", "customer", "channel", "summary", "reaction"], self)
         self.logged_table = self._table(self.logged_model)
@@ -73,6 +82,11 @@ class TodaysPlanPage(QWidget):
         layout.addWidget(self.drafts_table, 1)
         layout.addWidget(self.due_label)
         layout.addWidget(self.due_table, 3)
+        follow_up_buttons = QHBoxLayout()
+        for button in (self.done_button, self.postpone_button, self.hand_over_button):
+            follow_up_buttons.addWidget(button)
+        follow_up_buttons.addStretch(1)
+        layout.addLayout(follow_up_buttons)
         layout.addWidget(self.logged_label)
         layout.addWidget(self.logged_table, 2)
         buttons = QHBoxLayout()
@@ -81,6 +95,7 @@ class TodaysPlanPage(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.due_table.doubleClicked.connect(lambda index: self._log(self.due_model.rows[index.row()].customer_id))
+        self.due_table.selectionModel().selectionChanged.connect(lambda *_a: self._enable_follow_up_buttons())
         # Also read again on a new day: the window may have stayed open overnight.
         self.freshness = Freshness(self, context.tasks, self.refresh, stale_when=lambda: self._day_start is not None
                                    and today_bounds(utcnow())[0] != self._day_start)
@@ -101,9 +116,28 @@ class TodaysPlanPage(QWidget):
 
         QueryOp(self.context.tasks, load).success(lambda result: self._show(result, start)).run()
 
-    # ---- Qt events
+    def selected_follow_up(self) -> activity.ActivityRow | None:
+        """The follow-up chosen in the list of next steps, if any."""
+        rows = self.due_table.selectionModel().selectedRows()
+        return self.due_model.rows[rows[0].row()] if rows and rows[0].row() < len(self.due_model.rows) else None
+
+    def close_follow_up(self, action: str) -> QWidget | None:
+        """Open the form that closes the chosen follow-up: done, postpone or hand_over."""
+        from ui.dialogs.follow_up_dialog import FollowUpDialog
+
+        row = self.selected_follow_up()
+        if row is None:
+            return None
+        dialog = FollowUpDialog(self.context, row, action, self)
+        dialog.sig_saved.connect(lambda _outcome: self.refresh())
+        return open_form(dialog)
 
     # ---- Private API
+
+    def _enable_follow_up_buttons(self) -> None:
+        chosen = self.selected_follow_up() is not None
+        for button in (self.done_button, self.postpone_button, self.hand_over_button):
+            button.setEnabled(chosen)
 
     def _table(self, model: ActivityTableModel) -> QTableView:
         table = QTableView()
@@ -122,6 +156,7 @@ class TodaysPlanPage(QWidget):
         self._show_drafts(drafts)
         self.due_model.overdue_before = start
         self.due_model.set_rows(due)
+        self._enable_follow_up_buttons()
         self.logged_model.set_rows(logged)
         overdue = sum(1 for r in due if r.next_step_due is not None and r.next_step_due < start)
         self.due_label.setText(self.tr("Next steps due today or overdue: %1 (%2 overdue)")
