@@ -180,6 +180,17 @@ def _mtime(path: Path) -> float:
         return float("inf")  # gone or unreadable: not ours to remove
 
 
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """Why a file could not be read, in words (Chinese, English): the system's own text is English only."""
+    if isinstance(exc, FileNotFoundError):
+        return "找不到该文件，可能已被移动或删除", "the file is not there any more (moved or deleted?)"
+    if isinstance(exc, PermissionError):
+        return "没有读取该文件的权限", "this computer's user may not read it"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件", "it is a folder, not a file"
+    return "读取时出错，磁盘或存储卡可能有故障", "reading it failed; the disk or memory card may be failing"
+
+
 def _unreadable(path: Path, exc: OSError) -> DomainError:
-    why = exc.strerror or str(exc)
-    return bad_file(path.name, f"无法读取（{why}）。", f"it cannot be read ({why}).")
+    why_zh, why_en = os_reason(exc)
+    return bad_file(path.name, f"无法读取：{why_zh}。", f"it cannot be read: {why_en}.")

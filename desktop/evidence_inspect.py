@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.errors import DomainError
+from desktop.evidence_files import os_reason
 
 
 def inspect(path: Path) -> dict[str, Any]:
@@ -31,8 +32,9 @@ def inspect(path: Path) -> dict[str, Any]:
         out["sha256"] = _sha256(path)
         info = measure(path, path.name, size)
     except OSError as exc:
-        out["refused"] = {"code": "unreadable", "message_zh": f"无法读取（{exc.strerror or exc}）。",
-                          "message_en": f"It cannot be read ({exc.strerror or exc})."}
+        why_zh, why_en = os_reason(exc)
+        out["refused"] = {"code": "unreadable", "message_zh": f"无法读取：{why_zh}。",
+                          "message_en": f"It cannot be read: {why_en}."}
         return out
     except DomainError as exc:
         out["size"] = size

@@ -2829,8 +2829,8 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+2"/>
-        <source>Or drop files on this window. Photos: JPEG, PNG, HEIC; recordings: WAV, MP3, M4A, AAC.</source>
-        <translation>也可以把文件拖到此窗口。照片：JPEG、PNG、HEIC；录音：WAV、MP3、M4A、AAC。</translation>
+        <source>Or drop files on this window. Photos: JPEG, PNG, HEIC; recordings: WAV, MP3, M4A, AAC, AMR, 3GP, OGG/Opus.</source>
+        <translation>也可以把文件拖到此窗口。照片：JPEG、PNG、HEIC；录音：WAV、MP3、M4A、AAC、AMR、3GP、OGG/Opus。</translation>
     </message>
     <message>
         <location line="+33"/>

@@ -607,7 +607,7 @@ class VisitDialog(FormDialog):
         self.add_button = QPushButton(self.tr("Add photos or recordings…"))
         self.add_button.clicked.connect(self.pick_files)
         self.drop_hint = QLabel(self.tr("Or drop files on this window. Photos: JPEG, PNG, HEIC; "
-                                        "recordings: WAV, MP3, M4A, AAC."))
+                                        "recordings: WAV, MP3, M4A, AAC, AMR, 3GP, OGG/Opus."))
         self.drop_hint.setWordWrap(True)
         self.drop_hint.setStyleSheet("color: palette(mid)")
         self.rows_box = QWidget()
