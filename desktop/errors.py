@@ -43,6 +43,18 @@ class DomainError(Exception):
         return f"DomainError({self.code!r}, field={self.field!r}, {self.message_en!r})"
 
 
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """Why a file could not be read, in words (Chinese, English): the system's own text is English only."""
+    if isinstance(exc, FileNotFoundError):
+        return "找不到该文件，可能已被移动或删除", "the file is not there any more (moved or deleted?)"
+    if isinstance(exc, PermissionError):
+        return "没有读取该文件的权限", "this computer's user may not read it"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件", "it is a folder, not a file"
+    return "读取时出错，磁盘或存储卡可能有故障", "reading it failed; the disk or memory card may be failing"
+
+
+
 # ---- Constructors for the error classes every mutation shares
 
 def missing_field(field: str, label: Label) -> DomainError:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from desktop import remote
 from desktop.blobs import BlobError, BlobStore, BlobTooLarge, is_sha256
-from desktop.errors import DomainError
+from desktop.errors import DomainError, os_reason
 from desktop.media import bad_file
 from desktop.models import Attachment, OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
@@ -178,17 +178,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return float("inf")  # gone or unreadable: not ours to remove
-
-
-def os_reason(exc: OSError) -> tuple[str, str]:
-    """Why a file could not be read, in words (Chinese, English): the system's own text is English only."""
-    if isinstance(exc, FileNotFoundError):
-        return "找不到该文件，可能已被移动或删除", "the file is not there any more (moved or deleted?)"
-    if isinstance(exc, PermissionError):
-        return "没有读取该文件的权限", "this computer's user may not read it"
-    if isinstance(exc, IsADirectoryError):
-        return "这是一个文件夹，不是文件", "it is a folder, not a file"
-    return "读取时出错，磁盘或存储卡可能有故障", "reading it failed; the disk or memory card may be failing"
 
 
 def _unreadable(path: Path, exc: OSError) -> DomainError:

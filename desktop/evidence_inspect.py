@@ -18,8 +18,7 @@ from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from desktop.errors import DomainError
-from desktop.evidence_files import os_reason
+from desktop.errors import DomainError, os_reason
 
 
 def inspect(path: Path) -> dict[str, Any]:

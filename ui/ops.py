@@ -10,6 +10,7 @@ through :attr:`TaskManager.sig_data_changed`; views listen to that one signal to
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from desktop.errors import DomainError
 from desktop.store import Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DaemonWorker:
@@ -301,7 +303,17 @@ def _raise(exc: Exception) -> None:
 
 
 def describe(exc: Exception, language: str) -> str:
-    """A message for the user: a domain error's own words, or the exception for anything unexpected."""
+    """A message for the user in their language: a domain or sync error's own words; for anything
+    unexpected, what happened to their work and where the details are. The exception itself (its
+    type, its text, a path or an SQL statement) never reaches the window: it goes to the log file in
+    the data folder (ui.app_log), for support staff."""
     if isinstance(exc, DomainError):
         return exc.message(language)
-    return f"{type(exc).__name__}: {exc}"
+    message = getattr(exc, "message", None)
+    if callable(message) and hasattr(exc, "message_zh") and hasattr(exc, "message_en"):
+        return message(language)  # sync.client.SyncError and its kin: already in the user's words
+    log.error("unexpected error shown to the user", exc_info=exc)
+    if language.lower().startswith("zh"):
+        return "出现了意外的错误，操作没有完成；您输入的内容都还在。请再试一次；如果仍然出错，请把数据文件夹中的 fieldmark.log 发给管理员。"
+    return ("Something unexpected went wrong and this was not done; what you typed is still here. Try again; "
+            "if it happens again, send fieldmark.log from the data folder to your administrator.")

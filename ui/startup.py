@@ -30,11 +30,11 @@ from desktop.paths import (
     remember_data_dir,
 )
 from desktop.store import Store, open_store
-from ui import i18n, wheel_guard
+from ui import app_log, i18n, wheel_guard
 from ui.context import AppContext
 from ui.forms import alive
 from ui.gc_guard import GuiThreadCollector
-from ui.ops import Progress
+from ui.ops import Progress, describe
 from ui.progress import run_with_progress
 
 
@@ -102,7 +102,7 @@ def seed_if_new(context: AppContext, then: Callable[[], None]) -> None:
         if exc is not None:
             QMessageBox.critical(None, QApplication.translate("startup", "Demo data"),
                                  QApplication.translate("startup", "The demo data could not be loaded: %1")
-                                 .replace("%1", str(exc)))
+                                 .replace("%1", describe(exc, context.language)))
         then()
 
     # Not cancellable: a half-loaded demo organisation would be worse than waiting a second.
@@ -186,6 +186,7 @@ class Application:
         store = _open_store(database_path(folder), parent)
         if store is None:
             return False
+        app_log.install(store.path.parent)
         old, window = self.context, self.window
         for dialog in (self.sign_in_dialog, getattr(window, "server_dialog", None)):
             if dialog is not None and alive(dialog):
@@ -300,6 +301,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_database(args)
     if store is None:
         return 1
+    app_log.install(store.path.parent)
     context = AppContext(store, language)
     application = Application(app, context, screenshot=args.screenshot is not None)
     exit_code = [0]

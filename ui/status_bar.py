@@ -12,7 +12,7 @@ from sync.client import SyncError
 from ui import sync_schedule as schedule_
 from ui.context import AppContext
 from ui.labels import local_time
-from ui.ops import QueryOp
+from ui.ops import QueryOp, describe
 
 # sync_state.last_error codes, for the state a previous run left (before this run's first sync).
 _KIND_OF_CODE = {"unavailable": schedule_.UNAVAILABLE, "unauthorized": schedule_.SIGN_IN,
@@ -108,7 +108,7 @@ class StatusBar(QStatusBar):
             last = self.state.last_error
             zh = self.context.language.lower().startswith("zh")
             return str(last.get("message_zh" if zh else "message_en") or last.get("code") or "")
-        return str(error) if error is not None else ""
+        return describe(error, self.context.language) if error is not None else ""
 
     def kind(self) -> str | None:
         """How things stand with the server: an outcome of ui.sync_schedule, or None (never synced)."""

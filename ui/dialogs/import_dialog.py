@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import csv_import, product_import, touchpoint_import
+from desktop.errors import os_reason
 from desktop.store import Store
 from desktop.touchpoint_import import DUPLICATE, ERROR, IMPORTED, OK
 from ui.context import AppContext
@@ -507,7 +508,9 @@ class ImportDialog(QDialog):
         try:
             count = self.importer.write_error_report(path, self.preview.problems, self.context.language)
         except OSError as exc:
-            self._show_message(self.tr("The error report could not be saved: %1").replace("%1", str(exc)), True)
+            why_zh, why_en = os_reason(exc)
+            why = why_zh if self.context.language.lower().startswith("zh") else why_en
+            self._show_message(self.tr("The error report could not be saved: %1").replace("%1", why), True)
             return
         self._show_message(self.tr("%n error(s) saved to %1.", "", count).replace("%1", path), False)
 

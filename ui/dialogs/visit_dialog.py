@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from desktop import capture_rules, evidence_files, media, mutations
 from desktop.blobs import CopyCancelled
-from desktop.errors import DomainError
+from desktop.errors import DomainError, os_reason
 from desktop.ids import uuid7
 from desktop.lookups import live_contacts
 from desktop.models import REACTIONS
@@ -880,7 +880,9 @@ class VisitDialog(FormDialog):
         if isinstance(exc, DomainError):
             return exc.message(self.context.language)  # names the file and the reason
         if isinstance(exc, OSError):
-            return self.tr("%1 cannot be read: %2").replace("%1", path.name).replace("%2", exc.strerror or str(exc))
+            why_zh, why_en = os_reason(exc)
+            why = why_zh if self.context.language.lower().startswith("zh") else why_en
+            return self.tr("%1 cannot be read: %2").replace("%1", path.name).replace("%2", why)
         return f"{path.name}: {describe(exc, self.context.language)}"
 
     def _on_submitted(self, outcomes: list[mutations.Outcome]) -> None:
