@@ -85,3 +85,8 @@ def test_preview_says_which_field_printed_a_box(qtbot, context, store, org):  # 
     text = dialog.banner.text()
     assert "客户名称" in text and "U+3134A" in text and "□" in text  # in the user's language (Chinese here)
     assert "描述" not in text  # the Extension B description printed from the fallback font
+    # the name corrected, the next preview prints every character and the warning goes
+    run(store, rep, "customer.update", id=customer, name="恒通精密机械有限公司")
+    with qtbot.waitSignal(dialog.sig_pdf_ready, timeout=20000):
+        dialog.preview_button.click()
+    qtbot.waitUntil(lambda: not dialog.banner.isVisible(), timeout=5000)

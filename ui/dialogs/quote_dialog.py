@@ -426,6 +426,11 @@ class QuoteDialog(QDialog):
             if alive(self):
                 if isinstance(path, quote_print.RenderedPdf) and path.unprintable:
                     self.errors.show_banner(path.warning(self.context.language))
+                    self._pdf_warning = self.banner.text()
+                elif getattr(self, "_pdf_warning", None) and self.banner.text() == self._pdf_warning:
+                    self.banner.clear()  # the last PDF's warning; this one prints every character
+                    self.banner.hide()
+                    self._pdf_warning = None
                 self.pdf_path = path
                 self.sig_pdf_ready.emit(str(path))
                 then(path)
