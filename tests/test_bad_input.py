@@ -418,6 +418,22 @@ def test_duplicate_customer_name(store, world):
             "conflict", "name", "客户名称")
 
 
+def test_duplicate_customer_name_is_found_whatever_the_width_spacing_or_invisible_characters(store, world):
+    run(store, world["rep"], "customer.create", name="ABB（中国）有限公司")
+    for variant in ("ABB(中国)有限公司", "ＡＢＢ（中国）有限公司", "abb (中国) 有限公司", "\ufeffABB（中国）\u200b有限公司",
+                    "ABB\u3000（中国）有限公司"):
+        err = refused(store, world["rep2"], "customer.create", {"name": variant}, "conflict", "name", "客户名称")
+        assert "ABB（中国）有限公司" in err.message_zh and "ABB（中国）有限公司" in err.message_en  # names the one that exists
+    refused(store, world["rep"], "customer.update", {"id": world.customer, "name": "ａｂｂ(中国)有限公司"},
+            "conflict", "name", "客户名称")
+
+
+def test_a_customer_name_is_stored_without_invisible_characters_and_doubled_spaces(store, world):
+    customer = run(store, world["rep"], "customer.create", name="\ufeff上海  申联\u200b 贸易（集团）").changes.entity_id
+    with store.read() as s:
+        assert s.scalars(select(Customer.name).where(Customer.id == customer)).one() == "上海 申联 贸易（集团）"
+
+
 def test_duplicate_username(store, world):
     refused(store, world["admin"], "user.create", new_user(username="rep"), "conflict", "username", "用户名")
     refused(store, world["admin"], "user.create", new_user(username="REP"), "conflict", "username", "用户名")
@@ -478,6 +494,15 @@ INVALID: dict[str, tuple[Case, str | None, str | None]] = {
                       "name", "客户名称"),
     "escape character in a summary": (lambda w: ("manager", "touchpoint.log", tp(w, summary="拜访\x1b[31m")),
                                       "summary", "沟通内容"),
+    "lone surrogate in a name": (lambda w: ("rep", "customer.create", {"name": "苏州\ud800恒通"}), "name", "客户名称"),
+    "lone low surrogate in a contact": (lambda w: ("rep", "contact.update", {"id": w.contact, "title": "\udc00总"}),
+                                        "title", "职务"),
+    "noncharacter in notes": (lambda w: ("rep", "customer.update", {"id": w.customer, "notes": "备注\uffff"}),
+                              "notes", "备注"),
+    "plane-1 noncharacter in a summary": (lambda w: ("rep", "touchpoint.log", tp(w, summary="拜访\U0001fffe")),
+                                          "summary", "沟通内容"),
+    "noncharacter in a user's name": (lambda w: ("admin", "user.create", new_user(display_name="新\ufdd0人")),
+                                      "display_name", "姓名"),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from desktop import errors, timeutil, types
 from desktop.errors import Label
 from desktop.ids import is_uuid
+from desktop.text_rules import has_invalid_code_points
 
 # Tabs and line breaks are text; NUL and other control characters are not (they break exports and PDFs).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -53,6 +54,12 @@ class Field:
     def _parse_text(self, name: str, value: Any) -> str:
         if not isinstance(value, str):
             raise errors.wrong_type(name, self.label, "文本", "text")
+        if has_invalid_code_points(value):
+            # A lone surrogate (broken UTF-16 from a paste or a file) or a noncharacter: neither the
+            # database nor JSON over HTTP can carry it, so it is refused here, as the user's error.
+            raise errors.invalid_value(name, f"“{self.label.zh}”含有无效字符（可能是复制时损坏的文字），请删除后重新输入。",
+                                       f"{self.label.en} contains invalid characters (text damaged in copying); "
+                                       "delete them and type it again.")
         value = value.strip()
         if self.required and not value:
             raise errors.missing_field(name, self.label)
