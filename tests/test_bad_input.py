@@ -511,6 +511,29 @@ def test_invalid_value(store, world, case, field, label):
     run_case(store, world, case, "invalid_value", field, label)
 
 
+def rate(**args: Any) -> dict[str, Any]:
+    return {"pair": "USD/CNY", "rate": "7.1186", "rate_date": "2026-12-04", "source": "manual", **args}
+
+
+def test_a_rate_has_at_most_four_decimals_whichever_way_it_arrives(store, world):
+    err = refused(store, world["finance"], "rate.record", rate(rate="7.11865"), "invalid_value", "rate", "汇率")
+    assert "4 位小数" in err.message_zh and "4 decimal places" in err.message_en
+    refused(store, world["finance"], "rate.record", rate(rate="7.000001"), "invalid_value", "rate", "汇率")
+    run(store, world["finance"], "rate.record", **rate(rate="7.11860000", at="2026-12-04T02:00:00Z"))  # trailing zeros do not count
+
+
+def test_a_rate_cannot_be_dated_after_today_in_china(store, world):
+    # 16:30 UTC on the 4th is 00:30 on the 5th in Beijing: the 5th is today there, the 6th is not yet.
+    late = "2026-12-04T16:30:00Z"
+    err = refused(store, world["finance"], "rate.record", rate(rate_date="2026-12-06", at=late), "invalid_value",
+                  "rate_date", "汇率日期")
+    assert "2026-12-05" in err.message_zh and "2026-12-05" in err.message_en  # says which day today is there
+    early = "2026-12-04T15:30:00Z"  # 23:30 on the 4th in Beijing: the 5th is tomorrow
+    refused(store, world["finance"], "rate.record", rate(rate_date="2026-12-05", at=early), "invalid_value",
+            "rate_date", "汇率日期")
+    run(store, world["finance"], "rate.record", **rate(rate_date="2026-12-05", at=late))
+
+
 def test_a_touchpoint_within_the_clock_slack_is_accepted(store, world):
     run(store, world["rep"], "touchpoint.log", **tp(world, occurred_at=now(minutes=5)))
 

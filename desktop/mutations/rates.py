@@ -44,7 +44,9 @@ def latest(session: Session, pair: str, on: date) -> ExchangeRate | None:
 @mutation("rate.record", {
     "id": Field(Label("编号", "Id"), "id", required=True),
     "pair": Field(Label("货币对", "Currency pair"), "choice", required=True, choices=PAIRS),
-    "rate": Field(RATE, "decimal", required=True, low=0.0001, high=100000, places=6),
+    # Four decimals: the central parity's precision (desktop.fx.csv_rates.published_decimals). The
+    # dialog and the CSV import say so first; the mutation holds the rule for every path, the server's too.
+    "rate": Field(RATE, "decimal", required=True, low=0.0001, high=100000, places=4),
     "rate_date": Field(Label("汇率日期", "Rate date"), "date", required=True),
     "source": Field(Label("来源", "Source"), required=True, max_len=64),
     "fetched_at": Field(Label("获取时间", "Fetched at"), "time"),
@@ -53,8 +55,11 @@ def record_rate(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
     """Cache a rate; the same pair, date and source again corrects the rate kept for them."""
     if actor.role not in FINANCE and actor.role != "admin":
         raise errors.forbidden("录入汇率", "record exchange rates")
-    if date.fromisoformat(args["rate_date"]) > business_date(args["at"]) + timedelta(days=1):
-        raise errors.invalid_value("rate_date", "汇率日期在未来，请检查。", "The rate's date is in the future; check it.")
+    today = business_date(args["at"])
+    if date.fromisoformat(args["rate_date"]) > today:  # no rate is published for a day that has not begun in China
+        raise errors.invalid_value("rate_date", f"汇率日期 {args['rate_date']} 晚于今天（北京时间 {today.isoformat()}），请检查。",
+                                   f"The rate date {args['rate_date']} is after today ({today.isoformat()} in China); "
+                                   "check it.")
     fetched_at = args.get("fetched_at") or args["at"]
     existing = session.scalars(select(ExchangeRate).where(
         ExchangeRate.pair == args["pair"], ExchangeRate.rate_date == args["rate_date"],
