@@ -19,7 +19,7 @@ _INVALID = re.compile("[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
 # non-joiner, joiner, word joiner and the byte-order mark.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
-_NOT_DIGIT = re.compile(r"\D")
+_NOT_PHONE = re.compile(r"[^0-9+]")
 
 
 def has_invalid_code_points(value: str) -> bool:
@@ -59,10 +59,10 @@ def phone_digits(value: str) -> str:
 
     Extensions and anything else typed stay as digits; a number written ``0086`` or ``+86`` loses it.
     """
-    text = fold(value).strip()
-    digits = _NOT_DIGIT.sub("", text)
-    if text.startswith("+86"):
+    compact = _NOT_PHONE.sub("", fold(value))  # digits and "+": "(0086) 138…" starts with 0086
+    digits = compact.replace("+", "")
+    if compact.startswith("+86"):
         return digits[2:]
-    if text.startswith("0086"):
+    if compact.startswith("0086"):  # no area code in China begins 008
         return digits[4:]
     return digits
