@@ -508,3 +508,25 @@ def test_broken_text_rejects_its_mutation_alone_and_the_rest_of_the_batch_applie
     names = {row["name"] for row in rows(api, "customers").values()}
     assert good_before[1]["name"] in names and good_after[1]["name"] in names
     assert bad_value[1]["name"] not in names
+
+
+def test_the_server_keeps_the_same_sort_keys_and_refuses_a_name_differing_only_in_width(server):
+    from desktop.sort_keys import company_key, person_key
+
+    api = Api(server, "rep.li")
+    suffix = next(_names)
+    name = f"ＡＢＢ（重庆）机械{suffix}号"
+    customer = prepare("customer.create", {"name": name, "phone": "+86 23-6666-0000"})
+    contact = prepare("contact.add", {"customer_id": customer["id"], "name": "曾小贤", "decision_role": "user",
+                                      "phone": "138 0013 8000"})
+    twin = prepare("customer.create", {"name": f"abb(重庆)机械{suffix}号"})
+    results = api.push(("customer.create", customer), ("contact.add", contact), ("customer.create", twin)).json()
+    assert [r["status"] for r in results["results"]] == ["applied", "applied", "rejected"]
+    error = results["results"][2]["error"]
+    assert error["code"] == "conflict" and name in error["message_zh"]
+    row = rows(api, "customers")[customer["id"]]
+    assert (row["name_sort"], row["name_key"], row["phone_digits"]) == \
+        (company_key(name), f"abb(重庆)机械{suffix}号", "2366660000")
+    assert row["name_sort"].startswith("abb!chong!qing!")
+    pulled = rows(api, "contacts")[contact["id"]]
+    assert (pulled["name_sort"], pulled["phone_digits"]) == (person_key("曾小贤"), "13800138000")
