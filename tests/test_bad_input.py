@@ -503,6 +503,8 @@ INVALID: dict[str, tuple[Case, str | None, str | None]] = {
                                           "summary", "沟通内容"),
     "noncharacter in a user's name": (lambda w: ("admin", "user.create", new_user(display_name="新\ufdd0人")),
                                       "display_name", "姓名"),
+    "lone surrogate inside policy rules": (lambda w: ("admin", "policy.set", {"rules": [{"key": "\ud800"}]}),
+                                           "rules", "规则"),
 }
 
 
