@@ -29,7 +29,7 @@ from keyring.backends import fail
 from sqlalchemy import func, select
 
 import desktop
-from desktop import auth, integrity, mutations, remote, rows, search, timeutil
+from desktop import auth, derived, integrity, mutations, remote, rows, search, timeutil
 from desktop.errors import DomainError
 from desktop.ids import uuid7
 from desktop.models import DATA_TABLES, AuditEntry, Customer, OutboxEntry, SyncProblem, Touchpoint
@@ -56,16 +56,18 @@ T = timeutil.to_text(NOW)
 
 
 def customer_row(owner_id: str, **values: Any) -> dict[str, Any]:
-    return {"id": uuid7(), "name": "苏州恒通精密机械有限公司", "short_name": "恒通", "owner_id": owner_id, "region": "江苏",
-            "city": "苏州", "address": "工业园区星湖街 328 号", "industry": "机械", "segment": "key_account",
-            "status": "active", "phone": "0512-62580000", "credit_limit": "1200000.50", "notes": "老客户",
-            "created_at": T, "updated_at": T, "deleted_at": None, "version": 1, **values}
+    row = {"id": uuid7(), "name": "苏州恒通精密机械有限公司", "short_name": "恒通", "owner_id": owner_id, "region": "江苏",
+           "city": "苏州", "address": "工业园区星湖街 328 号", "industry": "机械", "segment": "key_account",
+           "status": "active", "phone": "0512-62580000", "credit_limit": "1200000.50", "notes": "老客户",
+           "created_at": T, "updated_at": T, "deleted_at": None, "version": 1, **values}
+    return {**derived.customer_columns(row["name"], row["phone"]), **row}  # as the server's mutation computed them
 
 
 def contact_row(customer_id: str, **values: Any) -> dict[str, Any]:
-    return {"id": uuid7(), "customer_id": customer_id, "name": "王伟", "title": "设备科长", "decision_role": "technical",
-            "phone": "", "wechat": "wangwei", "email": "", "notes": "", "last_reached_at": None, "created_at": T,
-            "updated_at": T, "deleted_at": None, "version": 1, **values}
+    row = {"id": uuid7(), "customer_id": customer_id, "name": "王伟", "title": "设备科长", "decision_role": "technical",
+           "phone": "", "wechat": "wangwei", "email": "", "notes": "", "last_reached_at": None, "created_at": T,
+           "updated_at": T, "deleted_at": None, "version": 1, **values}
+    return {**derived.contact_columns(row["name"], row["phone"]), **row}
 
 
 def touchpoint_row(customer_id: str, user_id: str, **values: Any) -> dict[str, Any]:
