@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import select
 
-from desktop import customer_list, snapshot, timeutil
+from desktop import customer_list, derived, snapshot, timeutil
 from desktop.customer_list import COLUMNS, CustomerFilter, CustomerRow
 from desktop.ids import uuid7
 from desktop.models import Customer, User
@@ -56,9 +56,10 @@ def _deleted_customer(store: Store, owner_id: str) -> None:
     """A customer the server already deleted, as a snapshot would bring it."""
     now = timeutil.to_text(timeutil.utcnow())
     columns = ("id", "name", "short_name", "owner_id", "region", "city", "address", "industry", "segment",
-               "status", "phone", "credit_limit", "notes", "created_at", "updated_at", "deleted_at", "version")
+               "status", "phone", "credit_limit", "notes", "created_at", "updated_at", "deleted_at", "version",
+               "name_sort", "name_key", "phone_digits")
     row = (uuid7(), DELETED, "旧厂", owner_id, "江苏", "苏州", "", "", "standard", "active", "", None, "",
-           now, now, now, 1)
+           now, now, now, 1, *derived.customer_columns(DELETED, "").values())
     with store.writer("snapshot") as session:
         snapshot.insert_rows(session, "customers", columns, [row])
 
