@@ -2,7 +2,8 @@
 
 Customers, contacts and users get ``name_sort`` (desktop.sort_keys); customers also ``name_key``
 (the duplicate check's folded name) and both customers and contacts ``phone_digits`` (phone search).
-Existing rows are filled here with the same functions the mutations use (desktop.derived). The
+Existing rows are filled here with the rules the mutations use (desktop.derived), through the SQL
+functions every connection registers (desktop.store), as 0002 fills the search index. The
 search text is now NFKC-folded (desktop.search_text), so both search indexes are rebuilt: a
 contentless FTS5 index can only delete a row given the exact text it was indexed with.
 
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from desktop import derived
 
 revision = "0007"
 down_revision = "0006"
@@ -32,17 +31,11 @@ INDEXES = (("ix_customers_name_sort", "customers", "name_sort"), ("ix_customers_
            ("ix_contacts_phone_digits", "contacts", "phone_digits"))
 
 
-def fill(bind: sa.Connection) -> None:
-    """Every row's derived columns, as the mutations would compute them."""
-    sources = {"customers": ("SELECT id, name, phone FROM customers", derived.customer_columns),
-               "contacts": ("SELECT id, name, phone FROM contacts", derived.contact_columns),
-               "users": ("SELECT id, display_name FROM users", derived.user_columns)}
-    for table, (query, make) in sources.items():
-        rows = [{"row_id": row[0], **make(*(value or "" for value in row[1:]))}
-                for row in bind.execute(sa.text(query))]
-        if rows:
-            sets = ", ".join(f"{c} = :{c}" for c in COLUMNS[table])
-            bind.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :row_id"), rows)
+# The SQL functions every Fieldmark connection registers (desktop.store), i.e. desktop.derived's rules.
+FILL = ("UPDATE customers SET name_sort = fm_company_key(name), name_key = fm_name_key(name), "
+        "phone_digits = fm_phone_digits(phone)",
+        "UPDATE contacts SET name_sort = fm_person_key(name), phone_digits = fm_phone_digits(phone)",
+        "UPDATE users SET name_sort = fm_person_key(display_name)")
 
 
 def add_columns() -> None:
@@ -54,7 +47,8 @@ def add_columns() -> None:
 
 def upgrade() -> None:
     add_columns()
-    fill(op.get_bind())
+    for statement in FILL:  # no search trigger fires: none watches the new columns
+        op.execute(statement)
     for name, table, column in INDEXES:
         op.create_index(name, table, [column])
     for table, index, body in (("customers", "customer_search", CUSTOMER_TEXT),
