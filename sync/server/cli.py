@@ -79,6 +79,7 @@ def _update_user(engine, args: argparse.Namespace) -> int:
             return 0
         for name, (_before, value) in diff.items():
             setattr(found, name, value)
+        derived.refresh(found)  # a new display name sorts by its own pinyin
         found.version += 1
         found.updated_at = timeutil.utcnow()
         session.flush()
