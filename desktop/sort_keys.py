@@ -3,7 +3,8 @@
 The key is plain text, compared code point by code point (SQLite's BINARY collation, an index on
 the column), made of three parts separated by a space:
 
-    张三  ->  "zhang!san 11 张三"      ABB（中国）有限公司 -> "abb!zhong!guo!you!xian!gong!si 0115513 ABB（中国）有限公司"
+    张三  ->  "zhang!san 11 张三"
+    ABB（中国）有限公司  ->  "abb!zhong!guo!you!xian!gong!si 0123411 ABB（中国）有限公司"
 
 1. the words, separated by ``!``: each Chinese character its toneless pinyin, each run of Latin
    letters one word case-folded, each run of digits one word padded to 12 digits (so 2号 sorts
