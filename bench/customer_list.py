@@ -4,7 +4,8 @@
 
 Needs the data set that ``python -m bench.core`` builds (100k customers, 1M touchpoints); it only
 reads it. Measures, warm (median of ``--runs``, after one untimed run):
-- ordered_rids: every scope's list, sorted by each column, and with text filters;
+- ordered_rids: every scope's list, sorted by each column, and with text filters (Chinese, full-width,
+  and phone numbers: a common prefix, and one contact's whole number written +86 ddd-dddd-dddd);
 - a page of 200 display rows (rows_by_rid) at random positions;
 - the owner and region choices;
 - a customer's trail read page by page to the end, and search within one customer's touchpoints,
@@ -85,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
             flt = CustomerFilter("all", admin, text=query)
             ms, rids = timed(lambda flt=flt: customer_list.ordered_rids(session, flt), args.runs)
             report(f"text {query!r}", ms, f"{len(rids):,} rows")
+        number = session.connection().exec_driver_sql(
+            "SELECT phone FROM contacts ORDER BY id LIMIT 1 OFFSET 1000").scalar_one()
+        for query in ["１３８", "1380", f"+86 {number[:3]}-{number[3:7]}-{number[7:]}"]:
+            flt = CustomerFilter("all", admin, text=query)
+            ms, rids = timed(lambda flt=flt: customer_list.ordered_rids(session, flt), args.runs)
+            report(f"phone {query!r}", ms, f"{len(rids):,} rows")
         flt = CustomerFilter("all", admin, text="精密", region="江苏")
         ms, rids = timed(lambda: customer_list.ordered_rids(session, flt, "last_touchpoint", True), args.runs)
         report("text '精密' + region, by last touchpoint", ms, f"{len(rids):,} rows")

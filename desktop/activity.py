@@ -63,9 +63,9 @@ def logged_between(session: Session, user: User, start: datetime, end: datetime)
 def team_members(session: Session, user: User) -> list[User]:
     """Whose activity the user may follow: a manager's team, everyone for an admin, else themselves."""
     if user.role == "admin":
-        return list(session.scalars(select(User).order_by(User.display_name)))
+        return list(session.scalars(select(User).order_by(User.name_sort, User.id)))
     if user.role in MANAGERS and user.team:
-        return list(session.scalars(select(User).where(User.team == user.team).order_by(User.display_name)))
+        return list(session.scalars(select(User).where(User.team == user.team).order_by(User.name_sort, User.id)))
     return [user]
 
 

@@ -8,7 +8,9 @@ Built for 100,000 customers. A list is two steps (docs/design-core.md, "The cust
 2. :func:`rows_by_rid` reads the display rows of the few hundred rids the view actually shows.
 
 The text filter is answered by the customer full-text index (``customer_search MATCH``), never by a
-LIKE over the table. Scopes mirror :func:`desktop.permissions.can_see_customer` through
+LIKE over the table; a filter that is a phone number (digits, with spaces, dashes or +86) also finds
+the customers whose own or whose contacts' phone starts with those digits, through the indexed
+``phone_digits`` columns. Names sort by their stored pinyin key (desktop.sort_keys). Scopes mirror :func:`desktop.permissions.can_see_customer` through
 :func:`desktop.permissions.visible_customers`.
 """
 
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from desktop.models import Contact, Customer, Touchpoint, User
 from desktop.permissions import visible_customers
+from desktop.search import phone_query, with_phone
 from desktop.search_text import match_expression
 from desktop.types import UTCDateTime
 
@@ -104,8 +107,13 @@ def _where(session: Session, flt: CustomerFilter) -> list[ColumnElement[bool]]:
     if expression is not None:
         matches = (text("SELECT rowid FROM customer_search WHERE customer_search MATCH :fm_query")
                    .bindparams(fm_query=expression).columns(column("rowid", Integer)))
-        clauses.append(Customer.rid.in_(matches))
+        found = Customer.rid.in_(matches)
+        digits = phone_query(flt.text)
+        if digits is not None:
+            found = found | with_phone(digits)
+        clauses.append(found)
     return clauses
+
 
 
 def _contacts_count() -> Any:
@@ -125,11 +133,16 @@ def _owner_name() -> Any:
             .correlate(Customer).scalar_subquery())
 
 
+def _owner_sort() -> Any:
+    return (select(User.name_sort).where(User.id == Customer.owner_id)
+            .correlate(Customer).scalar_subquery())
+
+
 def _sort_keys(sort_column: str) -> list[Any]:
     keys: dict[str, list[Any]] = {
-        "name": [Customer.name],
+        "name": [Customer.name_sort],
         "short_name": [Customer.short_name],
-        "owner": [_owner_name()],
+        "owner": [_owner_sort()],
         "region": [Customer.region, Customer.city],
         "city": [Customer.city],
         "segment": [Customer.segment],
@@ -193,7 +206,7 @@ def owners(session: Session, flt: CustomerFilter) -> list[Owner]:
     scope = _scope_clause(session, flt)
     owns = (select(Customer.rid).where(Customer.owner_id == User.id, Customer.deleted_at.is_(None), scope)
             .correlate(User).exists())
-    rows = session.execute(select(User.id, User.display_name).where(owns).order_by(User.display_name, User.id))
+    rows = session.execute(select(User.id, User.display_name).where(owns).order_by(User.name_sort, User.id))
     return [Owner(*row) for row in rows]
 
 

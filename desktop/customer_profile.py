@@ -105,9 +105,9 @@ def load_profile(session: Session, user_id: str, customer_id: str) -> CustomerPr
     contacts = session.scalars(select(Contact).where(Contact.customer_id == customer.id,
                                                      Contact.deleted_at.is_(None)))
     rank = {role: n for n, role in enumerate(DECISION_ROLES)}
-    entries = sorted((ContactEntry(c.id, c.name, c.title, c.decision_role, c.phone, c.wechat, c.email,
-                                   c.last_reached_at) for c in contacts),
-                     key=lambda c: (rank.get(c.decision_role, len(rank)), c.name, c.id))
+    ordered = sorted(contacts, key=lambda c: (rank.get(c.decision_role, len(rank)), c.name_sort, c.id))
+    entries = [ContactEntry(c.id, c.name, c.title, c.decision_role, c.phone, c.wechat, c.email, c.last_reached_at)
+               for c in ordered]
     count = session.scalar(select(func.count()).select_from(Touchpoint)
                            .where(Touchpoint.customer_id == customer.id, shown_to(user.id))) or 0
     return CustomerProfile(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.text_rules import printable
+
 
 @dataclass(frozen=True)
 class Label:
@@ -84,6 +86,7 @@ def invalid_value(field: str | None, message_zh: str, message_en: str) -> Domain
 
 
 def unknown_field(field: str) -> DomainError:
+    field = printable(field)  # a name sent over the wire may hold anything; the answer must encode
     return DomainError("unknown_field", f"不认识的字段“{field}”。", f"Unknown field {field!r}.", field)
 
 

@@ -1,11 +1,11 @@
-"""Consistency checks over a whole database: the audit chain and the outbox's account of every row."""
+"""Consistency checks over a whole database: audit chain, outbox accounting, derived columns."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop import audit
+from desktop import audit, derived
 from desktop.models import DATA_TABLES, OutboxEntry, SyncedRow
 
 
@@ -85,8 +85,26 @@ def _deleted(entries: list[tuple[int, str]], base: int) -> bool:
     return versions == list(range(first, entries[-1][0] + 1))
 
 
+def derived_columns(session: Session) -> list[str]:
+    """Rows whose stored sort keys, folded names or phone digits are not what desktop.derived computes
+    from their current values: a write path that bypassed the mutations without filling them."""
+    conn = session.connection()
+    sources = (("customers", "SELECT id, name, phone, name_sort, name_key, phone_digits FROM customers",
+                derived.customer_columns, 2),
+               ("contacts", "SELECT id, name, phone, name_sort, phone_digits FROM contacts",
+                derived.contact_columns, 2),
+               ("users", "SELECT id, display_name, name_sort FROM users", derived.user_columns, 1))
+    problems = []
+    for table, query, make, inputs in sources:
+        for row in conn.exec_driver_sql(query):
+            expected = tuple(make(*(value or "" for value in row[1:1 + inputs])).values())
+            if tuple(row[1 + inputs:]) != expected:
+                problems.append(f"{table} {row[0]}: derived columns {tuple(row[1 + inputs:])!r}, expected {expected!r}")
+    return problems
+
+
 def check(session: Session) -> list[str]:
-    """Every problem found: a broken audit chain and unaccounted row changes."""
+    """Every problem found: a broken audit chain, unaccounted row changes, stale derived columns."""
     report = audit.verify_chain(session)
     problems = [] if report.ok else [f"audit log broken at entry {report.broken_at}: {report.reason}"]
-    return problems + outbox_accounting(session)
+    return problems + outbox_accounting(session) + derived_columns(session)

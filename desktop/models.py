@@ -72,6 +72,8 @@ class User(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
+    # Derived from display_name by the mutations (desktop.sort_keys.person_key): lists sort by it.
+    name_sort: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Customer(Base):
@@ -82,6 +84,9 @@ class Customer(Base):
         Index("ix_customers_owner", "owner_id"),
         Index("ix_customers_name", "name"),
         Index("ix_customers_region_city", "region", "city"),
+        Index("ix_customers_name_sort", "name_sort"),
+        Index("ix_customers_name_key", "name_key"),
+        Index("ix_customers_phone_digits", "phone_digits"),
     )
 
     rid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -102,6 +107,11 @@ class Customer(Base):
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # Derived by the mutations (desktop.text_rules, desktop.sort_keys), on the device and the server alike:
+    # the pinyin sort key, the name as the duplicate check compares it, the phone's digits for search.
+    name_sort: Mapped[str] = mapped_column(Text, default="", server_default="")
+    name_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    phone_digits: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Contact(Base):
@@ -109,6 +119,7 @@ class Contact(Base):
     __table_args__ = (
         CheckConstraint(_in("decision_role", DECISION_ROLES), name="ck_contacts_decision_role"),
         Index("ix_contacts_customer", "customer_id"),
+        Index("ix_contacts_phone_digits", "phone_digits"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -125,6 +136,9 @@ class Contact(Base):
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # Derived by the mutations, as on Customer.
+    name_sort: Mapped[str] = mapped_column(Text, default="", server_default="")
+    phone_digits: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Touchpoint(Base):

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, column, func, select, text
+from sqlalchemy import ColumnElement, Integer, column, func, select, text
 from sqlalchemy.orm import Session
 
-from desktop.models import Customer, Touchpoint
+from desktop.models import Contact, Customer, Touchpoint
 from desktop.search_text import index_text, match_expression
+from desktop.text_rules import fold, phone_digits
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,33 @@ def rebuild(session: Session) -> None:
         rows = conn.exec_driver_sql(f"SELECT rid, {', '.join(spec.columns)} FROM {spec.table}")
         conn.exec_driver_sql(f"INSERT INTO {spec.index} (rowid, body) VALUES (?, ?)",
                              [(row[0], index_text(*row[1:])) for row in rows])
+
+
+# ---- Customers by phone number: what a rep types when a customer calls
+
+PHONE_CHARS = frozenset("0123456789 -+()")
+MIN_PHONE_DIGITS = 3
+
+
+def phone_query(query: str) -> str | None:
+    """The digits to look phone numbers up by, when the query is a phone number or the start of one.
+
+    Full-width digits count (NFKC), spaces, dashes and brackets are ignored and +86 or 0086 is dropped,
+    as desktop.text_rules.phone_digits does for the stored numbers.
+    """
+    folded = fold(query).strip()
+    if not folded or not set(folded) <= PHONE_CHARS:
+        return None
+    digits = phone_digits(folded)
+    return digits if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def _starts(digits_column: Any, digits: str) -> ColumnElement[bool]:
+    # A range rather than LIKE 'digits%': an index seek on phone_digits whatever the collation.
+    return (digits_column >= digits) & (digits_column < digits + ":")  # ":" follows "9"
+
+
+def with_phone(digits: str) -> ColumnElement[bool]:
+    """Customers whose own phone, or a live contact's, starts with digits (two index range scans)."""
+    return _starts(Customer.phone_digits, digits) | Customer.id.in_(
+        select(Contact.customer_id).where(_starts(Contact.phone_digits, digits), Contact.deleted_at.is_(None)))

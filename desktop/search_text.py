@@ -15,13 +15,18 @@ spaces (``况，`` becomes ``况``).
   Chinese and Latin alike (``aser`` finds ``Laser``);
 - a single character becomes a prefix query (``铭*``), which the trailing character makes complete.
 
+Text and query are both NFKC-folded first (desktop.text_rules.fold): full-width ＡＢＣ１２３ typed
+with a Chinese input method finds ABC123, and the reverse.
+
 Every query is answered from the index; none scans the table. Changing this expansion changes what
-is indexed, so it needs a migration that rebuilds the search tables.
+is indexed, so it needs a migration that rebuilds the search tables (0002, then 0007 for the folding).
 """
 
 from __future__ import annotations
 
 import re
+
+from desktop.text_rules import fold
 
 _BIGRAM = re.compile(r"(?=(..))", re.DOTALL)
 
@@ -32,7 +37,7 @@ def _bigrams(text: str) -> str:
 
 def index_text(*parts: str | None) -> str:
     """The text to put in the search index for the given field values."""
-    text = "\n".join([part for part in parts if part])
+    text = fold("\n".join([part for part in parts if part]))
     return _bigrams(text) + " " + text[-1] if text else ""
 
 
@@ -57,7 +62,7 @@ def match_expression(query: str) -> str | None:
     its bigrams would ask for the term to be followed or preceded by punctuation in the text.
     """
     clauses = []
-    for word in query.split():
+    for word in fold(query).split():
         term = _trim(word)
         if not term:
             continue  # punctuation alone is not indexed

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from desktop import blobs, migrate
 from desktop.blobs import BlobStore
 from desktop.models import DATA_TABLES, DeviceState
 from desktop.search_text import index_text
+from desktop.sort_keys import company_key, person_key
+from desktop.text_rules import name_key, phone_digits
 
 WRITERS = ("mutation", "snapshot", "sync", "migration")
 # Where the device stands with the server: only the sync writer (desktop.remote) and migrations change it.
@@ -74,6 +76,14 @@ def configure_connection(dbapi_connection: sqlite3.Connection, *, build: bool = 
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
     dbapi_connection.create_function("fm_search_text", -1, _fm_search_text, deterministic=True)
+    # The derived columns' rules (desktop.derived), for migrations, which import no code of ours but the models.
+    for name, fn in (("fm_company_key", company_key), ("fm_person_key", person_key), ("fm_name_key", name_key),
+                     ("fm_phone_digits", phone_digits)):
+        dbapi_connection.create_function(name, 1, _text_function(fn), deterministic=True)
+
+
+def _text_function(fn: Callable[[str], str]) -> Callable[[Any], str]:
+    return lambda value: fn(value if isinstance(value, str) else "")
 
 
 def make_engine(path: Path, *, build: bool = False) -> Engine:

@@ -45,6 +45,7 @@ from desktop.models import Contact, Customer, Touchpoint, User
 from desktop.mutations.touchpoints import FUTURE_SLACK
 from desktop.permissions import CUSTOMER_FACING, visible_customers
 from desktop.store import Store
+from desktop.text_rules import name_key
 
 MUTATION = "touchpoint.log"
 FIELDS = mutations.REGISTRY[MUTATION].fields
@@ -315,8 +316,9 @@ class _CustomerIndex:
 
 
 def _name_key(name: str) -> str:
-    # Full-width and half-width brackets and spaces are the same name to the person typing it.
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+    # Full-width and half-width brackets, spaces and invisible characters: the same name to the person
+    # typing it, as for the duplicate check of customer names.
+    return name_key(name)
 
 
 def _existing_names(session: Session, names: list[str]) -> set[str]:

@@ -263,8 +263,8 @@ def capture_rates(session: Session, flt: VisitFilter) -> list[RepRate]:
     query = (_joined(select(Touchpoint.user_id, User.display_name, visits, passed,
                             cast(passed, Float) / visits))
              .where(*_where(session, flt))
-             .group_by(Touchpoint.user_id, User.display_name)
-             .order_by(User.display_name, Touchpoint.user_id))
+             .group_by(Touchpoint.user_id, User.display_name, User.name_sort)
+             .order_by(User.name_sort, Touchpoint.user_id))
     return [RepRate(user_id, name, int(n), int(ok or 0), float(share or 0.0))
             for user_id, name, n, ok, share in session.execute(query)]
 
@@ -299,7 +299,7 @@ def reps(session: Session, viewer: User) -> list[tuple[str, str]]:
         query = query.where(User.team == viewer.team)
     else:
         query = query.where(User.id == viewer.id)
-    return [(user_id, name) for user_id, name in session.execute(query.order_by(User.display_name, User.id))]
+    return [(user_id, name) for user_id, name in session.execute(query.order_by(User.name_sort, User.id))]
 
 
 def photos(row: VisitRow) -> Sequence[Evidence]:

@@ -21,7 +21,7 @@ _HOME = tempfile.mkdtemp(prefix="fieldmark-tests-")
 for _name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
     os.environ[_name] = os.path.join(_HOME, _name.lower())
 
-from desktop import integrity, mutations, passwords, snapshot, timeutil  # noqa: E402
+from desktop import derived, integrity, mutations, passwords, snapshot, timeutil  # noqa: E402
 from desktop.ids import uuid7  # noqa: E402
 from desktop.store import Store, open_store  # noqa: E402
 
@@ -125,12 +125,13 @@ def org(store: Store, password_hash: str) -> Org:
     """Users of every role, loaded as a server snapshot (the desktop receives users, it does not create them)."""
     now = timeutil.to_text(timeutil.utcnow())
     ids = {name: uuid7() for name, *_ in ORG_USERS}
-    rows = [(ids[name], name, name.title(), role, territory, team, None, password_hash, 1, now, now, 1)
-            for name, role, territory, team in ORG_USERS]
+    # name_sort as the server computes it and a snapshot carries it
+    rows = [(ids[name], name, name.title(), role, territory, team, None, password_hash, 1, now, now, 1,
+             derived.user_columns(name.title())["name_sort"]) for name, role, territory, team in ORG_USERS]
     with store.writer("snapshot") as session:
         snapshot.insert_rows(session, "users", ("id", "username", "display_name", "role", "territory", "team",
                                                 "manager_id", "password_hash", "active", "created_at",
-                                                "updated_at", "version"), rows)
+                                                "updated_at", "version", "name_sort"), rows)
     return Org(ids)
 
 

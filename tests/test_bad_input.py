@@ -418,6 +418,22 @@ def test_duplicate_customer_name(store, world):
             "conflict", "name", "客户名称")
 
 
+def test_duplicate_customer_name_is_found_whatever_the_width_spacing_or_invisible_characters(store, world):
+    run(store, world["rep"], "customer.create", name="ABB（中国）有限公司")
+    for variant in ("ABB(中国)有限公司", "ＡＢＢ（中国）有限公司", "abb (中国) 有限公司", "\ufeffABB（中国）\u200b有限公司",
+                    "ABB\u3000（中国）有限公司"):
+        err = refused(store, world["rep2"], "customer.create", {"name": variant}, "conflict", "name", "客户名称")
+        assert "ABB（中国）有限公司" in err.message_zh and "ABB（中国）有限公司" in err.message_en  # names the one that exists
+    refused(store, world["rep"], "customer.update", {"id": world.customer, "name": "ａｂｂ(中国)有限公司"},
+            "conflict", "name", "客户名称")
+
+
+def test_a_customer_name_is_stored_without_invisible_characters_and_doubled_spaces(store, world):
+    customer = run(store, world["rep"], "customer.create", name="\ufeff上海  申联\u200b 贸易（集团）").changes.entity_id
+    with store.read() as s:
+        assert s.scalars(select(Customer.name).where(Customer.id == customer)).one() == "上海 申联 贸易（集团）"
+
+
 def test_duplicate_username(store, world):
     refused(store, world["admin"], "user.create", new_user(username="rep"), "conflict", "username", "用户名")
     refused(store, world["admin"], "user.create", new_user(username="REP"), "conflict", "username", "用户名")
@@ -478,12 +494,46 @@ INVALID: dict[str, tuple[Case, str | None, str | None]] = {
                       "name", "客户名称"),
     "escape character in a summary": (lambda w: ("manager", "touchpoint.log", tp(w, summary="拜访\x1b[31m")),
                                       "summary", "沟通内容"),
+    "lone surrogate in a name": (lambda w: ("rep", "customer.create", {"name": "苏州\ud800恒通"}), "name", "客户名称"),
+    "lone low surrogate in a contact": (lambda w: ("rep", "contact.update", {"id": w.contact, "title": "\udc00总"}),
+                                        "title", "职务"),
+    "noncharacter in notes": (lambda w: ("rep", "customer.update", {"id": w.customer, "notes": "备注\uffff"}),
+                              "notes", "备注"),
+    "plane-1 noncharacter in a summary": (lambda w: ("rep", "touchpoint.log", tp(w, summary="拜访\U0001fffe")),
+                                          "summary", "沟通内容"),
+    "noncharacter in a user's name": (lambda w: ("admin", "user.create", new_user(display_name="新\ufdd0人")),
+                                      "display_name", "姓名"),
+    "lone surrogate inside policy rules": (lambda w: ("admin", "policy.set", {"rules": [{"key": "\ud800"}]}),
+                                           "rules", "规则"),
 }
 
 
 @pytest.mark.parametrize("case, field, label", INVALID.values(), ids=INVALID.keys())
 def test_invalid_value(store, world, case, field, label):
     run_case(store, world, case, "invalid_value", field, label)
+
+
+def rate(**args: Any) -> dict[str, Any]:
+    return {"pair": "USD/CNY", "rate": "7.1186", "rate_date": "2026-12-04", "source": "manual", **args}
+
+
+def test_a_rate_has_at_most_four_decimals_whichever_way_it_arrives(store, world):
+    err = refused(store, world["finance"], "rate.record", rate(rate="7.11865"), "invalid_value", "rate", "汇率")
+    assert "4 位小数" in err.message_zh and "4 decimal places" in err.message_en
+    refused(store, world["finance"], "rate.record", rate(rate="7.000001"), "invalid_value", "rate", "汇率")
+    run(store, world["finance"], "rate.record", **rate(rate="7.11860000", at="2026-12-04T02:00:00Z"))  # trailing zeros do not count
+
+
+def test_a_rate_cannot_be_dated_after_today_in_china(store, world):
+    # 16:30 UTC on the 4th is 00:30 on the 5th in Beijing: the 5th is today there, the 6th is not yet.
+    late = "2026-12-04T16:30:00Z"
+    err = refused(store, world["finance"], "rate.record", rate(rate_date="2026-12-06", at=late), "invalid_value",
+                  "rate_date", "汇率日期")
+    assert "2026-12-05" in err.message_zh and "2026-12-05" in err.message_en  # says which day today is there
+    early = "2026-12-04T15:30:00Z"  # 23:30 on the 4th in Beijing: the 5th is tomorrow
+    refused(store, world["finance"], "rate.record", rate(rate_date="2026-12-05", at=early), "invalid_value",
+            "rate_date", "汇率日期")
+    run(store, world["finance"], "rate.record", **rate(rate_date="2026-12-05", at=late))
 
 
 def test_a_touchpoint_within_the_clock_slack_is_accepted(store, world):

@@ -14,11 +14,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import select
 
-from desktop import customer_list, snapshot, timeutil
+from desktop import customer_list, derived, snapshot, timeutil
 from desktop.customer_list import COLUMNS, CustomerFilter, CustomerRow
 from desktop.ids import uuid7
 from desktop.models import Customer, User
 from desktop.permissions import can_see_customer
+from desktop.sort_keys import company_key, person_key
 from desktop.store import Store
 from tests.conftest import ORG_USERS, Org, make_customer, run
 from ui.context import AppContext
@@ -55,9 +56,10 @@ def _deleted_customer(store: Store, owner_id: str) -> None:
     """A customer the server already deleted, as a snapshot would bring it."""
     now = timeutil.to_text(timeutil.utcnow())
     columns = ("id", "name", "short_name", "owner_id", "region", "city", "address", "industry", "segment",
-               "status", "phone", "credit_limit", "notes", "created_at", "updated_at", "deleted_at", "version")
+               "status", "phone", "credit_limit", "notes", "created_at", "updated_at", "deleted_at", "version",
+               "name_sort", "name_key", "phone_digits")
     row = (uuid7(), DELETED, "旧厂", owner_id, "江苏", "苏州", "", "", "standard", "active", "", None, "",
-           now, now, now, 1)
+           now, now, now, 1, *derived.customer_columns(DELETED, "").values())
     with store.writer("snapshot") as session:
         snapshot.insert_rows(session, "customers", columns, [row])
 
@@ -213,8 +215,10 @@ def test_rows_by_rid_reads_display_rows(store, world):
 
 
 def _python_key(row: CustomerRow, column: str) -> tuple:
+    if column == "name":  # by pinyin (desktop.sort_keys)
+        return (company_key(row.name),)
     if column == "owner":
-        return (row.owner_name,)
+        return (person_key(row.owner_name),)
     if column == "region":
         return (row.region, row.city)
     if column == "last_touchpoint":  # no touchpoint sorts first, as NULL does in SQLite
@@ -284,7 +288,7 @@ def _open(qtbot, contexts, user_id: str, scope: str) -> CustomersPage:
 
 def test_page_lists_the_scope_sorted_by_name(qtbot, store, world, contexts):
     page = _open(qtbot, contexts, world.org["manager"], "team")
-    assert _shown_names(qtbot, page) == sorted(EAST1)
+    assert _shown_names(qtbot, page) == sorted(EAST1, key=company_key)  # 常州 chang … 无锡 wu: by pinyin
     assert page.count_label.text() == f"{len(EAST1)} customer(s)"  # English has no .ts: the source text
     assert page.owner_combo.isVisibleTo(page)
     qtbot.waitUntil(lambda: page.owner_combo.count() == 4)  # everyone, Kad, Manager, Rep
@@ -305,7 +309,7 @@ def test_filter_as_you_type_narrows_rows(qtbot, store, world, contexts):
     page.filter_edit.clear()
     page.filter_edit.insert("恒通")  # Chinese arrives from the input method as committed text
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
-    assert _shown_names(qtbot, page) == sorted([CUSTOMERS[0][0], CUSTOMERS[5][0]])
+    assert _shown_names(qtbot, page) == sorted([CUSTOMERS[0][0], CUSTOMERS[5][0]], key=company_key)
 
     qtbot.waitUntil(lambda: page.region_combo.count() == 5)
     page.region_combo.setCurrentIndex(page.region_combo.findData("上海"))

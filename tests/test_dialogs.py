@@ -214,6 +214,24 @@ def test_log_a_touchpoint_with_a_contact_in_local_time(qtbot, context, store, or
     assert contact.last_reached_at == touchpoint.occurred_at
 
 
+def test_a_name_differing_only_in_width_and_invisible_text_show_next_to_their_fields(qtbot, context, store, org):
+    make_customer(store, org["rep"], "ABB（中国）有限公司")
+    sign_in(context, org["rep"])
+    dialog = opened(qtbot, CustomerDialog(context))
+    dialog.edits["name"].setText("ＡＢＢ(中国) 有限公司")
+    dialog.notes_edit.insertPlainText("展会认识\ufffe")  # a noncharacter, as a damaged file can hold
+    before = outbox(store)
+    save_refused(qtbot, dialog)
+    assert shows_error(dialog, "notes", "Notes contains invalid characters (text damaged in copying); "
+                                        "delete them and type it again.")
+    assert dialog.notes_edit.toPlainText() == "展会认识\ufffe" and outbox(store) == before
+    dialog.notes_edit.setPlainText("展会认识")
+    save_refused(qtbot, dialog)
+    assert shows_error(dialog, "name", "'ＡＢＢ(中国) 有限公司' is the same name as the existing customer "
+                                       "'ABB（中国）有限公司' (it differs only in width, spacing or case).")
+    assert dialog.edits["name"].text() == "ＡＢＢ(中国) 有限公司" and outbox(store) == before
+
+
 def test_pick_a_customer_by_typing_two_chinese_characters(qtbot, context, store, org):
     mine = make_customer(store, org["rep"], NAME)
     make_customer(store, org["rep"], "恒通物流（无锡）有限公司", city="无锡")

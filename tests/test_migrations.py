@@ -14,13 +14,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from desktop import audit, migrate, search, timeutil
 from desktop.models import Base
 from desktop.store import make_engine, open_store
 
-HEAD = "0007"
+HEAD = "0008"
 PREVIOUS = "0001"
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "device_state", "outbox", "audit_log")
 SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows")
@@ -447,5 +447,54 @@ def test_0006_gives_quotes_made_before_it_their_gross_amount(store, org):
         with reopened.read() as s:
             assert s.get(Quote, quote_id).gross_amount == Decimal("2.01")
             assert s.get(Quote, empty).gross_amount == Decimal("0.00")
+    finally:
+        reopened.close()
+
+
+def test_0008_fills_sort_keys_and_phone_digits_and_refolds_the_search_index(store, org):
+    """Rows made at 0006 had no derived columns, and their search text was not NFKC-folded: the
+    migration computes the columns with the mutations' own functions and rebuilds both indexes, so
+    a full-width name is found by its half-width spelling and can still be renamed (its index entry
+    is deleted with the text it was indexed with)."""
+    from desktop import derived
+    from desktop.models import Contact, Customer
+    from tests.conftest import make_customer, run
+
+    rep = org["rep"]
+    customer_id = make_customer(store, rep, "ＡＢＢ重庆机械有限公司", phone="+86 138-0013-8000")
+    contact_id = run(store, rep, "contact.add", customer_id=customer_id, name="曾小贤", decision_role="user",
+                     phone="139 1234 5678").changes.entity_id
+    path = store.path
+    store.close()
+    engine = make_engine(path)
+    try:
+        cfg = migrate.alembic_config()
+        with engine.connect() as conn:
+            conn = conn.execution_options(fm_writer="migration")
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0007")
+                # the index as 0007 built it: unfolded text
+                conn.exec_driver_sql("INSERT INTO customer_search(customer_search) VALUES ('delete-all')")
+                conn.exec_driver_sql("INSERT INTO customer_search(rowid, body) SELECT rid, ? FROM customers",
+                                     (search.index_text("ＡＢＢ重庆机械有限公司"),))
+    finally:
+        engine.dispose()
+    with _raw(path) as conn:
+        assert "name_sort" not in _columns(conn, "customers") and "phone_digits" not in _columns(conn, "contacts")
+    reopened = open_store(path)
+    try:
+        with reopened.read() as s:
+            customer = s.scalars(select(Customer).where(Customer.id == customer_id)).one()
+            assert (customer.name_sort, customer.name_key, customer.phone_digits) == \
+                tuple(derived.customer_columns("ＡＢＢ重庆机械有限公司", "+86 138-0013-8000").values())
+            assert customer.name_sort.startswith("abb!chong!qing!") and customer.phone_digits == "13800138000"
+            contact = s.get(Contact, contact_id)
+            assert contact.name_sort.startswith("zeng!xiao!xian ") and contact.phone_digits == "13912345678"
+            assert [c.id for c in search.search_customers(s, "abb重庆")] == [customer_id]
+        run(reopened, rep, "customer.update", id=customer_id, name="华东精工")
+        with reopened.read() as s:
+            assert search.search_customers(s, "ABB") == []
+            assert [c.id for c in search.search_customers(s, "精工")] == [customer_id]
     finally:
         reopened.close()

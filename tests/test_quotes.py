@@ -232,7 +232,7 @@ def test_a_usd_quote_locks_the_rate_and_a_drift_above_0_8_percent_needs_the_fina
     stored = row(store, q)
     assert (stored.locked_rate, stored.locked_rate_date, stored.locked_rate_source) == (
         D("7.1"), YESTERDAY.isoformat(), "中国外汇交易中心")
-    rate(store, finance, "7.15751")  # today's rate: 0.81% above the locked one
+    rate(store, finance, "7.1576")  # today's rate: 0.81% above the locked one (central parity precision)
     decide(store, finance, q)  # finance alone no longer approves it: the finance director must confirm
     assert row(store, q).status == "awaiting_approval"
     with store.read() as s:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
-from desktop import search, snapshot, timeutil
+from desktop import derived, search, snapshot, timeutil
 from desktop.demo.generator import CUSTOMER_COLUMNS, TOUCHPOINT_COLUMNS
 from desktop.ids import uuid7
 from desktop.search_text import index_text, match_expression
@@ -227,7 +227,8 @@ def customer_row(name: str, owner: str, city: str) -> tuple[Any, ...]:
     at = ago(days=30)
     values = {"id": uuid7(), "name": name, "short_name": "", "owner_id": owner, "region": "江苏", "city": city,
               "address": "", "industry": "", "segment": "standard", "status": "active", "phone": "",
-              "credit_limit": None, "notes": "", "created_at": at, "updated_at": at, "version": 1}
+              "credit_limit": None, "notes": "", "created_at": at, "updated_at": at, "version": 1,
+              **derived.customer_columns(name, "")}
     return tuple(values[c] for c in CUSTOMER_COLUMNS)
 
 

@@ -42,3 +42,36 @@ def test_a_database_from_a_newer_server_is_refused(tmp_path):
         conn.execute(text("UPDATE server_alembic_version SET version_num = 's9999'"))
     with pytest.raises(RuntimeError, match="newer Fieldmark server"):
         create_schema(engine)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_s0008_fills_the_sort_keys_and_phone_digits_of_existing_rows(kind, tmp_path, request):
+    from alembic import command
+
+    from desktop import derived
+    from sync.server import schema
+
+    engine = make_engine(_url(kind, tmp_path, request))
+    cfg = schema.config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "s0007")
+        now = "2026-12-01T00:00:00.000000Z"
+        conn.execute(text("INSERT INTO users (id, username, display_name, role, territory, team, password_hash, "
+                          "active, created_at, updated_at, version) VALUES ('u1', 'zeng', '曾强', 'field_rep', '', "
+                          "'', 'x', true, :now, :now, 1)"), {"now": now})
+        conn.execute(text("INSERT INTO customers (id, name, short_name, owner_id, region, city, address, industry, "
+                          "segment, status, phone, notes, created_at, updated_at, version) VALUES ('c1', "
+                          "'ＡＢＢ（重庆）有限公司', '', 'u1', '', '', '', '', 'standard', 'active', "
+                          "'+86 23 6666 0000', '', :now, :now, 1)"), {"now": now})
+        conn.execute(text("INSERT INTO contacts (id, customer_id, name, title, decision_role, phone, wechat, email, "
+                          "notes, created_at, updated_at, version) VALUES ('k1', 'c1', '单雄信', '', 'user', "
+                          "'138-0013-8000', '', '', '', :now, :now, 1)"), {"now": now})
+    create_schema(engine)  # on to head, as the server does at start
+    with engine.connect() as conn:
+        assert tuple(conn.execute(text("SELECT name_sort, name_key, phone_digits FROM customers")).one()) == \
+            tuple(derived.customer_columns("ＡＢＢ（重庆）有限公司", "+86 23 6666 0000").values())
+        assert tuple(conn.execute(text("SELECT name_sort, phone_digits FROM contacts")).one()) == \
+            (derived.contact_columns("单雄信", "")["name_sort"], "13800138000")
+        assert conn.execute(text("SELECT name_sort FROM users")).scalar_one().startswith("zeng!qiang ")
+    engine.dispose()

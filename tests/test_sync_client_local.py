@@ -29,7 +29,7 @@ from keyring.backends import fail
 from sqlalchemy import func, select
 
 import desktop
-from desktop import auth, integrity, mutations, remote, rows, search, timeutil
+from desktop import auth, derived, integrity, mutations, remote, rows, search, timeutil
 from desktop.errors import DomainError
 from desktop.ids import uuid7
 from desktop.models import DATA_TABLES, AuditEntry, Customer, OutboxEntry, SyncProblem, Touchpoint
@@ -56,16 +56,23 @@ T = timeutil.to_text(NOW)
 
 
 def customer_row(owner_id: str, **values: Any) -> dict[str, Any]:
-    return {"id": uuid7(), "name": "苏州恒通精密机械有限公司", "short_name": "恒通", "owner_id": owner_id, "region": "江苏",
-            "city": "苏州", "address": "工业园区星湖街 328 号", "industry": "机械", "segment": "key_account",
-            "status": "active", "phone": "0512-62580000", "credit_limit": "1200000.50", "notes": "老客户",
-            "created_at": T, "updated_at": T, "deleted_at": None, "version": 1, **values}
+    row = {"id": uuid7(), "name": "苏州恒通精密机械有限公司", "short_name": "恒通", "owner_id": owner_id, "region": "江苏",
+           "city": "苏州", "address": "工业园区星湖街 328 号", "industry": "机械", "segment": "key_account",
+           "status": "active", "phone": "0512-62580000", "credit_limit": "1200000.50", "notes": "老客户",
+           "created_at": T, "updated_at": T, "deleted_at": None, "version": 1, **values}
+    return {**derived.customer_columns(row["name"], row["phone"]), **row}  # as the server's mutation computed them
 
 
 def contact_row(customer_id: str, **values: Any) -> dict[str, Any]:
-    return {"id": uuid7(), "customer_id": customer_id, "name": "王伟", "title": "设备科长", "decision_role": "technical",
-            "phone": "", "wechat": "wangwei", "email": "", "notes": "", "last_reached_at": None, "created_at": T,
-            "updated_at": T, "deleted_at": None, "version": 1, **values}
+    row = {"id": uuid7(), "customer_id": customer_id, "name": "王伟", "title": "设备科长", "decision_role": "technical",
+           "phone": "", "wechat": "wangwei", "email": "", "notes": "", "last_reached_at": None, "created_at": T,
+           "updated_at": T, "deleted_at": None, "version": 1, **values}
+    return {**derived.contact_columns(row["name"], row["phone"]), **row}
+
+
+def renamed(customer: dict[str, Any], name: str) -> dict[str, Any]:
+    """The name and the columns the server derives from it."""
+    return {"name": name, **derived.customer_columns(name, customer["phone"])}
 
 
 def touchpoint_row(customer_id: str, user_id: str, **values: Any) -> dict[str, Any]:
@@ -158,7 +165,8 @@ def test_a_later_page_updates_rows_by_id_and_search_follows(store, org):
         assert [t.id for t in search.search_customer_touchpoints(s, customer["id"], "设备")] == [visit["id"]]
 
     remote.apply_page(store, [up("touchpoints", {**visit, "summary": "电话沟通报价单", "version": 2}),
-                              up("customers", {**customer, "name": "无锡华创电子科技有限公司", "version": 2})], 4)
+                              up("customers", {**customer, "version": 2,
+                                               **renamed(customer, "无锡华创电子科技有限公司")})], 4)
     with store.read() as s:
         assert s.scalars(select(Touchpoint.rid)).one() == rid  # updated in place: the local rid stays
         assert search.search_touchpoints(s, "铭牌") == []
@@ -221,7 +229,8 @@ def _first_pull_pages(owner: dict[str, Any]) -> list[tuple[list[dict[str, Any]],
     """Three pages as a server sends a first pull: new rows, rows they refer to sent again (unchanged),
     a row changed since, rows with columns left out (a user without a hash)."""
     other = {"id": uuid7(), "username": "rep.zhao", "display_name": "赵文博", "role": "field_rep", "territory": "安徽",
-             "team": "east2", "manager_id": None, "active": True, "created_at": T, "updated_at": T, "version": 1}
+             "team": "east2", "manager_id": None, "active": True, "created_at": T, "updated_at": T, "version": 1,
+             **derived.user_columns("赵文博")}
     customers = [customer_row(owner["id"], name=f"{city}恒通精密机械有限公司", city=city) for city in ("苏州", "无锡", "常州")]
     customers.append(customer_row(other["id"], name="合肥华创电子科技有限公司", region="安徽", city="合肥", credit_limit=None))
     contacts = [contact_row(c["id"], name=name) for c, name in zip(customers, ("王伟", "李娜", "张强", "刘洋"), strict=True)]
@@ -229,13 +238,13 @@ def _first_pull_pages(owner: dict[str, Any]) -> list[tuple[list[dict[str, Any]],
               for c, k in zip(customers, contacts, strict=True)]
     calls = [touchpoint_row(c["id"], other["id"], channel="call", summary="电话沟通交期和报价单", next_step_due=T)
              for c in customers[1:]]
-    renamed = {**customers[0], "name": "苏州瑞丰包装材料有限公司", "notes": "改名", "version": 2}
+    changed = {**customers[0], "notes": "改名", "version": 2, **renamed(customers[0], "苏州瑞丰包装材料有限公司")}
     return [
         ([up("users", owner), up("users", other), *(up("customers", c) for c in customers),
           *(up("contacts", k) for k in contacts)], 6),
         ([*(up("touchpoints", t) for t in visits), *(up("customers", c) for c in customers[:2]),
           up("contacts", contacts[0])], 12),
-        ([*(up("touchpoints", t) for t in calls), up("customers", renamed), up("customers", customers[3]),
+        ([*(up("touchpoints", t) for t in calls), up("customers", changed), up("customers", customers[3]),
           up("users", other)], 17),
     ]
 
@@ -262,7 +271,7 @@ def test_a_first_pull_in_bulk_gives_the_rows_and_search_of_the_row_by_row_path(t
     alone, changed ones updated: exactly what writing every row with the per-row triggers gives."""
     owner = {"id": uuid7(), "username": "rep.li", "display_name": "李晓东", "role": "field_rep", "territory": "江苏",
              "team": "east1", "manager_id": None, "password_hash": password_hash, "active": True, "created_at": T,
-             "updated_at": T, "version": 1}
+             "updated_at": T, "version": 1, **derived.user_columns("李晓东")}
     pages = _first_pull_pages(owner)
     bulk, by_row = open_store(tmp_path / "bulk" / "fieldmark.db"), open_store(tmp_path / "by-row" / "fieldmark.db")
     for changes, next_cursor in pages:
@@ -296,9 +305,10 @@ def test_users_arrive_without_others_password_hashes(store, org, password_hash):
     """The server sends a password hash only to its owner's devices; an absent hash never signs in."""
     newcomer = {"id": uuid7(), "username": "rep3", "display_name": "新同事", "role": "field_rep", "territory": "江苏",
                 "team": "east1", "manager_id": org["manager"], "active": True, "created_at": T, "updated_at": T,
-                "version": 1}
+                "version": 1, **derived.user_columns("新同事")}
     me = {k: v for k, v in stored(store, "users", org["rep"]).items() if k != "password_hash"}
-    remote.apply_page(store, [up("users", newcomer), up("users", {**me, "display_name": "李明", "version": 2})], 3)
+    remote.apply_page(store, [up("users", newcomer), up("users", {**me, "display_name": "李明", "version": 2,
+                                                                   **derived.user_columns("李明")})], 3)
     with store.read() as s:
         with pytest.raises(DomainError):
             auth.sign_in(s, "rep3", PASSWORD)

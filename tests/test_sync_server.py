@@ -479,3 +479,54 @@ def test_an_interrupted_first_pull_resumes_where_it_stopped(server, tmp_path, mo
             assert args["id"] in {c.id for c in search.search_customers(s, "佳美包装")}
             assert integrity.check(s) == []
         store.close()
+
+
+def test_broken_text_rejects_its_mutation_alone_and_the_rest_of_the_batch_applies(server):
+    api = Api(server, "rep.li")
+    good_before, good_after = create("子公司"), create("丑公司")
+    bad_value = create("寅公司", notes="OK")
+    bad_value[1]["notes"] = "损坏\ud800的文字"  # a lone surrogate, as a broken paste leaves it
+    bad_key = create("卯公司")
+    bad_key[1]["\udfff"] = "x"
+    nonchar = create("辰公司", address="\ufffe")
+    items = []
+    for seq, (name, args) in enumerate([good_before, bad_value, bad_key, nonchar,
+                                        ("customer.\ud800", {}), good_after], start=1):
+        items.append({"seq": seq, "mutation_id": prepare("customer.create", {})["id"], "name": name, "args": args})
+    body = json.dumps({"device_id": api.device_id, "mutations": items})
+    assert "\\ud800" in body  # what Python's json (and any JSON writer) sends for a lone surrogate
+    response = requests.post(server.url + "/v1/push", data=body.encode("ascii"),
+                             headers={**api.headers, "Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "rejected", "rejected", "applied"]
+    assert results[1]["error"]["field"] == "notes" and "无效字符" in results[1]["error"]["message_zh"]
+    assert results[2]["error"]["code"] == "unknown_field"
+    assert results[3]["error"]["field"] == "address"
+    assert results[4]["error"]["code"] == "unknown_mutation"
+    assert "\ufffd" in results[4]["error"]["message_zh"]  # shown, with the broken character replaced
+    names = {row["name"] for row in rows(api, "customers").values()}
+    assert good_before[1]["name"] in names and good_after[1]["name"] in names
+    assert bad_value[1]["name"] not in names
+
+
+def test_the_server_keeps_the_same_sort_keys_and_refuses_a_name_differing_only_in_width(server):
+    from desktop.sort_keys import company_key, person_key
+
+    api = Api(server, "rep.li")
+    suffix = next(_names)
+    name = f"ＡＢＢ（重庆）机械{suffix}号"
+    customer = prepare("customer.create", {"name": name, "phone": "+86 23-6666-0000"})
+    contact = prepare("contact.add", {"customer_id": customer["id"], "name": "曾小贤", "decision_role": "user",
+                                      "phone": "138 0013 8000"})
+    twin = prepare("customer.create", {"name": f"abb(重庆)机械{suffix}号"})
+    results = api.push(("customer.create", customer), ("contact.add", contact), ("customer.create", twin)).json()
+    assert [r["status"] for r in results["results"]] == ["applied", "applied", "rejected"]
+    error = results["results"][2]["error"]
+    assert error["code"] == "conflict" and name in error["message_zh"]
+    row = rows(api, "customers")[customer["id"]]
+    assert (row["name_sort"], row["name_key"], row["phone_digits"]) == \
+        (company_key(name), f"abb(重庆)机械{suffix}号", "2366660000")
+    assert row["name_sort"].startswith("abb!chong!qing!")
+    pulled = rows(api, "contacts")[contact["id"]]
+    assert (pulled["name_sort"], pulled["phone_digits"]) == (person_key("曾小贤"), "13800138000")

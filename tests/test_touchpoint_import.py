@@ -415,3 +415,24 @@ def test_the_example_in_the_import_guide_does_what_the_guide_says(store, org, cu
         assert [(r.row, r.status) for r in rows] == [(2, "ok"), (3, "ok"), (4, "ok"), (5, "error")]
         assert rows[3].problems[0].text("zh").startswith("第 5 行：拜访不能从文件导入")
         assert rows[1].customer_name == HENGTONG
+
+
+def test_the_dialogs_counts_and_summary_are_in_chinese(qtbot, qapp, store, org, customers, tmp_path):
+    from ui import i18n
+    from ui.context import AppContext
+
+    text = GOOD + "苏州恒通,电话,2026-11-20 14:30,,,问报价,,,\n" + GOOD.splitlines(keepends=True)[1]
+    i18n.install(qapp, "zh_CN")
+    ctx = AppContext(store, "zh_CN")
+    try:
+        with store.read() as session:
+            ctx.set_user(session.get(User, org["rep"]))
+        dialog = _open_dialog(qtbot, ctx, write(tmp_path, text))
+        assert dialog.counts_label.text() == "文件共 6 行：4 行待导入，1 行重复，1 行有错误"
+        with qtbot.waitSignal(dialog.sig_imported, timeout=20000):
+            dialog.import_button.click()
+        assert dialog.counts_label.text() == "已导入 4 条，跳过重复 1 条，1 行有错误。"
+        assert not any(c.isascii() and c.isalpha() for c in dialog.counts_label.text())
+    finally:
+        ctx.tasks.shutdown()
+        i18n.install(qapp, "en")

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QToolButton, QTreeView
 from sqlalchemy import select
 
 import resources
@@ -83,3 +84,40 @@ def test_default_language_follows_a_chinese_system_locale(qapp, monkeypatch):
     assert i18n.default_language() == "zh_CN"
     monkeypatch.setattr(QLocale, "system", staticmethod(lambda: QLocale("de_DE")))
     assert i18n.default_language() == "en"
+
+
+def _file_dialog_texts(qtbot) -> dict[str, str]:
+    dialog = QFileDialog(None, "CSV")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # Qt's own widgets, as on Linux
+    qtbot.addWidget(dialog)
+    texts = {label.objectName(): label.text() for label in dialog.findChildren(QLabel) if label.objectName()}
+    texts["new folder"] = dialog.findChild(QToolButton, "newFolderButton").toolTip()
+    tree = dialog.findChild(QTreeView, "treeView")
+    texts["size header"] = tree.model().headerData(1, Qt.Orientation.Horizontal)
+    return texts
+
+
+def test_qts_own_dialogs_and_buttons_follow_the_language(qtbot, qapp):
+    i18n.install(qapp, "zh_CN")
+    try:
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.Yes | QDialogButtonBox.StandardButton.No)
+        qtbot.addWidget(buttons)
+        assert sorted(b.text() for b in buttons.buttons()) == sorted(["确定", "取消", "是(&Y)", "否(&N)"])
+        texts = _file_dialog_texts(qtbot)
+        # from Qt's catalogue, and (look in, file type, size) from the supplement where Qt's is incomplete
+        assert texts["fileNameLabel"] == "文件名称(&N)：" and texts["new folder"] == "新建文件夹"
+        assert texts["lookInLabel"] == "查找范围(&L)：" and texts["fileTypeLabel"] == "文件类型(&T)："
+        assert texts["size header"] == "大小"
+        edit = QLineEdit()
+        qtbot.addWidget(edit)
+        menu = edit.createStandardContextMenu()
+        assert "复制(&C)" in [a.text().split("\t")[0] for a in menu.actions()]
+        menu.deleteLater()
+    finally:
+        i18n.install(qapp, "en")
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(buttons)
+    assert sorted(b.text() for b in buttons.buttons()) == ["Cancel", "OK"]
+    texts = _file_dialog_texts(qtbot)
+    assert texts["lookInLabel"] == "&Look in:" and texts["size header"] == "Size"

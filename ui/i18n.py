@@ -4,6 +4,11 @@ The sources are ``resources/translations/fieldmark_<lang>.ts`` (edited with Qt L
 refreshed from the code with ``make translations``). The compiled ``.qm`` files are never committed:
 they are built from the ``.ts`` at start-up with Qt's ``lrelease`` into the user's cache folder,
 whenever the source is newer than the compiled file.
+
+Qt's own strings (the file dialog, standard buttons, the line edits' context menu, the media player)
+come from the catalogues PySide6 ships (qtbase, qtmultimedia); ``qt_supplement_<lang>.ts`` fills the
+few that Qt's Chinese catalogue leaves in English (the file dialog's "Look in:"), installed after them
+so that it wins.
 """
 
 from __future__ import annotations
@@ -39,12 +44,15 @@ def _lrelease() -> str:
     return str(Path(PySide6.__file__).parent / "lrelease")
 
 
-def compiled(language: str) -> Path | None:
+QT_CATALOGUES = ("qtbase", "qtmultimedia")
+
+
+def compiled(language: str, catalogue: str = "fieldmark") -> Path | None:
     """The .qm for a language, compiled from its .ts if missing or older; None for the source language."""
-    source = resources.path("translations", f"fieldmark_{language}.ts")
+    source = resources.path("translations", f"{catalogue}_{language}.ts")
     if not source.exists():
         return None
-    target = Path(user_cache_dir("Fieldmark", appauthor=False)) / "translations" / f"fieldmark_{language}.qm"
+    target = Path(user_cache_dir("Fieldmark", appauthor=False)) / "translations" / f"{catalogue}_{language}.qm"
     if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
         target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([_lrelease(), "-silent", str(source), "-qm", str(target)], check=True,
@@ -58,9 +66,11 @@ def install(app: QApplication, language: str) -> None:
         app.removeTranslator(translator)
     _installed.clear()
     if language.startswith("zh"):
-        qm = compiled(language)
-        for path in filter(None, [qm, Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
-                                  / f"qtbase_{language}.qm"]):
+        qt = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+        # Installed last is asked first: ours, then the supplement, then Qt's catalogues.
+        paths = [*(qt / f"{name}_{language}.qm" for name in QT_CATALOGUES),
+                 compiled(language, "qt_supplement"), compiled(language)]
+        for path in filter(None, paths):
             translator = QTranslator(app)
             if translator.load(str(path)):
                 app.installTranslator(translator)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from desktop import follow_ups, passwords, search, snapshot, timeutil
+from desktop import derived, follow_ups, passwords, search, snapshot, timeutil
 from desktop.demo import vocabulary as v
 from desktop.ids import uuid7_from
 from desktop.models import CHANNELS, DECISION_ROLES, REACTIONS, Customer, User
@@ -29,11 +29,12 @@ from desktop.store import Store
 Progress = Callable[[float, str], bool]  # (fraction done, what) -> False to cancel
 
 USER_COLUMNS = ("id", "username", "display_name", "role", "territory", "team", "manager_id", "password_hash",
-                "active", "created_at", "updated_at", "version")
+                "active", "created_at", "updated_at", "version", "name_sort")
 CUSTOMER_COLUMNS = ("id", "name", "short_name", "owner_id", "region", "city", "address", "industry", "segment",
-                    "status", "phone", "credit_limit", "notes", "created_at", "updated_at", "version")
+                    "status", "phone", "credit_limit", "notes", "created_at", "updated_at", "version",
+                    "name_sort", "name_key", "phone_digits")
 CONTACT_COLUMNS = ("id", "customer_id", "name", "title", "decision_role", "phone", "wechat", "email", "notes",
-                   "last_reached_at", "created_at", "updated_at", "version")
+                   "last_reached_at", "created_at", "updated_at", "version", "name_sort", "phone_digits")
 TOUCHPOINT_COLUMNS = ("id", "customer_id", "user_id", "contact_id", "channel", "occurred_at", "with_whom", "summary",
                       "reaction", "reaction_note", "next_step", "next_step_due", "status", "created_at",
                       "updated_at", "version")
@@ -99,14 +100,16 @@ def _produce(p: _Params) -> Iterator[Chunk]:
     users: list[tuple[Any, ...]] = []
     for username, display, role, territory, team, manager in v.DEMO_USERS:
         users.append((ids[username], username, display, role, territory, team, ids[manager] if manager else None,
-                      passwords.hash_password(v.DEMO_PASSWORD), 1, ts(created), ts(created), 1))
+                      passwords.hash_password(v.DEMO_PASSWORD), 1, ts(created), ts(created), 1,
+                      derived.user_columns(display)["name_sort"]))
     shared_hash = passwords.hash_password(v.DEMO_PASSWORD)
     regions = list(v.REGIONS)
     for i in range(p.extra_reps):
         team, manager = ("华东一组", "manager.wang") if i % 2 == 0 else ("华东二组", "manager.zhou")
-        users.append((uuid7_from(_ms(created), rand(74)), f"rep{i + 1:04d}", rng.choice(v.SURNAMES) + rng.choice(v.GIVEN),
+        display = rng.choice(v.SURNAMES) + rng.choice(v.GIVEN)
+        users.append((uuid7_from(_ms(created), rand(74)), f"rep{i + 1:04d}", display,
                       "field_rep", regions[i % len(regions)], team, ids[manager], shared_hash, 1, ts(created),
-                      ts(created), 1))
+                      ts(created), 1, derived.user_columns(display)["name_sort"]))
     yield "users", users, None
 
     # ---- customers and their contacts
@@ -140,20 +143,21 @@ def _produce(p: _Params) -> Iterator[Chunk]:
         cid = uuid7_from(_ms(since), rand(74))
         customer_ids.append(cid)
         customer_owner.append(owner[0])
+        phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
         customers.append((cid, name, brand + trade[:2], owner[0], region_of_city[city], city,
                           f"{city}{rng.choice(v.STREETS)}{rng.randrange(1, 300)}号", industry, segment,
-                          rng.choices(("active", "dormant", "lost"), (85, 12, 3))[0],
-                          f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                          rng.choices(("active", "dormant", "lost"), (85, 12, 3))[0], phone,
                           f"{rng.randrange(5, 500) * 10000}.00" if segment != "prospect" else None,
-                          "", since_text, since_text, 1))
+                          "", since_text, since_text, 1, *derived.customer_columns(name, phone).values()))
         mine = []
         for role in rng.sample(DECISION_ROLES, rng.randint(1, 4)):
             person = rng.choice(v.SURNAMES) + rng.choice(v.GIVEN)
             kid = uuid7_from(_ms(since), rand(74))
             mine.append((kid, person))
-            contacts.append((kid, cid, person, rng.choice(v.TITLES[role]), role,
-                             f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", f"wx_{rand(27):08d}",
-                             f"{kid[-8:]}@example.cn", "", None, since_text, since_text, 1))
+            phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+            contacts.append((kid, cid, person, rng.choice(v.TITLES[role]), role, phone, f"wx_{rand(27):08d}",
+                             f"{kid[-8:]}@example.cn", "", None, since_text, since_text, 1,
+                             *derived.contact_columns(person, phone).values()))
         contacts_of.append(mine)
         if len(customers) >= CUSTOMER_CHUNK:  # small chunks: the writer starts while we go on
             yield _searchable("customers", customers)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from desktop import errors
+from desktop import derived, errors
 from desktop.errors import Label
 from desktop.models import DECISION_ROLES, Contact
 from desktop.mutations.common import ensure_new, get_customer, inserted, updated
@@ -53,6 +53,7 @@ def add_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
     values = {k: v for k, v in args.items() if k in DETAILS and v is not None}
     contact = Contact(id=args["id"], customer_id=customer.id, created_at=args["at"], updated_at=args["at"], version=1,
                       **{"title": "", "phone": "", "wechat": "", "email": "", "notes": "", **values})
+    derived.refresh(contact)
     return inserted(session, "contact", contact)
 
 
@@ -65,7 +66,9 @@ def update_contact(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
         if name in args and not args[name]:
             raise errors.missing_field(name, DETAILS[name].label)
     _check_email(args)
-    return updated("contact", contact, args, tuple(DETAILS), args["at"])
+    changes = updated("contact", contact, args, tuple(DETAILS), args["at"])
+    derived.refresh(contact)
+    return changes
 
 
 @mutation("contact.remove", {"id": ID})

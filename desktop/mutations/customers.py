@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop import errors
+from desktop import derived, errors
 from desktop.errors import Label
 from desktop.models import CUSTOMER_STATUSES, SEGMENTS, Customer, User
 from desktop.mutations.common import CUSTOMER, ensure_new, get_customer, inserted, updated
 from desktop.mutations.fields import Field, optional
 from desktop.mutations.registry import Actor, Changes, mutation
 from desktop.permissions import OWNERS, can_assign_owner, can_edit_customer
+from desktop.text_rules import clean_name, name_key
 
 OWNER = Label("负责人", "Owner")
 
@@ -47,11 +48,18 @@ def _owner(session: Session, actor: Actor, owner_id: str) -> User:
 
 
 def _no_duplicate_name(session: Session, name: str, except_id: str | None = None) -> None:
-    query = select(Customer.id).where(Customer.name == name, Customer.deleted_at.is_(None))
+    # Compared folded (text_rules.name_key): ＡＢＢ（中国） and "ABB (中国)" are the same company.
+    query = select(Customer.name).where(Customer.name_key == name_key(name), Customer.deleted_at.is_(None))
     if except_id is not None:
         query = query.where(Customer.id != except_id)
-    if session.scalars(query).first() is not None:
-        raise errors.conflict("name", f"客户名称“{name}”已被其他客户使用。", f"A customer named {name!r} already exists.")
+    existing = session.scalars(query).first()
+    if existing is not None:
+        if existing == name:
+            raise errors.conflict("name", f"客户名称“{name}”已被其他客户使用。",
+                                  f"A customer named {name!r} already exists.")
+        raise errors.conflict("name", f"客户名称“{name}”与已有客户“{existing}”相同（仅全角/半角、空格或大小写不同）。",
+                              f"{name!r} is the same name as the existing customer {existing!r} "
+                              "(it differs only in width, spacing or case).")
 
 
 @mutation("customer.create", {"id": Field(Label("编号", "Id"), "id", required=True), **PROFILE}, id_fields=("id",))
@@ -59,6 +67,7 @@ def create_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
     if actor.role not in OWNERS and actor.role != "admin":
         raise errors.forbidden("新建客户", "create customers")
     ensure_new(session, Customer, args["id"], CUSTOMER)
+    args["name"] = clean_name(args["name"])
     _no_duplicate_name(session, args["name"])
     owner = _owner(session, actor, args.get("owner_id") or actor.id)
     values = {k: v for k, v in args.items() if k in PROFILE and v is not None}
@@ -66,6 +75,7 @@ def create_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
     customer = Customer(id=args["id"], created_at=args["at"], updated_at=args["at"], version=1,
                         **{"short_name": "", "region": "", "city": "", "address": "", "industry": "",
                            "segment": "standard", "status": "active", "phone": "", "notes": "", **values})
+    derived.refresh(customer)
     return inserted(session, "customer", customer)
 
 
@@ -78,6 +88,9 @@ def update_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
     if "name" in args:
         if not args["name"]:
             raise errors.missing_field("name", PROFILE["name"].label)
+        args["name"] = clean_name(args["name"])
+        if not args["name"]:  # nothing but invisible characters
+            raise errors.missing_field("name", PROFILE["name"].label)
         _no_duplicate_name(session, args["name"], customer.id)
     if "owner_id" in args:
         if args["owner_id"] is None:
@@ -87,4 +100,6 @@ def update_customer(session: Session, actor: Actor, args: dict[str, Any]) -> Cha
     for name in ("segment", "status"):
         if name in args and args[name] is None:
             raise errors.missing_field(name, PROFILE[name].label)
-    return updated("customer", customer, args, EDITABLE, args["at"])
+    changes = updated("customer", customer, args, EDITABLE, args["at"])
+    derived.refresh(customer)
+    return changes

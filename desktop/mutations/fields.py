@@ -16,6 +16,7 @@ from typing import Any
 from desktop import errors, timeutil, types
 from desktop.errors import Label
 from desktop.ids import is_uuid
+from desktop.text_rules import has_invalid_code_points
 
 # Tabs and line breaks are text; NUL and other control characters are not (they break exports and PDFs).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -53,6 +54,10 @@ class Field:
     def _parse_text(self, name: str, value: Any) -> str:
         if not isinstance(value, str):
             raise errors.wrong_type(name, self.label, "文本", "text")
+        if has_invalid_code_points(value):
+            # A lone surrogate (broken UTF-16 from a paste or a file) or a noncharacter: neither the
+            # database nor JSON over HTTP can carry it, so it is refused here, as the user's error.
+            raise self._invalid_text(name)
         value = value.strip()
         if self.required and not value:
             raise errors.missing_field(name, self.label)
@@ -62,6 +67,11 @@ class Field:
             raise errors.invalid_value(name, f"“{self.label.zh}”含有不可见的控制字符，请删除后重试。",
                                        f"{self.label.en} contains invisible control characters; remove them.")
         return value
+
+    def _invalid_text(self, name: str) -> errors.DomainError:
+        return errors.invalid_value(name, f"“{self.label.zh}”含有无效字符（可能是复制时损坏的文字），请删除后重新输入。",
+                                    f"{self.label.en} contains invalid characters (text damaged in copying); "
+                                    "delete them and type it again.")
 
     def _parse_id(self, name: str, value: Any) -> str:
         if not is_uuid(value):
@@ -129,6 +139,8 @@ class Field:
     def _parse_objects(self, name: str, value: Any) -> list[dict[str, Any]]:
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise errors.wrong_type(name, self.label, "对象列表", "a list of objects")
+        if _any_invalid_text(value):  # the mutation checks the objects' meaning; no text in them may be broken
+            raise self._invalid_text(name)
         return [dict(item) for item in value]
 
     def _parse_bool(self, name: str, value: Any) -> bool:
@@ -156,6 +168,16 @@ class Field:
             if not isinstance(item, str) or item not in self.choices:
                 raise errors.invalid_choice(name, self.label, item, list(self.choices))
         return list(dict.fromkeys(value))
+
+
+def _any_invalid_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return has_invalid_code_points(value)
+    if isinstance(value, dict):
+        return any(_any_invalid_text(k) or _any_invalid_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_any_invalid_text(item) for item in value)
+    return False
 
 
 def validate(fields: dict[str, Field], args: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop import errors
 from desktop.errors import Label
+from desktop.fx.rates import published_decimals
 from desktop.models import ExchangeRate
 from desktop.mutations.common import ensure_new, inserted, updated
 from desktop.mutations.fields import Field
@@ -44,6 +45,8 @@ def latest(session: Session, pair: str, on: date) -> ExchangeRate | None:
 @mutation("rate.record", {
     "id": Field(Label("编号", "Id"), "id", required=True),
     "pair": Field(Label("货币对", "Currency pair"), "choice", required=True, choices=PAIRS),
+    # At most the pair's published decimals (4 for USD/CNY), checked below: the dialog and the CSV import
+    # say so first; the mutation holds the rule for every path, the server's too.
     "rate": Field(RATE, "decimal", required=True, low=0.0001, high=100000, places=6),
     "rate_date": Field(Label("汇率日期", "Rate date"), "date", required=True),
     "source": Field(Label("来源", "Source"), required=True, max_len=64),
@@ -53,8 +56,17 @@ def record_rate(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
     """Cache a rate; the same pair, date and source again corrects the rate kept for them."""
     if actor.role not in FINANCE and actor.role != "admin":
         raise errors.forbidden("录入汇率", "record exchange rates")
-    if date.fromisoformat(args["rate_date"]) > business_date(args["at"]) + timedelta(days=1):
-        raise errors.invalid_value("rate_date", "汇率日期在未来，请检查。", "The rate's date is in the future; check it.")
+    decimals = published_decimals(args["pair"])
+    exponent = args["rate"].normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimals:
+        raise errors.invalid_value("rate", f"“{RATE.zh}”最多 {decimals} 位小数（{args['pair']} 中间价的精度）。",
+                                   f"{RATE.en} has at most {decimals} decimal places (the {args['pair']} central "
+                                   "parity's precision).")
+    today = business_date(args["at"])
+    if date.fromisoformat(args["rate_date"]) > today:  # no rate is published for a day that has not begun in China
+        raise errors.invalid_value("rate_date", f"汇率日期 {args['rate_date']} 晚于今天（北京时间 {today.isoformat()}），请检查。",
+                                   f"The rate date {args['rate_date']} is after today ({today.isoformat()} in China); "
+                                   "check it.")
     fetched_at = args.get("fetched_at") or args["at"]
     existing = session.scalars(select(ExchangeRate).where(
         ExchangeRate.pair == args["pair"], ExchangeRate.rate_date == args["rate_date"],

@@ -26,6 +26,7 @@ from desktop.errors import DomainError, Label
 from desktop.ids import uuid7
 from desktop.models import DeviceState, OutboxEntry, User
 from desktop.mutations.fields import Field, validate
+from desktop.text_rules import printable
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def mutation(name: str, fields: dict[str, Field], *, id_fields: tuple[str, ...] 
 def get(name: str) -> Mutation:
     spec = REGISTRY.get(name)
     if spec is None:
+        name = printable(str(name))  # it came over the wire: the answer must be encodable
         raise DomainError("unknown_mutation", f"不支持的操作“{name}”。", f"Unknown operation {name!r}.")
     return spec
 

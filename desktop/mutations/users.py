@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop import errors
+from desktop import derived, errors
 from desktop.errors import Label
 from desktop.models import ROLES, User
 from desktop.mutations.common import ensure_new, inserted, updated
@@ -57,6 +57,7 @@ def create_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
                 territory=args.get("territory", ""), team=args.get("team", ""), manager_id=args.get("manager_id"),
                 password_hash=args["password_hash"], active=args.get("active", True),
                 created_at=args["at"], updated_at=args["at"], version=1)
+    derived.refresh(user)
     return inserted(session, "user", user)
 
 
@@ -74,7 +75,9 @@ def update_user(session: Session, actor: Actor, args: dict[str, Any]) -> Changes
         if name in args and not args[name]:
             raise errors.missing_field(name, PROFILE[name].label)
     _check_manager(session, args.get("manager_id"))
-    return updated("user", user, args, tuple(PROFILE), args["at"])
+    changes = updated("user", user, args, tuple(PROFILE), args["at"])
+    derived.refresh(user)
+    return changes
 
 
 @mutation("user.set_password", {"id": Field(USER, "id", required=True), "password_hash": PASSWORD_HASH})

@@ -2692,6 +2692,59 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
 </context>
 <context>
+    <name>TouchpointImporter</name>
+    <message numerus="yes">
+        <source>%n to import</source>
+        <translation>
+            <numerusform>%n 行待导入</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n duplicate(s)</source>
+        <translation>
+            <numerusform>%n 行重复</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s)</source>
+        <translation>
+            <numerusform>%n 行有错误</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) in the file: </source>
+        <translation>
+            <numerusform>文件共 %n 行：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n imported</source>
+        <translation>
+            <numerusform>已导入 %n 条</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n duplicate(s) skipped</source>
+        <translation>
+            <numerusform>跳过重复 %n 条</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>import cancelled, %n row(s) not imported yet</source>
+        <translation>
+            <numerusform>导入已取消，还有 %n 行未导入</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+</context>
+<context>
     <name>VisitDialog</name>
     <message>
         <location filename="../../ui/dialogs/visit_dialog.py" line="+41"/>

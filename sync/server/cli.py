@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from desktop import passwords, timeutil
+from desktop import derived, passwords, timeutil
 from desktop.demo import vocabulary
 from desktop.ids import uuid7
 from desktop.models import ROLES, User
@@ -35,6 +35,7 @@ def _add_user(session, username: str, role: str, *, display_name: str, territory
     user = User(id=uuid7(), username=username, display_name=display_name, role=role, territory=territory,
                 team=team, manager_id=manager_id, password_hash=passwords.hash_password(password), active=True,
                 created_at=now, updated_at=now, version=1)
+    derived.refresh(user)
     session.add(user)
     session.flush()
     changes.record(session, "users", [user.id])
@@ -79,6 +80,7 @@ def _update_user(engine, args: argparse.Namespace) -> int:
             return 0
         for name, (_before, value) in diff.items():
             setattr(found, name, value)
+        derived.refresh(found)  # a new display name sorts by its own pinyin
         found.version += 1
         found.updated_at = timeutil.utcnow()
         session.flush()

@@ -15,6 +15,7 @@ from desktop.models import User
 from desktop.mutations import common
 from desktop.mutations import quotes as quote_mutations
 from desktop.mutations.registry import REGISTRY, Actor, load_actor
+from desktop.text_rules import printable
 from sync import protocol
 from sync.server import auth, changes, rescope
 from sync.server.blobs import ServerBlobs, UserBlobs
@@ -65,7 +66,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
             result = _apply(session, actor, item, log)
             results.append(result)
             processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
-                              "name": item["name"], "status": result["status"], "result": result,
+                              "name": printable(item["name"])[:64], "status": result["status"], "result": result,
                               "processed_at": timeutil.utcnow()})
             last = item["seq"]
         # Bulk inserts at the end: the log keeps the mutations' order, and no ORM object per row.

@@ -161,21 +161,19 @@ class TouchpointImporter(Importer):
         return text.replace("%1", zh if _chinese(language) else en)
 
     def preview_counts(self, preview: Any) -> str:
-        parts = [QCoreApplication.translate("ImportDialog", "%n to import", "", preview.count(OK)),
-                 QCoreApplication.translate("ImportDialog", "%n duplicate(s)", "", preview.count(DUPLICATE)),
-                 QCoreApplication.translate("ImportDialog", "%n error(s)", "", preview.count(ERROR))]
-        return (QCoreApplication.translate("ImportDialog", "%n row(s) in the file: ", "", len(preview.rows))
-                + QCoreApplication.translate("ImportDialog", ", ").join(parts))
+        # self.tr, not QCoreApplication.translate: lupdate extracts the plural forms (%n) only from tr().
+        parts = [self.tr("%n to import", "", preview.count(OK)),
+                 self.tr("%n duplicate(s)", "", preview.count(DUPLICATE)),
+                 self.tr("%n error(s)", "", preview.count(ERROR))]
+        return self.tr("%n row(s) in the file: ", "", len(preview.rows)) + self.tr(", ").join(parts)
 
     def result_counts(self, result: Any) -> str:
-        parts = [QCoreApplication.translate("ImportDialog", "%n imported", "", result.imported),
-                 QCoreApplication.translate("ImportDialog", "%n duplicate(s) skipped", "", result.duplicates),
-                 QCoreApplication.translate("ImportDialog", "%n error(s)", "", result.errors)]
+        parts = [self.tr("%n imported", "", result.imported),
+                 self.tr("%n duplicate(s) skipped", "", result.duplicates),
+                 self.tr("%n error(s)", "", result.errors)]
         if result.cancelled:
-            parts.append(QCoreApplication.translate(
-                "ImportDialog", "import cancelled, %n row(s) not imported yet", "", result.not_attempted))
-        return (QCoreApplication.translate("ImportDialog", ", ").join(parts)
-                + QCoreApplication.translate("ImportDialog", "."))
+            parts.append(self.tr("import cancelled, %n row(s) not imported yet", "", result.not_attempted))
+        return self.tr(", ").join(parts) + self.tr(".")
 
 
 class ProductImporter(Importer):

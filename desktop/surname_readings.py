@@ -1,0 +1,77 @@
+"""How surnames are read when that differs from the character's everyday reading.
+
+Used for the first characters of a person's name only (desktop.sort_keys.person_key): as a
+surname 曾 is zēng, not céng; 单 is shàn, not dān. Compound surnames come first, so 尉迟 is read
+as one surname before 尉 alone is looked at. Values are pinyin with the tone as a digit (5 neutral).
+"""
+
+from __future__ import annotations
+
+COMPOUND = {
+    "尉迟": ("yu4", "chi2"),
+    "万俟": ("mo4", "qi2"),
+    "单于": ("chan2", "yu2"),
+    "长孙": ("zhang3", "sun1"),
+    "澹台": ("tan2", "tai2"),
+    "令狐": ("ling2", "hu2"),
+    "皇甫": ("huang2", "fu3"),
+    "宇文": ("yu3", "wen2"),
+    "欧阳": ("ou1", "yang2"),
+    "司马": ("si1", "ma3"),
+    "上官": ("shang4", "guan1"),
+    "诸葛": ("zhu1", "ge3"),
+    "东方": ("dong1", "fang1"),
+    "夏侯": ("xia4", "hou2"),
+    "公孙": ("gong1", "sun1"),
+    "慕容": ("mu4", "rong2"),
+    "申屠": ("shen1", "tu2"),
+    "亓官": ("qi2", "guan1"),
+}
+
+SINGLE = {
+    "曾": "zeng1",
+    "单": "shan4",
+    "仇": "qiu2",
+    "区": "ou1",
+    "解": "xie4",
+    "朴": "piao2",
+    "查": "zha1",
+    "盖": "ge3",
+    "乐": "yue4",
+    "尉": "wei4",
+    "员": "yun4",
+    "冼": "xian3",
+    "覃": "qin2",
+    "缪": "miao4",
+    "繁": "po2",
+    "种": "chong2",
+    "秘": "bi4",
+    "仉": "zhang3",
+    "翟": "zhai2",
+    "万": "wan4",
+    "沈": "shen3",
+    "柏": "bai3",
+    "薄": "bo2",
+    "纪": "ji3",
+    "任": "ren2",
+    "华": "hua4",
+    "燕": "yan1",
+    "宁": "ning4",
+    "都": "du1",
+    "召": "shao4",
+    "折": "she2",
+    "殷": "yin1",
+    "阚": "kan4",
+    "句": "gou1",
+    "过": "guo1",
+    "相": "xiang4",
+    "隗": "wei3",
+    "谌": "chen2",
+    "长": "chang2",
+    "贲": "ben1",
+    "能": "nai4",
+    "黑": "he4",
+    "車": "che1",
+    "车": "che1",
+    "重": "chong2",
+}
