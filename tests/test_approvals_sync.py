@@ -9,11 +9,11 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from desktop import approval_policy, quote_decisions, timeutil
-from desktop.models import Quote, User
+from desktop.models import Approval, Quote, User
 from desktop.mutations import quotes as quote_mutations
 from desktop.mutations import rates
 from tests.server_process import ServerProcess
@@ -127,6 +127,12 @@ def test_an_offline_approval_meets_the_directors_requirement_that_appeared_on_th
     assert on_desk(finance, quote)[0] == "approved"  # what that desktop knew allowed it
     assert finance.client.push().rejected == 0  # pushed late: applied, under the server's rate
     assert on_server(engine, quote) == ("awaiting_approval", {"finance_director"})
+    finance.client.sync()
+    # The server's word comes back: finance's approval stands, the quote waits for the director.
+    assert on_desk(finance, quote) == on_server(engine, quote)
+    with finance.store.read() as s:
+        (approval,) = s.scalars(select(Approval).where(Approval.quote_id == quote))
+        assert {r["role"] for r in approval.required} == {"finance", "finance_director"}
     move_rate(process, tmp_path, "7.1200")
     cfo.client.sync()
     assert on_server(engine, quote) == on_desk(cfo, quote) == ("awaiting_approval", {"finance_director"})
