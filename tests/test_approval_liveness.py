@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from desktop import approval_policy, quote_decisions, timeutil
+from desktop import approval_policy, quote_decisions, quote_export, timeutil
 from desktop.errors import DomainError
 from desktop.fx.rates import rate_text
 from desktop.ids import uuid7
@@ -152,6 +152,9 @@ def test_the_director_stays_required_after_the_rate_moves_back(store, org):
         decide(store, finance, q)
     assert twice.value.code == "conflict"
     check_no_dead_state(store, org, [q])
+    with store.read() as s:  # the quote's PDF says whom it waits for
+        assert quote_export.approval_text(s, s.get(Quote, q)).endswith(
+            "待 Waiting for 财务总监 Finance director。报价人 Prepared by Rep")
     decide(store, cfo, q)
     with store.read() as s:
         assert s.get(Quote, q).status == "approved"
