@@ -168,6 +168,17 @@ def pct_text(value: Decimal, against: Decimal | None = None) -> str:
         places += 1
 
 
+def _amount_text(value: Decimal, against: Decimal) -> str:
+    """A converted amount to the cent, with more places only where the cents would equal the threshold
+    it exceeds (500000.004 CNY is not "500000.00 超过 500000")."""
+    places = 2
+    while True:
+        shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if shown != against or value == against or places >= 12:
+            return f"{shown:f}"
+        places += 1
+
+
 def _rate(value: Decimal) -> str:
     return rate_text(value, "USD/CNY")
 
@@ -228,9 +239,17 @@ def _requirement(rule: Rule, facts: Facts, today_rate: Decimal | None) -> Requir
         if _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate) is None:
             return Requirement(rule.key, rule.role, f"没有汇率，无法换算总额，需{who_zh}审批。",
                                f"No rate is known to convert the total; {who_en} must approve.")
-        shown = f"{facts.total} {facts.currency}"
-        return Requirement(rule.key, rule.role, f"报价总额 {shown} 超过 {threshold} {rule.currency}，需{who_zh}审批。",
-                           f"The total of {shown} is above {threshold} {rule.currency}; {who_en} must approve.")
+        shown_zh = shown_en = f"{facts.total} {facts.currency}"
+        if facts.currency != rule.currency:  # say what was compared: the total converted, and at which rate
+            rate = facts.locked_rate or today_rate
+            converted = _convert(facts.total, facts.currency, rule.currency, rate)
+            assert converted is not None and rate is not None  # checked above
+            amount = f"{_amount_text(converted, threshold)} {rule.currency}"
+            shown_zh += f"（按 {_rate(rate)} 折合 {amount}）"
+            shown_en += f" ({amount} at {_rate(rate)})"
+        limit = f"{threshold.normalize():f} {rule.currency}"
+        return Requirement(rule.key, rule.role, f"报价总额 {shown_zh} 超过 {limit}，需{who_zh}审批。",
+                           f"The total of {shown_en} is above {limit}; {who_en} must approve.")
     return Requirement(rule.key, rule.role, f"每份报价都需{who_zh}审批。", f"Every quote needs the approval of {who_en}.")
 
 

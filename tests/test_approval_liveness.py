@@ -194,6 +194,13 @@ def test_percentages_read_true_against_their_threshold_and_rates_keep_four_decim
     usd = approval_policy.Facts("USD", D("1130.00"), D("0"), D("7.1000"))
     (_always, drift) = approval_policy.required(approval_policy.parse(approval_policy.DEFAULT_RULES), usd, D("7.16"))
     assert "锁定 7.1000，今日 7.1600" in drift.reason_zh and "0.845%" in drift.reason_zh
+    # A USD total against a CNY threshold says what was compared, to the cent unless the cents would lie.
+    big = approval_policy.Facts("USD", D("80000.00"), D("0"), D("7.1034"))
+    total = approval_policy.required(approval_policy.parse(approval_policy.DEFAULT_RULES), big, D("7.1034"))[-1]
+    assert total.reason_zh == "报价总额 80000.00 USD（按 7.1034 折合 568272.00 CNY） 超过 500000 CNY，需财务总监审批。"
+    edge = approval_policy.Facts("USD", D("70419.56"), D("0"), D("7.1003"))  # 500000.001868 CNY
+    assert "折合 500000.002 CNY" in approval_policy.required(
+        approval_policy.parse(approval_policy.DEFAULT_RULES), edge, D("7.1003"))[-1].reason_zh
 
 
 # ---------------------------------------------------------------------------------------------- the property
