@@ -140,7 +140,8 @@ def load(store: Store, quote_id: str | None, customer_id: str | None) -> Loaded:
                 .where(Approval.quote_id == quote.id, Approval.round == quote.approval_round)
                 .order_by(Approval.decided_at))]
             if quote.locked_rate is not None:
-                out.quote["locked_rate"] = f"{quote.locked_rate} ({quote.locked_rate_date}, {quote.locked_rate_source})"
+                out.quote["locked_rate"] = (f"{rate_text(quote.locked_rate)} ({quote.locked_rate_date}, "
+                                            f"{quote.locked_rate_source})")
             out.lines = [LoadedLine(line.id, line.product_id, line.description, line.unit, _text(line.quantity),
                                     _text(line.unit_price), _text(line.discount_pct), line.position)
                          for line in session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)
@@ -541,7 +542,7 @@ class QuoteDialog(QDialog):
             lines.append(text)
         rate = (loaded.quote or {}).get("locked_rate")
         if rate:
-            lines.append(self.tr("Locked USD/CNY rate: %1").replace("%1", rate_text(Decimal(rate))))
+            lines.append(self.tr("Locked USD/CNY rate: %1").replace("%1", rate))
         self.approval.setText("\n".join(lines))
         self.approval.setVisible(bool(lines))
 
