@@ -10,18 +10,28 @@ from desktop.models import User
 from desktop.passwords import verify_password
 
 
-def sign_in(session: Session, username: str, password: str) -> User:
+def sign_in(session: Session, username: str | None, password: str) -> User:
     """The active user with this username and password; DomainError('bad_credentials') otherwise.
 
-    The message does not say which of the two was wrong.
+    The message does not say which of the two was wrong. Only someone who knows a disabled user's
+    password learns that the user is disabled (DomainError('user_disabled')): they need to hear whom to ask.
     """
-    user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    name = (username or "").strip().lower()
+    user = session.scalars(select(User).where(User.username == name)).first() if name else None
+    if user is None or not verify_password(password, user.password_hash):
         raise DomainError("bad_credentials", "用户名或密码不正确。", "The username or password is not correct.",
                           "password")
+    if not user.active:
+        raise DomainError("user_disabled", "此用户已被停用，请联系管理员。",
+                          "This user has been disabled; ask your administrator.", "username")
     return user
 
 
 def users_for_sign_in(session: Session) -> list[User]:
-    """Active users, for the sign-in picker, in a stable order."""
-    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.role, User.username)))
+    """Active users who can sign in on this computer, for the sign-in picker, in a stable order.
+
+    A colleague's row pulled from the server carries no password hash (desktop.rows.MISSING): they
+    cannot sign in here offline, so they are not offered.
+    """
+    return list(session.scalars(select(User).where(User.active.is_(True), User.password_hash != "")
+                                .order_by(User.role, User.username)))

@@ -47,12 +47,34 @@ SOURCES = {"cfets": "中国外汇交易中心 CFETS 中间价", "csv": "财务�
            "server": "服务器 Server"}
 
 
+COMPANY_FIELDS = ("name", "address", "phone", "email", "tax_number", "bank", "bank_account")
+
+
 @dataclass(frozen=True)
 class Exported:
     quote_number: str
     revision: int
     path: Path | None  # None: not written, see ``problem``
     problem: str = ""
+    unprintable: tuple[quote_pdf.Unprintable, ...] = ()  # written, but these characters print as a box
+
+
+def unprintable_text(found: Iterable[quote_pdf.Unprintable], language: str = "zh") -> str:
+    """What printed as a box and where, in one language: "客户名称：𬺰（U+2CEB0）；…"."""
+    if language.lower().startswith("zh"):
+        return "；".join(f"{item.where_zh}：{item.chars}（{item.codes()}）" for item in found)
+    return "; ".join(f"{item.where_en}: {item.chars} ({item.codes()})" for item in found)
+
+
+def unprintable_message(number: str, found: Iterable[quote_pdf.Unprintable], language: str = "zh") -> str:
+    """The warning for a quote printed with boxes: which fields, which characters, and what to do."""
+    found = list(found)
+    if language.lower().startswith("zh"):
+        return (f"报价单 {number} 中有字符没有字体可以打印，已印为 □：{unprintable_text(found, 'zh')}。"
+                "请核对这些字段，必要时改用常用字或拼音后重新打印。")
+    return (f"Quote {number} has characters no font can print; they are printed as □: "
+            f"{unprintable_text(found, 'en')}. Check these fields and, if need be, use a common character "
+            "or pinyin and print again.")
 
 
 def company(data_dir: Path | None = None) -> quote_pdf.Company:
@@ -60,8 +82,7 @@ def company(data_dir: Path | None = None) -> quote_pdf.Company:
     for candidate in ([data_dir / "company.json"] if data_dir else []) + [resources.path("pdf", "company.json")]:
         if candidate.is_file():
             info = json.loads(candidate.read_text(encoding="utf-8"))
-            return quote_pdf.Company(str(info.get("name", "")), str(info.get("address", "")),
-                                     str(info.get("phone", "")))
+            return quote_pdf.Company(**{name: str(info.get(name) or "") for name in COMPANY_FIELDS})
     return quote_pdf.Company("", "", "")
 
 
@@ -87,7 +108,7 @@ def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote
     status = approval_text(session, quote)
     return quote_pdf.QuoteDocument(
         company=header, quote_number=quote.number, version=quote.revision, issued=issued,
-        valid_until=date.fromisoformat(quote.valid_until) if quote.valid_until else issued,
+        valid_until=date.fromisoformat(quote.valid_until) if quote.valid_until else None,
         customer=quote_pdf.Customer(customer.name, contact.name if contact else "", customer.address),
         currency=quote.currency,
         lines=[quote_pdf.QuoteLine(n, codes.get(line.product_id or "", ""), line.description, line.quantity,
@@ -95,7 +116,8 @@ def document(session: Session, quote: Quote, header: quote_pdf.Company) -> quote
                for n, line in enumerate(lines, 1)],
         subtotal=quote.subtotal, discount=quote.discount_amount, vat_rate=quote.vat_pct / Decimal(100),
         vat_amount=quote.vat_amount, total=quote.total, approval_status=status,
-        fully_approved=quote.status in FULLY_APPROVED, terms=quote.terms or "", exchange_rate=rate)
+        fully_approved=quote.status in FULLY_APPROVED, terms=quote.terms or "", exchange_rate=rate,
+        status=quote.status)
 
 
 ROLE_TEXT = {"finance": "财务 Finance", "finance_director": "财务总监 Finance director",
@@ -156,11 +178,11 @@ def export(session: Session, out: Path, *, statuses: Iterable[str] | None = None
     for n, quote in enumerate(quotes, 1):
         path = out / file_name(quote)
         try:
-            quote_pdf.render_quote(document(session, quote, header), path)
+            boxed = quote_pdf.render_quote(document(session, quote, header), path)
         except ValueError as exc:  # e.g. a USD draft with no rate anywhere yet: say so, go on with the rest
             done.append(Exported(quote.number, quote.revision, None, str(exc)))
             continue
-        done.append(Exported(quote.number, quote.revision, path))
+        done.append(Exported(quote.number, quote.revision, path, unprintable=tuple(boxed)))
         if progress is not None:
             progress(n, len(quotes))
     return done
@@ -196,5 +218,10 @@ def main(argv: list[str]) -> int:
     written = [item for item in done if item.path is not None]
     for item in done:
         print(item.path if item.path is not None else f"{item.quote_number} v{item.revision}: not written: {item.problem}")
+        if item.unprintable:
+            # Written all the same: the rest of the quote is right, and the box shows where to look.
+            number = f"{item.quote_number} v{item.revision}"
+            print(unprintable_message(number, item.unprintable, "zh"), file=sys.stderr)
+            print(unprintable_message(number, item.unprintable, "en"), file=sys.stderr)
     print(f"{len(written)} PDF file(s) written to {args.out}", file=sys.stderr)
     return 0 if len(written) == len(done) else 1

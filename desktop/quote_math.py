@@ -24,6 +24,9 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
+# The largest line net, gross amount or total a quote may reach: what the PDF's amount cells print at
+# its font size (and well inside the 10^16 the capital-amount wording goes to).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def round_money(amount: Decimal) -> Decimal:

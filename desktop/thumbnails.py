@@ -6,6 +6,9 @@ HEIC included), read from disk afterwards. A blob is immutable (its name is its 
 cached thumbnail never goes stale. The cache is disposable: deleting the folder only costs the
 time to make the thumbnails again.
 
+No thumbnail is made from a damaged copy (desktop.evidence_files), so none has to be forgotten
+once the copy is repaired.
+
 A photo whose file has not reached this computer yet (a visit synced from another desktop, its
 evidence still on the server) has no thumbnail: :meth:`ThumbnailCache.get` returns None.
 """
@@ -53,6 +56,8 @@ class ThumbnailCache:
             return target
         if not self.blobs.has(sha256):
             return None
+        if self.blobs.intact(sha256) is False:  # read once per change on disk (desktop.blobs)
+            raise ThumbnailError(f"{sha256}: the copy here is damaged (its content no longer matches its SHA-256)")
         try:
             data = media.thumbnail(self.blobs.path(sha256), px)
         except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for damaged files

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop import capture_rules, errors
+from desktop import capture_rules, errors, evidence_files
+from desktop.blobs import BlobStore
 from desktop.errors import Label
 from desktop.models import Attachment, CaptureRule, Customer, Touchpoint, User
 from desktop.mutations.visits import check, rules
@@ -44,6 +45,11 @@ class AttachmentView:
     mime: str
     duration_s: float | None
     taken_at: datetime | None
+    condition: str = "ok"  # desktop.evidence_files: ok, damaged, or absent (not on this computer yet)
+
+    @property
+    def damaged(self) -> bool:
+        return self.condition == "damaged"
 
 
 @dataclass(frozen=True)
@@ -139,8 +145,9 @@ def checklist(rule: capture_rules.Rule, violations: list[capture_rules.Violation
     return items
 
 
-def load_visit(session: Session, user_id: str, visit_id: str) -> VisitView:
-    """A visit the user may see (their own drafts; submitted visits of customers they see)."""
+def load_visit(session: Session, user_id: str, visit_id: str, blobs: BlobStore | None = None) -> VisitView:
+    """A visit the user may see (their own drafts; submitted visits of customers they see); with
+    ``blobs``, each attachment says whether its file here is whole (desktop.evidence_files.condition)."""
     visit = session.scalars(select(Touchpoint).where(Touchpoint.id == visit_id)).first()
     viewer = session.get(User, user_id)
     if visit is None or visit.channel != "visit" or viewer is None:
@@ -152,7 +159,8 @@ def load_visit(session: Session, user_id: str, visit_id: str) -> VisitView:
         raise errors.forbidden("查看此拜访", "see this visit")
     rows = session.scalars(select(Attachment).where(Attachment.touchpoint_id == visit.id)
                            .order_by(Attachment.created_at, Attachment.id))
-    evidence = [AttachmentView(a.id, a.kind, a.label, a.filename, a.sha256, a.size, a.mime, a.duration_s, a.taken_at)
+    evidence = [AttachmentView(a.id, a.kind, a.label, a.filename, a.sha256, a.size, a.mime, a.duration_s, a.taken_at,
+                               evidence_files.condition(blobs, a.sha256) if blobs is not None else "ok")
                 for a in rows]
     editable = visit.status == "draft" and visit.user_id == user_id
     requirements: list[Requirement] = []
@@ -169,6 +177,12 @@ def load_visit(session: Session, user_id: str, visit_id: str) -> VisitView:
         next_step=visit.next_step or "", next_step_due=visit.next_step_due, amends_id=visit.amends_id,
         rule_id=visit.rule_id, rule_version=visit.rule_version, attachments=tuple(evidence),
         requirements=tuple(requirements), violations=tuple(violations))
+
+
+def attached(session: Session, visit_id: str, sha256: str) -> bool:
+    """Whether the visit already has an attachment of this file."""
+    return session.scalars(select(Attachment.id).where(Attachment.touchpoint_id == visit_id,
+                                                       Attachment.sha256 == sha256)).first() is not None
 
 
 def suggested_label(session: Session, visit_id: str) -> str:

@@ -12,3 +12,9 @@ def path(*parts: str) -> Path:
 
 
 CJK_FONT = ("fonts", "wqy-microhei.ttc")
+# Behind the CJK font, in the order they are tried: (family name, file under fonts/).
+FALLBACK_FONTS = (
+    ("FieldmarkSymbola", "fallback-symbola.ttf"),
+    ("FieldmarkHanaMinA", "fallback-hanamin-a.ttf"),
+    ("FieldmarkHanaMinB", "fallback-hanamin-b.ttf"),
+)

@@ -79,7 +79,26 @@ class UpgradeRequired(SyncError):
 
 
 class SyncUnavailable(SyncError):
-    """The server could not be reached (or kept failing) after every retry; try again later."""
+    """The server could not be reached (or kept failing) after every retry; try again later.
+
+    ``reason`` says how the last attempt failed: "timeout", "no_host" (the name does not resolve),
+    "refused" (nothing answers there), "tls" (no secure connection could be made), "http" (5xx, 408,
+    429) or "not_json" (a page that is not ours).
+    """
+
+    def __init__(self, code: str, message_zh: str, message_en: str, status: int | None = None,
+                 reason: str = "") -> None:
+        super().__init__(code, message_zh, message_en, status)
+        self.reason = reason
+
+
+BAD_ADDRESS = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+
+
+def bad_address(url: str) -> SyncError:
+    """The error for an address that is not a web address at all."""
+    return SyncError("bad_address", f"“{url}”不是有效的服务器地址，例如 https://fieldmark.example.com。",
+                     f"“{url}” is not a valid server address; it looks like https://fieldmark.example.com.")
 
 
 class SyncCancelled(Exception):
@@ -136,8 +155,12 @@ class SyncClient:
 
     # ---- Public API
 
-    def sign_in(self, username: str, password: str, device_name: str) -> str:
-        """Get a token for this device as the given user and keep it; returns the user id."""
+    def sign_in(self, username: str, password: str, device_name: str,
+                check: Callable[[str], None] | None = None) -> str:
+        """Get a token for this device as the given user and keep it; returns the user id.
+
+        ``check(user_id)`` runs before anything is kept: when it raises, this computer stays as it was.
+        """
         device_id, _code = self.store.device()
         body = {"username": username, "password": password, "device_id": device_id, "device_name": device_name}
         answer = self._recorded(lambda: self._request("POST", "/v1/auth/token", body=body, auth=False),
@@ -147,6 +170,8 @@ class SyncClient:
             raise _bad_response("no token")
         if answer.get("device_id", device_id) != device_id:
             raise _bad_response("the token is for another device")
+        if check is not None:
+            check(user_id)
         self.token_store.save(token)
         remote.update_state(self.store, server_url=self.base_url, user_id=user_id)
         code = answer.get("device_code")
@@ -169,7 +194,8 @@ class SyncClient:
     def fetch_blob(self, sha256: str) -> bool:
         """Bring an evidence file into the store's blob folder; False when the server refuses it (the
         user may not see it, or it was never uploaded). Resumes a download that stopped half way; the
-        file is kept only once its content matches its SHA-256."""
+        file is kept only once its content matches its SHA-256. A damaged copy here is downloaded
+        again."""
         return self._fetch(sha256)
 
     def fetch_rates_on_server(self, days: int = 10) -> dict[str, Any]:
@@ -241,14 +267,16 @@ class SyncClient:
     def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> None:
         """Make sure the server has every file the batch's ``attachment.add`` entries name.
 
-        A file missing here (which should not happen), or one the server finds does not match its hash,
-        is not sent: the mutation goes anyway and the server refuses it, visibly, as a sync problem.
+        A file missing here (which should not happen), a copy here that is damaged (checked before a
+        byte is sent; desktop.blobs.BlobStore.intact reads it only if it changed since it was last
+        checked), or one the server finds does not match its hash, is not sent: the mutation goes
+        anyway and the server refuses it, visibly, as a sync problem that keeps the file here.
         """
         blobs = self.store.blobs
         wanted: dict[str, int] = {}
         for entry in batch:
             sha = str(entry.args.get("sha256") or "").lower() if entry.name == "attachment.add" else ""
-            size = blobs.size(sha) if is_sha256(sha) else None
+            size = blobs.size(sha) if is_sha256(sha) and blobs.intact(sha) else None
             if size is not None:
                 wanted[sha] = size
         todo: list[tuple[str, int, int]] = []
@@ -319,7 +347,9 @@ class SyncClient:
             raise ValueError(f"not a SHA-256: {sha256!r}")
         blobs = self.store.blobs
         if blobs.has(sha):
-            return True
+            if blobs.intact(sha) is not False:
+                return True
+            blobs.remove(sha)  # a damaged copy is worth nothing: download the file again in its place
         failure = ""
         for attempt in range(1, self.attempts + 1):
             retry_after = None
@@ -481,9 +511,33 @@ class SyncClient:
             headers["Authorization"] = f"Bearer {token}"
         return headers
 
+    def health(self) -> dict[str, Any]:
+        """The server's /v1/health answer, asked with fewer tries and a shorter wait than sync: someone is
+        waiting for it. A SyncError("not_fieldmark") when something answers there, but not a Fieldmark server."""
+        try:
+            answer = self._request("GET", "/v1/health", auth=False, attempts=min(self.attempts, 2),
+                                   timeout=(min(self.timeout[0], 10.0), min(self.timeout[1], 15.0)))
+        except SyncUnavailable as exc:
+            if exc.reason != "not_json":
+                raise
+            answer = {}
+        except UpgradeRequired:
+            raise
+        except SyncError as exc:
+            if exc.status is None:
+                raise
+            answer = {}  # 404 and the like: a web server, but this path is not ours
+        if answer.get("status") != "ok" or not isinstance(answer.get("protocol"), (int, str)):
+            raise SyncError("not_fieldmark", "这个地址有服务在应答，但不是 Fieldmark 服务器。请核对地址（可询问管理员）。",
+                            "Something answers at this address, but it is not a Fieldmark server. Check the "
+                            "address (your administrator knows it).")
+        return answer
+
     def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
-                 params: dict[str, Any] | None = None, auth: bool = True, raw: bytes | None = None) -> dict[str, Any]:
+                 params: dict[str, Any] | None = None, auth: bool = True, raw: bytes | None = None,
+                 attempts: int | None = None, timeout: tuple[float, float] | None = None) -> dict[str, Any]:
         """One JSON request with retries; ``raw`` sends bytes as they are (a file's chunk) instead of ``body``."""
+        attempts = attempts or self.attempts
         headers = self._headers(auth=auth)
         data: bytes | None = raw
         if raw is not None:
@@ -493,16 +547,19 @@ class SyncClient:
             headers["Content-Type"] = "application/json"
             headers["Content-Encoding"] = "gzip"
         url = self.base_url + path
-        failure = ""
-        for attempt in range(1, self.attempts + 1):
+        failure = reason = ""
+        for attempt in range(1, attempts + 1):
             retry_after = None
             sent = time.time()
             try:
                 response = self.http.request(method, url, data=data, params=params, headers=headers,
-                                             timeout=self.timeout)
+                                             timeout=timeout or self.timeout)
+            except BAD_ADDRESS as exc:
+                raise bad_address(self.base_url) from exc
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
                 failure = f"{type(exc).__name__}: {exc}"
+                reason = _failure_reason(exc)
             else:
                 status = response.status_code
                 if 200 <= status < 300:
@@ -514,17 +571,17 @@ class SyncClient:
                         self._measure(answer, sent, time.time())
                         return answer
                     # Often a captive portal or a proxy's page rather than our server: a network problem.
-                    failure = f"HTTP {status} without a JSON object"
+                    failure, reason = f"HTTP {status} without a JSON object", "not_json"
                 elif status >= 500 or status in RETRYABLE_STATUS:
-                    failure = f"HTTP {status}"
+                    failure, reason = f"HTTP {status}", "http"
                     retry_after = _seconds(response.headers.get("Retry-After"))
                 else:
                     raise _final_error(response)
-            if attempt < self.attempts:
+            if attempt < attempts:
                 self._sleep(self._delay(attempt, retry_after))
-        raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {self.attempts} 次）。修改都已保存在本机，稍后会再发送。",
-                              f"The server could not be reached ({self.attempts} attempts: {failure}). "
-                              "Your changes are kept on this computer and will be sent later.")
+        raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {attempts} 次）。修改都已保存在本机，稍后会再发送。",
+                              f"The server could not be reached ({attempts} attempts: {failure}). "
+                              "Your changes are kept on this computer and will be sent later.", reason=reason)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter; a server's Retry-After is honoured up to the cap."""
@@ -573,6 +630,18 @@ def _wire(entry: OutboxEntry) -> dict[str, Any]:
     return {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
             "base_version": entry.base_version, "schema_version": entry.schema_version,
             "client_time": timeutil.to_text(entry.client_time)}
+
+
+def _failure_reason(exc: Exception) -> str:
+    """SyncUnavailable.reason for a request that got no answer."""
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    text = str(exc)
+    if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "no_host"
+    return "refused"
 
 
 def _is_count(value: Any) -> bool:

@@ -33,15 +33,27 @@ PASSWORD = "s3cret-pass"
 WATCHDOG_S = 300
 
 
+_collector = None
+
+
 @pytest.fixture(autouse=True)
 def _widgets_die_on_the_gui_thread(request: pytest.FixtureRequest):
-    """After a test with widgets, collect its garbage here, on the GUI thread. Otherwise a later garbage
-    collection may run on a worker thread (the database thread allocates all the time) and destroy a
-    parentless test widget there, which Qt does not allow: it crashed or deadlocked a run now and
-    then. The app's own widgets have parents that Qt deletes on the GUI thread."""
+    """Garbage is collected on the GUI thread only, as in the app (ui.gc_guard): otherwise a collection
+    on a worker thread (the database thread allocates all the time) may destroy a parentless test
+    widget there, which Qt does not allow; it crashed or deadlocked a run now and then. From the first
+    Qt test on, the automatic collector is off: a test with widgets is collected in full after it, any
+    other test by the collector's thresholds, here on the main thread."""
+    global _collector
+    if _collector is None and "qtbot" in request.fixturenames:
+        from ui.gc_guard import GuiThreadCollector
+
+        request.getfixturevalue("qapp")
+        _collector = GuiThreadCollector()
     yield
     if "qtbot" in request.fixturenames:
         gc.collect()
+    elif _collector is not None:
+        _collector.check()
 
 
 @pytest.fixture(autouse=True)

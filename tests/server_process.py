@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``fieldmark-server serve`` on 127.0.0.1, with the demo users seeded."""
+    """``fieldmark-server serve`` on 127.0.0.1, with the demo users seeded (and no other data)."""
 
     def __init__(self, data_dir: Path, database_url: str | None = None, *serve_options: str) -> None:
         self.data_dir = data_dir
@@ -34,7 +34,8 @@ class ServerProcess:
         if database_url:
             base += ["--database-url", database_url]
         self.base = base
-        subprocess.run(base + ["seed-demo"], check=True, capture_output=True, timeout=60)
+        # The demo users only: each test makes the data it needs.
+        subprocess.run(base + ["seed-demo", "--users-only"], check=True, capture_output=True, timeout=60)
         self.process = subprocess.Popen(base + ["serve", "--port", str(self.port), *serve_options], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30

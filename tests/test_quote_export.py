@@ -87,3 +87,23 @@ def test_a_usd_draft_prints_the_latest_rate_for_reference(store, org, tmp_path):
         [item] = quote_export.export(s, tmp_path / "out")
     page = text(item.path)[0]
     assert "7.1210" in page and "参考汇率" in page and "锁定汇率" not in page and "DRAFT" in page
+
+
+def test_the_command_says_which_quote_and_field_printed_a_box(store, org, tmp_path):
+    rep = org["rep"]
+    customer = make_customer(store, rep, "𠀀𪚥测试有限公司")  # Extension B: printed from the fallback font
+    q = run(store, rep, "quote.create", customer_id=customer).changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=q, description="礼品 \U0003134A 套装", unit="件", quantity="1",
+        unit_price="0.0125")  # U+3134A (Extension G) is in no bundled font
+    folder = store.path.parent
+    store.close()
+    out = tmp_path / "print"
+    done = subprocess.run([sys.executable, "-m", "ui.app", "quotes", "export-pdf", "--data-dir", str(folder),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # written all the same, with the box where the character was
+    assert "第 1 行描述：\U0003134A（U+3134A）" in done.stderr and "印为 □" in done.stderr
+    assert "line 1 description: \U0003134A (U+3134A)" in done.stderr
+    assert "客户名称" not in done.stderr  # the Extension B name printed: nothing to report about it
+    pages = text(next(out.glob("*.pdf")))
+    assert "𠀀𪚥测试有限公司" in pages[0] and "礼品 □ 套装" in pages[0] and "0.0125" in pages[0]
+    assert "件" in pages[0]

@@ -343,6 +343,28 @@ def test_the_server_measures_the_recording_itself_whatever_the_desktop_says(serv
     assert server_rows(Api(server, "rep.li"), "touchpoints")[draft]["status"] == "draft"
 
 
+def test_a_recording_whose_header_lies_is_refused_by_the_server_pushed_by_hand(server, tmp_path):
+    # A bare client that skips the desktop's own check: 20 s of sound whose WAV header claims 13 hours.
+    api = Api(server, "rep.li")
+    visit, made = _upload_visit(api, tmp_path / "api", 95)
+    piped = mf.ffmpeg_to_pipe(mf.sox_wav(tmp_path / "20s.wav", 20), tmp_path / "录音长.wav", "-ar", "44100", "-ac", "1",
+                              "-f", "wav")
+    sha = api.upload(piped.read_bytes())
+    lie = prepare("attachment.add", {"touchpoint_id": visit, "sha256": sha, "filename": "录音长.wav"})
+    made = [m for m in made if not (m[0] == "attachment.add" and m[1]["filename"] == "录音.wav")]  # the honest one
+    results = api.push(*made, ("attachment.add", lie), ("visit.submit", prepare("visit.submit", {"id": visit}))
+                       ).json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 4 + ["rejected", "rejected"]
+    error = results[-2]["error"]
+    assert error["code"] == "bad_file"
+    assert "录音文件已损坏：文件头声称 13 小时 31 分，实际内容 20 秒" in error["message_zh"]
+    assert "its header claims 13 h 31 min but it holds 20 s of sound" in error["message_en"]
+    assert str(server.data_dir) not in error["message_en"]  # the server's blob path stays on the server
+    assert [v["code"] for v in results[-1]["error"]["detail"]["violations"]] == ["missing_audio"]
+    assert server_rows(api, "touchpoints")[visit]["status"] == "draft"
+    assert sha not in {row["sha256"] for row in server_rows(api, "attachments").values()}
+
+
 def _body(response: requests.Response) -> dict:
     assert response.status_code < 500
     body = response.json()

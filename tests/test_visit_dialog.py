@@ -151,6 +151,34 @@ def test_dropped_files_are_added_and_a_fake_recording_is_refused_by_name(qtbot, 
     qtbot.waitUntil(lambda: not dialog.failed_rows())
 
 
+def test_a_recording_whose_header_lies_shows_both_lengths_and_a_phone_amr_is_taken(qtbot, context, store, org,
+                                                                                    tmp_path):
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    piped = mf.ffmpeg_to_pipe(mf.sox_wav(tmp_path / "20s.wav", 20), tmp_path / "会议录音.wav", "-ar", "44100", "-ac",
+                              "1", "-f", "wav")
+    phone = mf.ffmpeg(mf.sox_convert(mf.sox_wav(tmp_path / "src.wav", 5), tmp_path / "x.amr", "-r", "8000", "-t",
+                                     "amr-nb"), tmp_path / "手机录音.3gp", "-c:a", "copy")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(piped)), QUrl.fromLocalFile(str(phone))])
+    done: list[tuple[str, bool]] = []
+    dialog.sig_file_done.connect(lambda path, ok: done.append((Path(path).name, ok)))
+    QApplication.sendEvent(dialog, QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                                                   Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(dialog, QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                              Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: len(done) == 2 and not dialog.is_busy, timeout=10000)
+
+    assert done == [("会议录音.wav", False), ("手机录音.3gp", True)]
+    [failed] = dialog.failed_rows()
+    assert failed.error_label.isVisibleTo(dialog)
+    assert failed.error_label.text() == "文件“会议录音.wav”无法使用：录音文件已损坏：文件头声称 13 小时 31 分，实际内容 20 秒。"
+    qtbot.waitUntil(lambda: dialog.view is not None and len(dialog.view.attachments) == 1)
+    with store.read() as s:
+        assert [(a.filename, a.mime) for a in s.scalars(select(Attachment))] == [("手机录音.3gp", "audio/3gpp")]
+
+
 def test_a_draft_outlives_the_dialog_and_the_app(qtbot, context, store, org, tmp_path):
     customer_id = make_customer(store, org["rep"], NAME)
     sign_in(context, org["rep"])
@@ -252,3 +280,105 @@ def test_choosing_visit_in_the_touchpoint_dialog_continues_as_a_visit(qtbot, con
     assert (visit.summary_edit.toPlainText(), visit.next_step_edit.text()) == ("现场查看设备铭牌", "寄样品")
     row = visit_row(store, visit.visit_id)
     assert (row.channel, row.status, row.summary, row.next_step) == ("visit", "draft", "现场查看设备铭牌", "寄样品")
+
+
+# ---- large, damaged and cancelled files
+
+
+def test_a_file_over_the_limit_is_refused_with_its_size_and_nothing_typed_is_lost(qtbot, context, store, org,
+                                                                                  tmp_path):
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    dialog.summary_edit.insertPlainText("拜访采购部，带了展会录像")
+    huge = tmp_path / "展会录像.wav"
+    with huge.open("wb") as f:
+        f.truncate(700 * 1024 * 1024)  # sparse: no disk used
+
+    assert add(qtbot, dialog, [huge]) == [("展会录像.wav", False)]
+    [row] = dialog.failed_rows()
+    assert row.error_label.text() == ("文件“展会录像.wav”无法使用：文件大小 700 MB，超过了 500 MB 的上限。"
+                                      "请压缩或分段后再添加。")
+    assert list(store.blobs.kept()) == [] and list(store.blobs.leftovers()) == []  # nothing was copied
+    assert dialog.summary_edit.toPlainText() == "拜访采购部，带了展会录像"
+
+
+def test_a_large_file_shows_how_much_is_copied(qtbot, context, store, org, tmp_path):
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    recording = mf.wav(tmp_path / "长录音.wav", 700, rate=16000)  # about 22 MB
+    values: list[int] = []
+    done: list[bool] = []
+    dialog.sig_file_done.connect(lambda _path, ok: done.append(ok))
+    dialog.add_files([recording])
+    row = dialog.rows[-1]
+    row.busy.valueChanged.connect(values.append)
+    qtbot.waitUntil(lambda: done == [True] and not dialog.is_busy, timeout=10000)
+    assert values and values == sorted(values) and values[-1] == 1000  # 0..1000: the fraction copied
+    assert len(values) >= 10
+
+
+def test_cancel_stops_a_file_on_its_way_in_and_keeps_nothing(qtbot, context, store, org, tmp_path):
+    import threading
+
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    recording = mf.wav(tmp_path / "长录音.wav", 700, rate=16000)
+    hold = threading.Event()
+    context.tasks.run_db(lambda _store: hold.wait(10), lambda _f: None)  # the database thread is busy
+    done: list[bool] = []
+    dialog.sig_file_done.connect(lambda _path, ok: done.append(ok))
+    dialog.add_files([recording])
+    row = dialog.rows[-1]
+    qtbot.waitUntil(row.remove_button.isVisible)
+    assert row.remove_button.text() == "Cancel"
+    qtbot.mouseClick(row.remove_button, Qt.MouseButton.LeftButton)  # the window answers at once
+    assert row.detail_label.text() == "Cancelling…"
+    hold.set()
+    qtbot.waitUntil(lambda: done == [False] and not dialog.is_busy, timeout=10000)
+    assert row not in dialog.rows and dialog.view.attachments == ()
+    assert list(store.blobs.kept()) == [] and list(store.blobs.leftovers()) == []
+
+
+def _damage(path: Path) -> None:
+    with path.open("r+b") as f:
+        f.seek(path.stat().st_size // 2)
+        f.write(b"\x00" * 64)
+
+
+def test_a_damaged_photo_is_shown_as_damaged_and_adding_the_original_again_repairs_it(qtbot, context, store, org,
+                                                                                      tmp_path):
+    customer_id = make_customer(store, org["rep"], NAME)
+    sign_in(context, org["rep"])
+    dialog = new_visit(qtbot, context, customer_id)
+    photo = mf.photo(tmp_path / "门头.jpg")
+    add(qtbot, dialog, [photo])
+    [attachment] = dialog.view.attachments
+    dialog.save_draft()
+    qtbot.waitUntil(lambda: not dialog.is_busy)
+    dialog.close()
+    _damage(store.blobs.path(attachment.sha256))
+
+    again = VisitDialog(context, visit_id=dialog.visit_id)
+    qtbot.addWidget(again)
+    again.open()
+    qtbot.waitUntil(lambda: again.view is not None and bool(again.rows))
+    [row] = again.rows
+    assert again.view.attachments[0].damaged
+    assert not row.error_label.isHidden() and row.error_label.text().startswith("Damaged:")
+    assert not row.repair_button.isHidden()
+
+    done: list[tuple[str, bool]] = []
+    again.sig_file_done.connect(lambda path, ok: done.append((Path(path).name, ok)))
+    again.repair_file(row, mf.photo(tmp_path / "别的.jpg", size=(100, 80)))  # not the original
+    qtbot.waitUntil(lambda: done == [("别的.jpg", False)] and not again.is_busy)
+    assert "“别的.jpg”不是“门头.jpg”的原文件" in row.error_label.text()
+
+    assert add(qtbot, again, [photo]) == [("门头.jpg", True)]  # the original, as the user would add it
+    qtbot.waitUntil(lambda: len(again.rows) == 1 and not again.view.attachments[0].damaged)
+    [row] = again.rows
+    assert row.error_label.isHidden() and row.repair_button.isHidden()
+    assert store.blobs.path(attachment.sha256).read_bytes() == photo.read_bytes()
+    assert [a.id for a in again.view.attachments] == [attachment.id]  # the same attachment, no second one

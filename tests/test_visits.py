@@ -159,6 +159,23 @@ def test_a_file_that_is_not_evidence_is_refused_by_name(store, org, tmp_path):
     assert missing.value.code == "file_missing"
 
 
+def test_a_20_s_recording_whose_header_claims_13_hours_is_refused_and_the_draft_keeps_the_rest(store, org, tmp_path):
+    rep = org["rep"]
+    visit = start(store, rep, make_customer(store, rep), next_step="下周报价")
+    attach(store, rep, visit, mf.photo(tmp_path / "门头.jpg", taken=check_in_local()), "storefront")
+    piped = mf.ffmpeg_to_pipe(mf.sox_wav(tmp_path / "20s.wav", 20), tmp_path / "录音.wav", "-ar", "44100", "-ac", "1",
+                              "-f", "wav")
+    with pytest.raises(DomainError) as refused:
+        attach(store, rep, visit, piped)
+    assert refused.value.code == "bad_file" and refused.value.field == "attachments"
+    assert refused.value.message_zh == "文件“录音.wav”无法使用：录音文件已损坏：文件头声称 13 小时 31 分，实际内容 20 秒。"
+    assert refused.value.message_en == ("The file '录音.wav' cannot be used: the recording is damaged: its header "
+                                        "claims 13 h 31 min but it holds 20 s of sound.")
+    with store.read() as s:
+        assert [a.filename for a in s.scalars(select(Attachment).where(Attachment.touchpoint_id == visit))] == ["门头.jpg"]
+    assert visit_row(store, visit).next_step == "下周报价"
+
+
 def test_a_photo_outside_the_rules_window(store, org, tmp_path):
     rep, manager = org["rep"], org["manager"]
     run(store, manager, "capture_rule.set", scope="default", photo_window_h=12)

@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop import quote_export
 
         return quote_export.main(argv[1:])
+    if argv[:1] == ["evidence"]:  # support staff: fieldmark evidence inspect FILE... (no window, no Qt)
+        from desktop import evidence_inspect
+
+        return evidence_inspect.main(argv[1:])
     args = parse_args(argv)  # before importing Qt, so --version and --help stay instant
     if args.screenshot is not None:
         import os

@@ -30,6 +30,8 @@ class MainWindow(QMainWindow):
 
     sig_sign_out_requested = Signal()
     """The user asked to sign out (or to switch user); the application shows the sign-in dialog."""
+    sig_new_folder_requested = Signal()
+    """The connect dialog asked for a new, empty data folder (this one cannot join a server)."""
 
     def __init__(self, context: AppContext, *, restore_layout: bool = True) -> None:
         super().__init__()
@@ -191,7 +193,9 @@ class MainWindow(QMainWindow):
             self.server_dialog.raise_()
             self.server_dialog.activateWindow()
             return self.server_dialog
-        self.server_dialog = open_form(ServerDialog(self.context, self, reason=reason or None))
+        dialog = ServerDialog(self.context, self, reason=reason or None)
+        dialog.sig_new_folder_requested.connect(self.sig_new_folder_requested)
+        self.server_dialog = open_form(dialog)
         return self.server_dialog
 
     def open_import_dialog(self) -> QWidget:

@@ -9,6 +9,7 @@ through :attr:`TaskManager.sig_data_changed`; views listen to that one signal to
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -75,6 +76,57 @@ class DaemonWorker:
                 future.set_exception(exc)
 
 
+class Handback(QObject):
+    """Results of calls made on a worker thread, handed to their ``done`` on the main thread, without the
+    worker ever holding the last reference to anything the main thread owns.
+
+    fn and done often hold widgets (a dialog's method, a lambda over a page). Were a worker's reference
+    the last one, the widget would be destroyed on the worker thread, which Qt does not allow: test runs
+    crashed in ``concurrent.futures``' ``del work_item`` now and then. So done stays here, on the main
+    thread, keyed by a number; the worker drops fn before it reports, and hands the result over through
+    a queue, keeping no reference of its own, before it signals."""
+
+    _sig_ready = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tokens = itertools.count(1)
+        self._waiting: dict[int, Callable[[Future[Any]], None]] = {}  # main thread only
+        self._results: queue.SimpleQueue[tuple[int, Future[Any]]] = queue.SimpleQueue()
+        self._sig_ready.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def wrap(self, fn: Callable[[], T], done: Callable[[Future[T]], None]) -> Callable[[], None]:
+        """What to submit to the worker: it runs fn there, then done(future) runs on the main thread."""
+        token = next(self._tokens)
+        self._waiting[token] = done
+        box: list[Callable[[], T]] = [fn]
+        results, signal = self._results, self._sig_ready
+
+        def work() -> None:
+            future: Future[T] | None = Future()
+            future.set_running_or_notify_cancel()
+            job = box.pop()
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # noqa: BLE001 - handed to done on the main thread
+                future.set_exception(exc)
+                del exc
+            del job
+            results.put((token, future))
+            future = None
+            signal.emit()
+
+        return work
+
+    def _deliver(self) -> None:
+        while True:
+            try:
+                token, future = self._results.get_nowait()
+            except queue.Empty:
+                return
+            self._waiting.pop(token)(future)
+
+
 class Progress:
     """Handed to long jobs: they report progress and check for cancellation; no Qt involved."""
 
@@ -101,16 +153,17 @@ class TaskManager(QObject):
     sig_data_changed = Signal(object)
     """Emitted on the main thread after a mutation committed; carries its desktop.mutations.Outcome."""
 
-    _sig_done = Signal(object)
     _sig_progress = Signal(object)
+    _sig_call = Signal(object)
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-db")
         self._net = DaemonWorker("fieldmark-net")
-        self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._handback = Handback(self)
         self._sig_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._sig_call.connect(self._on_call, Qt.ConnectionType.QueuedConnection)
         self.pending = 0
         self._closed = False
 
@@ -132,6 +185,10 @@ class TaskManager(QObject):
         """A report function safe to call from a worker: callback runs on the main thread."""
         return lambda fraction, what: self._sig_progress.emit((callback, fraction, what))
 
+    def on_main_thread(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """A function safe to call from a worker with any arguments: callback gets them on the main thread."""
+        return lambda *args: self._sig_call.emit((callback, args))
+
     def shutdown(self) -> None:
         """Finish the database work already queued (nothing is lost), then refuse new work."""
         self._closed = True
@@ -145,17 +202,19 @@ class TaskManager(QObject):
         if self._closed:
             return  # the app is closing: a view refreshing now has no one to show it to
         self.pending += 1
-        future = executor.submit(fn)
-        future.add_done_callback(lambda f: self._sig_done.emit((done, f)))
+        executor.submit(self._handback.wrap(fn, lambda future: self._on_done(done, future)))
 
-    def _on_done(self, payload: tuple[Callable[[Future[Any]], None], Future[Any]]) -> None:
-        done, future = payload
+    def _on_done(self, done: Callable[[Future[Any]], None], future: Future[Any]) -> None:
         self.pending -= 1
         done(future)
 
     def _on_progress(self, payload: tuple[Callable[[float, str], None], float, str]) -> None:
         callback, fraction, what = payload
         callback(fraction, what)
+
+    def _on_call(self, payload: tuple[Callable[..., None], tuple[Any, ...]]) -> None:
+        callback, args = payload
+        callback(*args)
 
 
 class QueryOp(Generic[T]):

@@ -30,7 +30,19 @@ except ImportError:  # pragma: no cover - depends on the installed wheels
     QPdfView = None  # type: ignore[assignment,misc]
 
 
-def render_to_file(store: Store, quote_id: str, folder: Path | None = None) -> Path:
+class RenderedPdf(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath, whichever Path() is
+    """A written quote PDF's path, carrying what printed as a box (``unprintable``) and the quote's
+    number, so whoever shows or prints it can say so without reading the quote again."""
+
+    unprintable: tuple[quote_pdf.Unprintable, ...] = ()
+    number: str = ""
+
+    def warning(self, language: str) -> str:
+        """The warning to show, in ``language``; empty when every character printed."""
+        return quote_export.unprintable_message(self.number, self.unprintable, language) if self.unprintable else ""
+
+
+def render_to_file(store: Store, quote_id: str, folder: Path | None = None) -> RenderedPdf:
     """On the database thread: write the quote's PDF into a new temporary file and return its path."""
     with store.read() as session:
         quote = by_id(session, Quote, quote_id)
@@ -38,8 +50,9 @@ def render_to_file(store: Store, quote_id: str, folder: Path | None = None) -> P
             raise LookupError(quote_id)
         document = quote_export.document(session, quote, quote_export.company(store.path.parent))
         name = quote_export.file_name(quote)
-    out = Path(tempfile.mkdtemp(prefix="fieldmark-quote-", dir=folder)) / name
-    quote_pdf.render_quote(document, out)
+    out = RenderedPdf(Path(tempfile.mkdtemp(prefix="fieldmark-quote-", dir=folder)) / name)
+    out.unprintable = tuple(quote_pdf.render_quote(document, out))
+    out.number = f"{document.quote_number} V{document.version}"
     return out
 
 

@@ -1,4 +1,8 @@
-"""Sign in, offline: choose a user, type the password; checked against the local hash."""
+"""Sign in, offline: choose a user, type the password; checked against the local hash.
+
+With no one to choose (a folder that holds no accounts), it says so and offers to connect to the
+organisation's server instead (ui.dialogs.server_dialog).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
 )
 
@@ -25,6 +30,8 @@ class SignInDialog(QDialog):
 
     sig_signed_in = Signal(object)
     """A desktop.models.User whose password was verified."""
+    sig_connect_requested = Signal()
+    """The user wants to connect to a server to get an account on this computer."""
 
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
@@ -44,7 +51,15 @@ class SignInDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Sign in"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        self.empty_label = QLabel(self.tr(
+            "No one can sign in on this computer yet: this data folder holds no accounts. Connect to your "
+            "organisation's server to get yours."))
+        self.empty_label.setWordWrap(True)
+        self.connect_button = QPushButton(self.tr("Connect to server…"))
+        self.connect_button.clicked.connect(self._connect)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.connect_button)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -52,6 +67,12 @@ class SignInDialog(QDialog):
             for user in auth.users_for_sign_in(session):
                 self.user_combo.addItem(f"{user.display_name} · {role_name(user.role)} ({user.username})",
                                         user.username)
+        nobody = self.user_combo.count() == 0
+        self.empty_label.setVisible(nobody)
+        self.connect_button.setVisible(nobody)
+        self.user_combo.setEnabled(not nobody)
+        self.password_edit.setEnabled(not nobody)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not nobody)
         last = context.settings().value("signin/last_user", "")
         if last:
             index = self.user_combo.findData(last)
@@ -66,6 +87,10 @@ class SignInDialog(QDialog):
         """Check the password on the database thread (scrypt is deliberately slow)."""
         username = self.user_combo.currentData()
         password = self.password_edit.text()
+        if not username:
+            self._show_error(self.tr("There is no one to sign in as on this computer; connect to your "
+                                     "organisation's server first."))
+            return
         if not password:
             self._show_error(self.tr("Enter your password."))
             return
@@ -74,6 +99,10 @@ class SignInDialog(QDialog):
             .success(self._signed_in).failure(self._failed).run()
 
     # ---- Private API
+
+    def _connect(self) -> None:
+        self.sig_connect_requested.emit()
+        self.accept()
 
     def _signed_in(self, user: User) -> None:
         self.buttons.setEnabled(True)

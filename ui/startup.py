@@ -9,21 +9,31 @@ import gc
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
 from sqlalchemy import select
 
 import resources
-from desktop import demo
+from desktop import auth, demo, evidence_files
+from desktop import folder as folder_
 from desktop.migrate import MigrationError
 from desktop.models import User
-from desktop.paths import database_path
+from desktop.paths import (
+    chosen_data_dir,
+    database_path,
+    default_data_dir,
+    is_free_for_data,
+    remember_data_dir,
+)
 from desktop.store import Store, open_store
 from ui import i18n
 from ui.context import AppContext
+from ui.forms import alive
+from ui.gc_guard import GuiThreadCollector
 from ui.ops import Progress
 from ui.progress import run_with_progress
 
@@ -33,23 +43,48 @@ def _language() -> str:
 
 
 def load_cjk_font(app: QApplication) -> None:
-    """Register the bundled CJK font and put it behind the default font, so Chinese never shows as boxes."""
-    font_id = QFontDatabase.addApplicationFont(str(resources.path(*resources.CJK_FONT)))
-    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    """Register the bundled CJK font and the PDF's fallback fonts (emoji, CJK Extensions A and B) and put
+    them behind the default font in that order, so no Chinese name shows as boxes on a bare machine."""
+    families: list[str] = []
+    for parts in (resources.CJK_FONT, *(("fonts", file) for _name, file in resources.FALLBACK_FONTS)):
+        font_id = QFontDatabase.addApplicationFont(str(resources.path(*parts)))
+        for family in QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []:
+            if family not in families:
+                families.append(family)
     if families:
         font = app.font()
-        font.setFamilies([font.family(), *families])
+        font.setFamilies([font.family(), *(f for f in families if f != font.family())])
         app.setFont(font)
+
+
+def data_dir(args: argparse.Namespace) -> Path | None:
+    """--data-dir, else the folder last chosen in the app (never seeded with demo data: it was chosen to
+    join a server), else None for the platform's default."""
+    if args.data_dir is not None:
+        return args.data_dir
+    chosen = chosen_data_dir()
+    if chosen is not None:
+        args.no_demo = True
+    return chosen
 
 
 def open_database(args: argparse.Namespace) -> Store | None:
     """Open the store; on a start-up database problem, say what happened in the user's language."""
-    path = database_path(args.data_dir)
+    return _open_store(database_path(data_dir(args)))
+
+
+def _open_store(path: Path, parent: QWidget | None = None) -> Store | None:
     try:
         return open_store(path)
     except MigrationError as exc:
-        QMessageBox.critical(None, QApplication.translate("startup", "Cannot open the database"),
+        QMessageBox.critical(parent, QApplication.translate("startup", "Cannot open the database"),
                              exc.message(_language()))
+        return None
+    except OSError as exc:  # a folder that cannot be made or written
+        QMessageBox.critical(parent, QApplication.translate("startup", "Cannot open the database"),
+                             QApplication.translate("startup", "The data folder %1 cannot be used (%2). "
+                                                    "Choose another folder.")
+                             .replace("%1", str(path.parent)).replace("%2", exc.strerror or type(exc).__name__))
         return None
 
 
@@ -79,16 +114,11 @@ class Application:
     """Ties the sign-in dialog and the main window together for one run of the app."""
 
     def __init__(self, app: QApplication, context: AppContext, *, screenshot: bool = False) -> None:
-        from ui.main_window import MainWindow
-
         self.app = app
+        self.screenshot = screenshot
         self.context = context
-        # A screenshot shows the window as a new user sees it, whatever this machine remembers.
-        self.window = MainWindow(context, restore_layout=not screenshot)
-        if screenshot:
-            self.window.resize(1280, 800)
-        self.window.sig_sign_out_requested.connect(self.sign_out)
-        self.sign_in_dialog = None
+        self.window = self._make_window(context)
+        self.sign_in_dialog: QDialog | None = None
 
     def start(self, user: User | None = None, view: str | None = None) -> None:
         if user is None:
@@ -99,12 +129,84 @@ class Application:
             self.window.show_view(view)
 
     def ask_sign_in(self) -> None:
+        """The first dialog: sign in offline; on a folder where no one can (yet), join a server instead."""
         from ui.sign_in_dialog import SignInDialog
 
-        self.sign_in_dialog = SignInDialog(self.context)
-        self.sign_in_dialog.sig_signed_in.connect(self.signed_in)
-        self.sign_in_dialog.rejected.connect(self._sign_in_cancelled)
-        self.sign_in_dialog.show()
+        with self.context.store.read() as session:
+            nobody = not auth.users_for_sign_in(session)
+        if nobody or folder_.inspect(self.context.store).kind == folder_.HALF_JOINED:
+            self.ask_join()
+            return
+        dialog = SignInDialog(self.context)
+        dialog.sig_signed_in.connect(self.signed_in)
+        dialog.sig_connect_requested.connect(self.ask_join)
+        dialog.rejected.connect(self._sign_in_cancelled)
+        self.sign_in_dialog = dialog
+        dialog.show()
+
+    def ask_join(self) -> None:
+        """Join the organisation's server from this folder; its first pull ends on the user's workbench."""
+        from ui.dialogs.server_dialog import ServerDialog
+
+        dialog = ServerDialog(self.context, first=True)
+        dialog.sig_joined.connect(self.signed_in)
+        dialog.sig_new_folder_requested.connect(lambda: self.choose_new_folder(dialog))
+        dialog.rejected.connect(self._sign_in_cancelled)
+        self.sign_in_dialog = dialog
+        dialog.show()
+
+    def choose_new_folder(self, parent: QWidget | None = None) -> None:
+        """Ask for a new, empty data folder and open it here (remembered for the next start)."""
+        # The folder dialog can only choose a folder that exists: an empty one beside the default is
+        # made to be offered, and removed again if it is not chosen.
+        offered = _free_folder(default_data_dir().with_name("Fieldmark-server"))
+        suggested = str(offered) if offered is not None else str(Path.home())
+        title = QApplication.translate("startup", "Choose a new, empty folder for this computer's data")
+        while True:
+            chosen = QFileDialog.getExistingDirectory(parent, title, suggested)
+            if offered is not None and (not chosen or Path(chosen) != offered):
+                _remove_if_empty(offered)
+            if not chosen:
+                return
+            if is_free_for_data(Path(chosen)):
+                break
+            QMessageBox.information(parent, title, QApplication.translate(
+                "startup", "The folder %1 already holds other files. Choose an empty folder, or make a new one "
+                "with the dialog's “Create Folder” button.").replace("%1", chosen))
+            suggested = chosen
+        self.open_folder(Path(chosen))
+
+    def open_folder(self, folder: Path) -> bool:
+        """Close this folder and open another in the same window; then its first dialog."""
+        parent = self.sign_in_dialog if self.sign_in_dialog is not None and alive(self.sign_in_dialog) else None
+        if database_path(folder).resolve() == self.context.store.path.resolve():
+            return False  # the folder open now: nothing to change
+        if self.window.isVisible() and not self.window.may_discard_unsaved():
+            return False  # a form with unsaved input stays open; the user decides first
+        store = _open_store(database_path(folder), parent)
+        if store is None:
+            return False
+        old, window = self.context, self.window
+        for dialog in (self.sign_in_dialog, getattr(window, "server_dialog", None)):
+            if dialog is not None and alive(dialog):
+                dialog.blockSignals(True)  # closing it is not cancelling the app
+                dialog.close()
+        self.sign_in_dialog = None
+        window.save_state()
+        window.hide()
+        old.set_user(None)
+        old.sync.stop()
+        old.sync.cancel()
+        old.tasks.shutdown()
+        old.store.close()
+        window.deleteLater()
+        context = AppContext(store, old.language)
+        context.sync_client_options = old.sync_client_options
+        self.context = context
+        self.window = self._make_window(context)
+        remember_data_dir(folder)
+        self.ask_sign_in()
+        return True
 
     def signed_in(self, user: User) -> None:
         self.context.set_user(user)
@@ -118,6 +220,39 @@ class Application:
     def _sign_in_cancelled(self) -> None:
         if self.context.user is None:
             self.app.quit()
+
+    def _make_window(self, context: AppContext):
+        from ui.main_window import MainWindow
+
+        # A screenshot shows the window as a new user sees it, whatever this machine remembers.
+        window = MainWindow(context, restore_layout=not self.screenshot)
+        if self.screenshot:
+            window.resize(1280, 800)
+        window.sig_sign_out_requested.connect(self.sign_out)
+        window.sig_new_folder_requested.connect(lambda: self.choose_new_folder(window.server_dialog or window))
+        return window
+
+
+def _free_folder(base: Path) -> Path | None:
+    """An empty folder named after base (base, base-2, ...), made now; None when none can be made."""
+    for n in range(1, 100):
+        folder = base if n == 1 else base.with_name(f"{base.name}-{n}")
+        try:
+            folder.mkdir(parents=True)
+            return folder
+        except FileExistsError:
+            if folder.is_dir() and not any(folder.iterdir()):
+                return folder
+        except OSError:
+            return None
+    return None
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()  # only an empty folder goes
+    except OSError:
+        pass
 
 
 def _screenshot(application: Application, target, attempts: int = 100) -> None:
@@ -139,10 +274,25 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
+SWEEP_AFTER_MS = 20_000  # once the window has settled: the sweep waits behind the first screens' reads
+
+
+def sweep_unused_files(context: AppContext) -> None:
+    """Remove evidence files nothing names any more (desktop.evidence_files.sweep), on the database
+    thread, so it never runs beside an attachment being added."""
+    def done(future: Future[evidence_files.Swept]) -> None:
+        exc = future.exception()
+        if exc is not None:  # a file that could not be removed stays; the next start tries again
+            print(f"evidence files were not swept: {exc}", file=sys.stderr)
+
+    context.tasks.run_db(evidence_files.sweep, done, writes=False)
+
+
 def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Fieldmark")
     app.setOrganizationName("Fieldmark")
+    GuiThreadCollector(app)
     load_cjk_font(app)
     language = args.lang or _language()
     i18n.install(app, language)
@@ -167,6 +317,8 @@ def run(args: argparse.Namespace) -> int:
         freeze_long_lived_objects()
         if args.screenshot is not None:
             QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))
+        else:
+            QTimer.singleShot(SWEEP_AFTER_MS, lambda: sweep_unused_files(context))
 
     if args.no_demo:
         QTimer.singleShot(0, start)
@@ -180,6 +332,6 @@ def run(args: argparse.Namespace) -> int:
     with loop:
         loop.run_until_complete(closing.wait())
     application.window.save_state()
-    context.tasks.shutdown()
-    store.close()
+    application.context.tasks.shutdown()
+    application.context.store.close()  # another folder's, when the user chose a new one
     return exit_code[0]

@@ -259,6 +259,12 @@ def add_quotes(store: Store, *, quotes: int, seed: int, now: datetime | None = N
                             description=product["name"], unit=product["unit"], quantity=quantity,
                             unit_price=price, discount_pct=discount, net=D(0), created_at=at, updated_at=at,
                             version=1))
+        if len(picks) >= 4:  # a typed line, no product: installation is quoted per visit, with its unit
+            price = D("2800.00") if currency == "CNY" else (D("2800.00") / rate).quantize(CENT)
+            out.append(dict(id=new_id(at), quote_id=quote_id, position=len(out) + 1, product_id=None,
+                            description="现场安装调试 On-site installation and commissioning", unit="次",
+                            quantity=D(1), unit_price=price, discount_pct=D(0), net=D(0), created_at=at,
+                            updated_at=at, version=1))
         return out
 
     def priced(quote: dict[str, Any], lines: list[dict[str, Any]]) -> quote_math.Totals:

@@ -34,8 +34,8 @@ class Field:
     max_len: int | None = None
     choices: tuple[str, ...] = ()
     nullable: bool = False  # may be given as None to clear it
-    low: float | None = None
-    high: float | None = None
+    low: float | Decimal | None = None
+    high: float | Decimal | None = None
     places: int | None = None
 
     def parse(self, name: str, value: Any) -> Any:

@@ -79,8 +79,11 @@ TERMS = {
 LINE_FIELDS = {
     "product_id": Field(PRODUCT, "id", nullable=True),
     "description": Field(Label("描述", "Description"), max_len=500),
-    "quantity": Field(Label("数量", "Quantity"), "decimal", low=0.001, high=10**9, places=3),
-    "unit_price": Field(Label("单价", "Unit price"), "decimal", low=0, high=10**12, places=4),
+    "unit": Field(Label("单位", "Unit"), max_len=8),  # 套, 件, 米, 平方米: the PDF's unit column wraps beyond
+    # The highest quantity and unit price, and the highest amount (quote_math.MAX_AMOUNT), are what the
+    # PDF's figure columns can print at its font size.
+    "quantity": Field(Label("数量", "Quantity"), "decimal", low=0.001, high=Decimal(10_000_000), places=3),
+    "unit_price": Field(Label("单价", "Unit price"), "decimal", low=0, high=Decimal("999999999.9999"), places=4),
     "discount_pct": Field(Label("行折扣（%）", "Line discount (%)"), "decimal", low=0, high=100, places=2),
     "position": Field(Label("行号", "Position"), "int"),
 }
@@ -148,11 +151,23 @@ def compute(quote: Quote, lines: Iterable[QuoteLine]) -> quote_math.Totals:
 
 
 def _set_totals(quote: Quote, totals: quote_math.Totals, changes: Changes) -> None:
+    largest = max((totals.gross_amount, totals.total, *totals.line_nets), default=Decimal(0))
+    if largest > quote_math.MAX_AMOUNT:
+        raise errors.invalid_value(
+            "total", f"金额 {largest:,.2f} 超过一张报价单可打印的上限 {quote_math.MAX_AMOUNT:,.2f}，请减少数量或拆分报价单。",
+            f"The amount {largest:,.2f} is more than a quote can print ({quote_math.MAX_AMOUNT:,.2f}); lower the "
+            "quantity or split the quote.")
     for name in TOTALS:
         before, after = getattr(quote, name), getattr(totals, name)
         if before != after:
             changes.diff[name] = [str(before), str(after)]
             setattr(quote, name, after)
+
+
+def _unit(values: dict[str, Any], product: Product | None) -> str:
+    """A new line's unit: as typed, else the product's (a typed line without one has none)."""
+    typed = (values.get("unit") or "").strip()
+    return typed or (product.unit if product is not None else "")
 
 
 def _bump(changes: Changes, row: Any, at: Any) -> None:
@@ -309,7 +324,7 @@ def set_line(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
         ensure_new(session, QuoteLine, args["id"], LINE)
         line = QuoteLine(id=args["id"], quote_id=quote.id, position=position,
                          product_id=product.id if product is not None else None, description=description,
-                         unit=product.unit if product is not None else "", quantity=values["quantity"],
+                         unit=_unit(values, product), quantity=values["quantity"],
                          unit_price=values["unit_price"], discount_pct=values.get("discount_pct") or Decimal(0),
                          net=Decimal(0), created_at=args["at"], updated_at=args["at"], version=1)
         line.net = quote_math.line_net(quote_math.Line(line.quantity, line.unit_price, line.discount_pct))
@@ -323,6 +338,8 @@ def set_line(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
                 raise errors.missing_field(name, LINE_FIELDS[name].label)
         if product is not None and "unit" not in values:
             values["unit"] = product.unit
+        if "unit" in values:
+            values["unit"] = (values["unit"] or "").strip()
         for name, value in values.items():
             if getattr(line, name) != value:
                 changes.diff[name] = [str(getattr(line, name)), str(value)]

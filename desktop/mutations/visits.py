@@ -13,6 +13,7 @@ re-running it on the uploaded file, measures it with the same code and cannot be
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -148,6 +149,15 @@ def discard_visit(session: Session, actor: Actor, args: dict[str, Any]) -> Chang
     return changes
 
 
+def measure(path: Path, filename: str, size: int) -> media.MediaInfo:
+    """What attachment.add reads from a file (`fieldmark evidence inspect` shows the same to support staff)."""
+    if size > MAX_FILE_BYTES:
+        mb, limit = f"{size / 1024 / 1024:,.0f}", MAX_FILE_BYTES // 1024 // 1024
+        raise media.bad_file(filename, f"文件大小 {mb} MB，超过了 {limit} MB 的上限。",
+                             f"it is {mb} MB, over the limit of {limit} MB.")
+    return media.probe(path, filename)
+
+
 @mutation("attachment.add", {
     "id": Field(Label("编号", "Id"), "id", required=True),
     "touchpoint_id": Field(VISIT, "id", required=True),
@@ -165,11 +175,7 @@ def add_attachment(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
     if not blobs.has(sha):
         raise DomainError("file_missing", f"文件“{args['filename']}”还没有收到，请重新添加。",
                           f"The file {args['filename']!r} has not been received; add it again.", "attachments")
-    size = blobs.size(sha) or 0
-    if size > MAX_FILE_BYTES:
-        raise media.bad_file(args["filename"], f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB。",
-                             f"it is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
-    info = media.probe(blobs.path(sha), args["filename"])
+    info = measure(blobs.path(sha), args["filename"], blobs.size(sha) or 0)
     label = (args.get("label") or "other") if info.kind == "photo" else ""
     if session.scalars(select(Attachment.id).where(Attachment.touchpoint_id == visit.id,
                                                    Attachment.sha256 == sha)).first() is not None:

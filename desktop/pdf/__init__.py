@@ -9,7 +9,9 @@ from desktop.pdf.quote_pdf import (
     ExchangeRate,
     QuoteDocument,
     QuoteLine,
+    Unprintable,
     render_quote,
+    unprintable,
 )
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "QuoteDocument",
     "QuoteLine",
     "capital_amount",
+    "Unprintable",
     "render_quote",
+    "unprintable",
     "usd_words",
 ]

@@ -1,6 +1,7 @@
-"""The quote PDF: A4, Chinese text in the bundled WenQuanYi Micro Hei, a lines table whose header
-repeats on every page, totals in figures and in words, "第 x 页 / 共 N 页", and a DRAFT watermark
-until the quote is fully approved.
+"""The quote PDF: A4, Chinese text in the bundled WenQuanYi Micro Hei with fallback fonts for the
+characters it lacks (desktop.pdf.fonts), a lines table whose header repeats on every page, totals in
+figures and in words, "第 x 页 / 共 N 页", a seal and signature block, and a mark across every page
+until the quote is fully approved (DRAFT, or 已作废 / 已驳回 for a superseded or rejected one).
 
 The renderer only lays out what it is given: every figure (line nets, subtotal, VAT, total) comes
 computed from the quote, so the PDF can never disagree with what was approved.
@@ -14,33 +15,35 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-import resources
+from desktop.pdf import fonts
 from desktop.pdf.capital import capital_amount, usd_words
+from desktop.pdf.fonts import FONT_NAME
 
-__all__ = ["Company", "Customer", "ExchangeRate", "QuoteDocument", "QuoteLine", "render_quote",
-           "FONT_NAME", "WATERMARK_TEXT", "LINE_HEADERS"]
+__all__ = ["Company", "Customer", "ExchangeRate", "QuoteDocument", "QuoteLine", "Unprintable", "render_quote",
+           "unprintable", "FONT_NAME", "WATERMARK_TEXT", "VOID_TEXT", "REJECTED_TEXT", "LINE_HEADERS",
+           "COLUMN_WIDTHS"]
 
-FONT_NAME = "WenQuanYiMicroHei"
 WATERMARK_TEXT = "DRAFT 草稿"
+VOID_TEXT = "已作废 VOID"
+REJECTED_TEXT = "已驳回 REJECTED"
 CURRENCIES = ("CNY", "USD")
 _SYMBOL = {"CNY": "¥", "USD": "US$"}
 
 # Bilingual column labels; tests look for them on every page.
 LINE_HEADERS = ("序号\nNo.", "产品编码\nCode", "描述\nDescription", "数量\nQty", "单位\nUnit",
                 "单价\nUnit price", "折扣\nDisc. %", "金额\nNet")
-_COLUMN_WIDTHS = [10 * mm, 24 * mm, 56 * mm, 16 * mm, 12 * mm, 24 * mm, 14 * mm, 24 * mm]  # = 180 mm
+# = 180 mm. The figure columns are as wide as the largest figure validation allows (quantity
+# 10,000,000; unit price 999,999,999.9999; amount 999,999,999,999.99) at the cells' 8 pt, plus padding.
+COLUMN_WIDTHS = [8 * mm, 22 * mm, 56 * mm, 20 * mm, 10 * mm, 25 * mm, 12 * mm, 27 * mm]
 _MARGIN = 15 * mm
 _GRID = colors.HexColor("#9aa3ad")
 _HEADER_FILL = colors.HexColor("#e4e9ef")
@@ -48,9 +51,15 @@ _HEADER_FILL = colors.HexColor("#e4e9ef")
 
 @dataclass(frozen=True)
 class Company:
+    """The seller, as its header prints: contact details, tax number (纳税人识别号) and bank account."""
+
     name: str
     address: str
     phone: str
+    email: str = ""
+    tax_number: str = ""
+    bank: str = ""
+    bank_account: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class QuoteDocument:
     quote_number: str
     version: int
     issued: date
-    valid_until: date
+    valid_until: date | None  # None: no validity date was set, and none is printed
     customer: Customer
     currency: str
     lines: Sequence[QuoteLine]
@@ -104,17 +113,55 @@ class QuoteDocument:
     terms: str = ""
     exchange_rate: ExchangeRate | None = None
     title: str = field(default="报价单 QUOTATION")
+    status: str = ""  # the quote's state; superseded and rejected quotes are marked as such
+
+    @property
+    def mark(self) -> str:
+        """The text across every page: none once fully approved."""
+        if self.status == "superseded":
+            return VOID_TEXT
+        if self.status == "rejected":
+            return REJECTED_TEXT
+        return "" if self.fully_approved else WATERMARK_TEXT
+
+
+@dataclass(frozen=True)
+class Unprintable:
+    """Characters no bundled font can draw (printed as a box), and where on the quote they are."""
+
+    where_zh: str
+    where_en: str
+    chars: str
+
+    def codes(self) -> str:
+        return " ".join(f"U+{ord(c):04X}" for c in self.chars)
 
 
 def register_font() -> str:
-    """Register the bundled CJK font with reportlab once; returns its name."""
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        # The .ttc holds Micro Hei and Micro Hei Mono; index 0 is the proportional face.
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(resources.path(*resources.CJK_FONT)), subfontIndex=0))
-        # The face has no bold or italic: map them to itself so <b> in a paragraph cannot fail.
-        pdfmetrics.registerFontFamily(FONT_NAME, normal=FONT_NAME, bold=FONT_NAME, italic=FONT_NAME,
-                                      boldItalic=FONT_NAME)
+    """Register the main font with reportlab once (the fallbacks follow when a text needs them)."""
+    fonts.register_fonts(main_only=True)
     return FONT_NAME
+
+
+def unprintable(doc: QuoteDocument) -> list[Unprintable]:
+    """Every field of the quote holding a character that prints as a box, with where it is."""
+    fields: list[tuple[str, str, str]] = [
+        ("公司名称", "company name", doc.company.name), ("公司地址", "company address", doc.company.address),
+        ("公司电话", "company phone", doc.company.phone), ("开户行", "bank", doc.company.bank),
+        ("客户名称", "customer name", doc.customer.name), ("联系人", "contact", doc.customer.contact),
+        ("客户地址", "customer address", doc.customer.address), ("条款", "terms", doc.terms),
+        ("审批状态", "approval status", doc.approval_status),
+    ]
+    for line in doc.lines:
+        fields += [(f"第 {line.no} 行产品编码", f"line {line.no} product code", line.product_code),
+                   (f"第 {line.no} 行描述", f"line {line.no} description", line.description),
+                   (f"第 {line.no} 行单位", f"line {line.no} unit", line.unit)]
+    found = []
+    for zh, en, text in fields:
+        chars = fonts.unprintable(text)
+        if chars:
+            found.append(Unprintable(zh, en, chars))
+    return found
 
 
 # ---- Formatting
@@ -129,6 +176,13 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
+def _price(price: Decimal) -> str:
+    """A unit price with the decimals it was entered with, at least two: 0.0125 stays 0.0125."""
+    exponent = price.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{price:,.{places}f}"
+
+
 def _quantity(quantity: Decimal) -> str:
     # 12.500 prints as 12.5, 3.000 as 3; never scientific notation.
     text = f"{quantity:,f}"
@@ -140,8 +194,16 @@ def _percent(fraction_or_pct: Decimal) -> str:
 
 
 def _text(value: str) -> str:
-    """User text made safe for Paragraph markup, line breaks kept."""
-    return escape(value).replace("\r\n", "\n").replace("\n", "<br/>")
+    """User text made safe for Paragraph markup, line breaks kept, rare characters in a fallback font."""
+    return fonts.markup(value)
+
+
+def _short(value: str, style: ParagraphStyle, width: float) -> Any:
+    """A short cell: a plain string when it fits ``width`` in the main font (much faster to lay out),
+    else a Paragraph, which can switch fonts mid-text and wrap a long unit."""
+    if not fonts.needs_fallback(value) and fonts.string_width(value, style.fontSize) <= width - 6:
+        return value
+    return Paragraph(_text(value), style)
 
 
 # ---- Page decoration
@@ -174,18 +236,21 @@ def _page_decorator(doc: QuoteDocument) -> Callable[[Canvas, Any], None]:
     def draw(canvas: Canvas, _template: Any) -> None:
         width, height = A4
         canvas.saveState()
-        if not doc.fully_approved:
-            # Drawn first, so the table and text print over it.
-            canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.25))
+        mark = doc.mark
+        if mark:
+            # Drawn first, so the table and text print over it; a void or rejected quote in red.
+            grey = mark == WATERMARK_TEXT
+            canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.25) if grey
+                                else colors.Color(0.8, 0.1, 0.1, alpha=0.22))
             canvas.setFont(FONT_NAME, 72)
             canvas.translate(width / 2, height / 2)
             canvas.rotate(45)
-            canvas.drawCentredString(0, -24, WATERMARK_TEXT)
+            canvas.drawCentredString(0, -24, mark)
             canvas.rotate(-45)
             canvas.translate(-width / 2, -height / 2)
-        canvas.setFont(FONT_NAME, 8)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(_MARGIN, height - 10 * mm, doc.company.name)
+        fonts.draw_string(canvas, _MARGIN, height - 10 * mm, doc.company.name, 8)
+        canvas.setFont(FONT_NAME, 8)
         canvas.drawRightString(width - _MARGIN, height - 10 * mm,
                                f"{doc.quote_number}  V{doc.version}")
         canvas.setStrokeColor(_GRID)
@@ -218,11 +283,18 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _header(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
-    company = [
-        Paragraph(_text(doc.company.name), s["company"]),
-        Paragraph(f"{_text(doc.company.address)}　电话 Tel: {_text(doc.company.phone)}", s["small"]),
-        Paragraph(_text(doc.title), s["title"]),
-    ]
+    seller = doc.company
+    contact = [(label, value) for label, value in (("地址 Address", seller.address), ("电话 Tel", seller.phone),
+                                                    ("邮箱 E-mail", seller.email)) if value]
+    account = " ".join(v for v in (seller.bank, seller.bank_account) if v)
+    fiscal = [(label, value) for label, value in (("纳税人识别号 Tax No.", seller.tax_number),
+                                                   ("开户行及账号 Bank account", account)) if value]
+    company: list[Any] = [Paragraph(_text(seller.name), s["company"])]
+    for group in (contact, fiscal):
+        if group:
+            company.append(Paragraph("　".join(f"{_text(label)}: {_text(value)}" for label, value in group),
+                                     s["small"]))
+    company.append(Paragraph(_text(doc.title), s["title"]))
     left = [
         ["客户 Customer", doc.customer.name],
         ["联系人 Contact", doc.customer.contact],
@@ -231,7 +303,7 @@ def _header(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
     right = [
         ["报价单号 Quote No.", f"{doc.quote_number}  (V{doc.version})"],
         ["报价日期 Issued", doc.issued.isoformat()],
-        ["有效期至 Valid until", doc.valid_until.isoformat()],
+        ["有效期至 Valid until", doc.valid_until.isoformat() if doc.valid_until else ""],
         ["币种 Currency", doc.currency],
     ]
     rows = []
@@ -291,8 +363,8 @@ def _lines_table(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Table:
             Paragraph(_text(line.product_code), s["cell"]),
             Paragraph(_text(first), s["cell"]),
             _quantity(line.quantity),
-            line.unit,
-            _money(line.unit_price),
+            _short(line.unit, s["cell_center"], COLUMN_WIDTHS[4]),
+            _price(line.unit_price),
             _percent(line.discount_pct) if line.discount_pct else "–",
             _money(line.net),
         ])
@@ -300,7 +372,7 @@ def _lines_table(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Table:
             rows.append(["", "", Paragraph(_text(chunk), s["cell"]), "", "", "", "", ""])
             # No rule between a line and its continuation: it reads as one cell across rows.
             continued.append(("LINEABOVE", (0, len(rows) - 1), (-1, len(rows) - 1), 0.6, colors.white))
-    table = Table(rows, colWidths=_COLUMN_WIDTHS, repeatRows=1)
+    table = Table(rows, colWidths=COLUMN_WIDTHS, repeatRows=1)
     table.setStyle(TableStyle([
         # Cells hold Paragraphs, but a table still sets its cell font (Helvetica by default) once.
         ("FONT", (0, 0), (-1, -1), FONT_NAME, 8),
@@ -330,7 +402,7 @@ def _totals(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
         (f"合计 Total ({doc.currency})", f"{symbol}{_money(doc.total)}"),
     ]
     table = Table([[Paragraph(_text(a), s["right"]), Paragraph(_text(b), s["right"])] for a, b in rows],
-                  colWidths=[40 * mm, 36 * mm], hAlign="RIGHT")
+                  colWidths=[44 * mm, 40 * mm], hAlign="RIGHT")
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FONT_NAME, 9),
         ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
@@ -357,11 +429,35 @@ def _footer_blocks(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any
     if doc.terms.strip():
         out += [Paragraph("条款 Terms", s["heading"]), Paragraph(_text(doc.terms.strip()), s["base"])]
     out += [Paragraph("审批状态 Approval", s["heading"]), Paragraph(_text(doc.approval_status), s["base"])]
+    out.append(_signatures(doc, s))
     return out
 
 
-def render_quote(doc: QuoteDocument, out: Path | BinaryIO) -> None:
-    """Write the quote as an A4 PDF to a path or a binary file object."""
+def _signatures(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> Any:
+    """报价方（盖章） and 客户确认（签字盖章）side by side, each with room for a seal and a date line."""
+    def side(title: str, party: str) -> list[Any]:
+        return [Paragraph(_text(title), s["left"]), Paragraph(_text(party), s["small"]),
+                Spacer(1, 24 * mm),  # a round company seal is 40 mm at most; it may overlap the lines
+                Paragraph("签字 Signature：＿＿＿＿＿＿＿＿＿＿", s["small"]), Spacer(1, 2 * mm),
+                Paragraph("日期 Date：＿＿＿＿年＿＿月＿＿日", s["small"])]
+
+    table = Table([[side("报价方（盖章）Seller's seal", doc.company.name),
+                    side("客户确认（签字盖章）Customer acceptance", doc.customer.name)]],
+                  colWidths=[90 * mm, 90 * mm])
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT_NAME, 9),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.5, _GRID),
+        ("LINEAFTER", (0, 0), (0, -1), 0.5, _GRID),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return KeepTogether([Spacer(1, 6 * mm), table])
+
+
+def render_quote(doc: QuoteDocument, out: Path | BinaryIO) -> list[Unprintable]:
+    """Write the quote as an A4 PDF to a path or a binary file object; returns what printed as a box."""
     if doc.currency not in CURRENCIES:
         raise ValueError(f"unsupported currency {doc.currency!r}; expected one of {CURRENCIES}")
     if doc.currency == "USD" and doc.exchange_rate is None:
@@ -379,3 +475,4 @@ def render_quote(doc: QuoteDocument, out: Path | BinaryIO) -> None:
     story = _header(doc, styles) + [_lines_table(doc, styles)] + _totals(doc, styles) + _footer_blocks(doc, styles)
     decorate = _page_decorator(doc)
     template.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
+    return unprintable(doc)

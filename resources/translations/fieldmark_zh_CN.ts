@@ -679,24 +679,54 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>EvidenceRow</name>
     <message>
-        <location filename="../../ui/dialogs/visit_dialog.py" line="+171"/>
-        <location line="+72"/>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+185"/>
+        <location line="+102"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location line="-69"/>
-        <location line="+34"/>
+        <location line="-99"/>
+        <location line="+63"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-60"/>
+        <source>Repair…</source>
+        <translation>修复…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose the original file to make this copy whole again</source>
+        <translation>选择原文件，把这份副本修复完整</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Adding…</source>
         <translation>正在添加…</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+9"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copying… %1 of %2</source>
+        <translation>正在复制… %1 / %2</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Damaged: the copy of this file on this computer no longer matches what was added. Add the original file again, or press Repair…, to make it whole.</source>
+        <translation>已损坏：本机上的这份文件与添加时的内容不再一致。请重新添加原文件，或点击“修复…”，使其恢复完整。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
@@ -711,7 +741,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>照片</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Not added</source>
         <translation>未添加</translation>
     </message>
@@ -915,7 +945,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+101"/>
+        <location filename="../../ui/main_window.py" line="+103"/>
         <source>Fieldmark</source>
         <translation>Fieldmark 销售过程管控</translation>
     </message>
@@ -970,7 +1000,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>Fieldmark — %1（%2）</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+106"/>
         <source>Unsaved changes</source>
         <translation>有未保存的修改</translation>
     </message>
@@ -2116,12 +2146,32 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ServerDialog</name>
     <message>
-        <location filename="../../ui/dialogs/server_dialog.py" line="+28"/>
+        <location filename="../../ui/dialogs/server_dialog.py" line="+54"/>
         <source>Connect to server</source>
         <translation>连接服务器</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+0"/>
+        <source>Connect to your organisation&apos;s server</source>
+        <translation>连接贵公司的服务器</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No one can sign in on this computer yet: this data folder holds no accounts. Connect to your organisation&apos;s Fieldmark server with the user name and password your administrator gave you; your customers and your team&apos;s data are then downloaded, and you can work offline from then on.</source>
+        <translation>本机还没有可以登录的用户：此数据文件夹中没有账户。请用管理员给您的用户名和密码连接贵公司的 Fieldmark 服务器；您的客户和团队数据随后会下载到本机，之后离线也能工作。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>e.g. rep.li</source>
+        <translation>例如 rep.li</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Use a new, empty folder…</source>
+        <translation>使用新的空文件夹…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Server address</source>
         <translation>服务器地址</translation>
     </message>
@@ -2136,35 +2186,78 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>密码</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <location line="+78"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-78"/>
+        <location line="+78"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location line="-77"/>
         <source>Connect</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+26"/>
         <source>Sign in again to go on syncing: %1</source>
         <translation>请重新登录以继续同步：%1</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+11"/>
         <source>Enter the server address, your user name and your password.</source>
         <translation>请输入服务器地址、用户名和密码。</translation>
     </message>
     <message>
-        <location line="+38"/>
-        <source>Could not connect: %1</source>
-        <translation>无法连接：%1</translation>
+        <location line="+26"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Looking for the server…</source>
+        <translation>正在查找服务器…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Sending this computer&apos;s changes…</source>
+        <translation>正在发送本机的修改…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Downloading your organisation&apos;s data…</source>
+        <translation>正在下载贵公司的数据…</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>The first download from %1 stopped before it finished. What arrived is kept on this computer, but the folder cannot be used until the download is complete: type your password and press Connect to go on from where it stopped.</source>
+        <translation>从 %1 的首次下载未完成就中断了。已收到的数据保存在本机，但下载完成之前此文件夹还不能使用：请输入密码并点“连接”，从中断处继续。</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Stopped. What arrived so far is kept on this computer, but the folder cannot be used until the first download is complete. Press Connect to go on from where it stopped.</source>
+        <translation>已停止。已收到的数据保存在本机，但首次下载完成之前此文件夹还不能使用。点“连接”可从中断处继续。</translation>
     </message>
 </context>
 <context>
     <name>SignInDialog</name>
     <message>
-        <location filename="../../ui/sign_in_dialog.py" line="+32"/>
+        <location filename="../../ui/sign_in_dialog.py" line="+39"/>
         <source>Sign in to Fieldmark</source>
         <translation>登录 Fieldmark</translation>
     </message>
@@ -2184,7 +2277,22 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>登录</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+4"/>
+        <source>No one can sign in on this computer yet: this data folder holds no accounts. Connect to your organisation&apos;s server to get yours.</source>
+        <translation>本机还没有可以登录的用户：此数据文件夹中没有账户。请连接贵公司的服务器以获取您的账户。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Connect to server…</source>
+        <translation>连接服务器…</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>There is no one to sign in as on this computer; connect to your organisation&apos;s server first.</source>
+        <translation>本机没有可以登录的用户，请先连接贵公司的服务器。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Enter your password.</source>
         <translation>请输入密码。</translation>
     </message>
@@ -2568,7 +2676,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitDialog</name>
     <message>
-        <location filename="../../ui/dialogs/visit_dialog.py" line="+42"/>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+41"/>
         <source>Visit</source>
         <translation>拜访</translation>
     </message>
@@ -2589,7 +2697,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>请先选择客户。</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+66"/>
         <source>Not added: the visit could not be saved first (%1)</source>
         <translation>未添加：拜访未能先保存（%1）</translation>
     </message>
@@ -2600,16 +2708,18 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+1"/>
+        <location line="+369"/>
         <source>Photos and recordings (%1)</source>
         <translation>照片和录音 (%1)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-369"/>
+        <location line="+369"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="-352"/>
         <location line="+177"/>
         <source>Discard draft</source>
         <translation>删除草稿</translation>
@@ -2716,12 +2826,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+2"/>
-        <location line="+325"/>
+        <location line="+389"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="-324"/>
+        <location line="-388"/>
         <source>Submit</source>
         <translation>提交</translation>
     </message>
@@ -2731,7 +2841,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录更正…</translation>
     </message>
     <message>
-        <location line="+156"/>
+        <location line="+171"/>
+        <source>Choose the original of %1</source>
+        <translation>选择“%1”的原文件</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>%1 cannot be read: %2</source>
         <translation>无法读取 %1：%2</translation>
     </message>
@@ -2741,7 +2856,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>拜访还不能提交：</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+13"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location line="+93"/>
         <source>Needed before the visit can be submitted:</source>
         <translation>提交前需要：</translation>
     </message>
@@ -2796,12 +2916,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>这是其他用户的草稿，只有作者本人可以修改。</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+35"/>
         <source>The recording cannot be played here: %1</source>
         <translation>录音无法在此播放：%1</translation>
     </message>
@@ -3015,12 +3135,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+3"/>
-        <location line="+103"/>
+        <location line="+99"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-92"/>
         <location line="+36"/>
         <source>not on this computer yet</source>
         <translation>尚未下载到本机</translation>
@@ -3031,7 +3151,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>无法显示</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+54"/>
         <source>The recording cannot be played: %1</source>
         <translation>无法播放录音：%1</translation>
     </message>
@@ -3167,7 +3287,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitTableModel</name>
     <message>
-        <location filename="../../ui/pages/visit_review_page.py" line="-614"/>
+        <location filename="../../ui/pages/visit_review_page.py" line="-609"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
@@ -3622,12 +3742,17 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../ui/startup.py" line="+50"/>
+        <location filename="../../ui/startup.py" line="+51"/>
         <source>Cannot open the database</source>
         <translation>无法打开数据库</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+1"/>
+        <source>The data folder %1 cannot be used (%2). Choose another folder.</source>
+        <translation>无法使用数据文件夹 %1（%2）。请选择其他文件夹。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Demo data</source>
         <translation>演示数据</translation>
     </message>
@@ -3640,6 +3765,16 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+5"/>
         <source>Preparing the demo organisation…</source>
         <translation>正在准备演示组织…</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Choose a new, empty folder for this computer&apos;s data</source>
+        <translation>为本机数据选择一个新的空文件夹</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The folder %1 already holds other files. Choose an empty folder, or make a new one with the dialog&apos;s “Create Folder” button.</source>
+        <translation>文件夹 %1 中已有其他文件。请选择一个空文件夹，或用对话框中的“新建文件夹”按钮新建一个。</translation>
     </message>
 </context>
 <context>

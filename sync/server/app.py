@@ -25,7 +25,7 @@ from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
 
-STATUS = {"unauthorized": 401, "bad_credentials": 401, "forbidden": 403, "too_large": 413,
+STATUS = {"unauthorized": 401, "bad_credentials": 401, "user_disabled": 403, "forbidden": 403, "too_large": 413,
           "upgrade_required": 426,
           # the rate source, not the caller, is at fault; 424 rather than 502 so that clients do not
           # retry it as if this server were unreachable, and show the message as it stands

@@ -10,19 +10,27 @@ the file: ``status`` says "complete" to someone only once they have sent every b
 Push (sync.server.push) names files through :class:`UserBlobs`, which holds exactly the files the
 pushing user sent: an ``attachment.add`` naming any other file is refused as ``file_missing``.
 
+Files nothing names any more - an upload whose ``attachment.add`` was refused or never came, a draft's
+photo the user removed before it was submitted - are removed by :meth:`ServerBlobs.sweep`
+(``fieldmark-server blobs sweep``), once no attachment names them and their last upload is older than
+:data:`SWEEP_GRACE`: a desktop uploads a file just before it pushes the change naming it, and one
+that lost its connection in between pushes it at its next sync; a file swept meanwhile is only sent
+again.
+
 Everything here blocks (files, database): the routes call it on the thread pool, never on the
 event loop. The wire format is in sync/protocol.py.
 """
 
 from __future__ import annotations
 
-import os
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from desktop import timeutil
@@ -37,6 +45,14 @@ from sync.server.models import Upload
 # Chunks of one person's upload of one file are written one at a time (a resend racing the
 # original would otherwise append twice). Striped: a fixed set of locks, no table that grows.
 _LOCKS = [threading.Lock() for _ in range(64)]
+SWEEP_GRACE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Swept:
+    removed: int
+    freed_bytes: int
+    leftovers: int  # uploads stopped half way, older than the grace period
 
 
 @dataclass
@@ -97,9 +113,15 @@ class ServerBlobs:
         sha = check_name(sha256)
         with reading(engine) as session:
             sent = _sent(session, user.id, sha)
-        if sent and self.store.has(sha):
+        if sent and self.whole(sha):
             return {"received": self.store.size(sha), "complete": True}
         return {"received": self.incoming(user.id).received(sha), "complete": False}
+
+    def whole(self, sha256: str) -> bool:
+        """The file is kept here and its content still matches its name (read again only when it
+        changed on disk: desktop.blobs.BlobStore.intact). A damaged copy counts as not here, so the
+        next person who sends the file replaces it."""
+        return bool(self.store.intact(sha256))
 
     def put(self, engine: Engine, user: User, device_id: str, sha256: str, offset: int, total: int,
             data: bytes) -> dict[str, Any]:
@@ -115,7 +137,7 @@ class ServerBlobs:
             raise chunk_too_large()
         with reading(engine) as session:
             sent = _sent(session, user.id, sha)
-        if sent and self.store.has(sha):
+        if sent and self.whole(sha):
             return {"received": self.store.size(sha), "complete": True}  # a resend of the last chunk
         incoming = self.incoming(user.id)
         with _LOCKS[hash((user.id, sha)) % len(_LOCKS)]:
@@ -139,15 +161,42 @@ class ServerBlobs:
         return {"received": size, "complete": True}
 
     def _keep(self, incoming: BlobStore, sha: str) -> None:
-        """Move a checked upload into the kept files (same folder tree, so a rename), or drop it when the
-        file is kept already."""
-        staged = incoming.path(sha)
-        final = self.store.path(sha)
-        if final.is_file():
-            staged.unlink(missing_ok=True)
-            return
-        final.parent.mkdir(exist_ok=True)
-        os.replace(staged, final)
+        """Move a checked upload into the kept files (same folder tree, so a rename): over a damaged
+        copy, else dropped when the file is kept already."""
+        self.store.adopt(incoming.path(sha), sha)
+
+    # ---- files nothing names
+
+    def sweep(self, engine: Engine, *, now: float | None = None, grace: timedelta = SWEEP_GRACE) -> Swept:
+        """Remove kept files no attachment names whose last upload (and the file itself) is older
+        than ``grace``, with their upload records; and uploads stopped half way as long ago."""
+        now = time.time() if now is None else now
+        cutoff = now - grace.total_seconds()
+        since = timeutil.utcnow() - timedelta(seconds=time.time() - cutoff)
+        with reading(engine) as session:
+            named = set(session.scalars(select(Attachment.sha256).distinct()))
+            recent = set(session.scalars(select(Upload.sha256).group_by(Upload.sha256)
+                                         .having(func.max(Upload.uploaded_at) > since)))
+        removed, freed, gone = 0, 0, []
+        for sha in list(self.store.kept()):
+            if sha in named or sha in recent or _mtime(self.store.path(sha)) > cutoff:
+                continue
+            with writing(engine) as session:
+                # Named since the list was read (a push under way)? Then it stays.
+                if session.scalars(select(Attachment.id).where(Attachment.sha256 == sha).limit(1)).first():
+                    continue
+                session.execute(delete(Upload).where(Upload.sha256 == sha))
+                freed += self.store.remove(sha)
+            removed += 1
+            gone.append(sha)
+        leftovers = 0
+        if self._incoming.is_dir():
+            for person in self._incoming.iterdir():
+                for path in list(BlobStore(person).leftovers()):
+                    if _mtime(path) <= cutoff:
+                        path.unlink(missing_ok=True)
+                        leftovers += 1
+        return Swept(removed, freed, leftovers)
 
     # ---- download
 
@@ -159,7 +208,22 @@ class ServerBlobs:
         with reading(engine) as session:
             if not may_download(session, user, sha):
                 raise not_found()
+        if not self.whole(sha):
+            raise Refused("damaged", "服务器上这个文件的副本已损坏，暂时无法下载；有原文件的人再次添加并同步后即可恢复。",
+                          "The server's copy of this file is damaged and cannot be downloaded now; it is "
+                          "whole again once someone with the original adds it again and syncs.", 409)
         return self.store.path(sha)
+
+    def damaged(self) -> list[str]:
+        """Every kept file whose content no longer matches its name, each read in full."""
+        return [sha for sha in self.store.kept() if self.store.intact(sha, full=True) is False]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # gone or unreadable: left alone
 
 
 def _sent(session: Session, user_id: str, sha: str) -> bool:
@@ -188,6 +252,7 @@ class UserBlobs:
     ``session.info[desktop.blobs.SESSION_KEY]``. A file someone else sent is not there for them."""
 
     def __init__(self, blobs: ServerBlobs, session: Session, user_id: str) -> None:
+        # A damaged copy is not there (ServerBlobs.whole): the desktop sends the file again first.
         self._store, self._session, self._user_id = blobs.store, session, user_id
         self._known: dict[str, bool] = {}
 
@@ -195,7 +260,8 @@ class UserBlobs:
         if not is_sha256(sha256):
             return False
         if sha256 not in self._known:
-            self._known[sha256] = _sent(self._session, self._user_id, sha256) and self._store.has(sha256)
+            self._known[sha256] = (_sent(self._session, self._user_id, sha256)
+                                   and bool(self._store.intact(sha256)))
         return self._known[sha256]
 
     def size(self, sha256: str) -> int | None:

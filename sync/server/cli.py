@@ -5,7 +5,7 @@
     fieldmark-server user disable NAME
     fieldmark-server device list
     fieldmark-server device revoke DEVICE_ID
-    fieldmark-server seed-demo
+    fieldmark-server seed-demo [--users-only]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -163,7 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     device.add_parser("list")
     revoke = device.add_parser("revoke")
     revoke.add_argument("device_id")
-    sub.add_parser("seed-demo", help="add the demo organisation's users (password: fieldmark)")
+    seed = sub.add_parser("seed-demo", help="add the demo organisation: its users (password: fieldmark), "
+                                            "customers, contacts and touchpoints")
+    seed.add_argument("--users-only", action="store_true", help="only the users (an organisation with no data)")
+    blobs = sub.add_parser("blobs", help="the evidence files kept").add_subparsers(dest="action", required=True)
+    sweep = blobs.add_parser("sweep", help="remove files no attachment names, uploaded more than 7 days ago")
+    sweep.add_argument("--older-than-days", type=float, default=7.0,
+                       help="how long an upload waits for the change naming it (default 7)")
+    blobs.add_parser("check", help="read every kept file and list those whose content no longer matches")
     rates = sub.add_parser("rates", help="the rate feed every desktop receives").add_subparsers(dest="action",
                                                                                                required=True)
     rates_import = rates.add_parser("import", help="record the rates of a CSV file (docs/design-fx.md)")
@@ -193,8 +201,27 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "rates":
         return _rates(engine, args)
+    if args.command == "blobs" and args.action == "sweep":
+        from sync.server.blobs import ServerBlobs
+
+        swept = ServerBlobs(args.data_dir / "blobs").sweep(engine, grace=timedelta(days=args.older_than_days))
+        print(f"removed {swept.removed} files nothing names ({swept.freed_bytes / 1024 / 1024:.1f} MB) "
+              f"and {swept.leftovers} uploads stopped half way")
+        return 0
+    if args.command == "blobs" and args.action == "check":
+        from sync.server.blobs import ServerBlobs
+
+        damaged = ServerBlobs(args.data_dir / "blobs").damaged()
+        for sha in damaged:
+            print(f"damaged: {sha}")
+        print(f"{len(damaged)} damaged files; each is replaced when someone with the original sends it again")
+        return 1 if damaged else 0
     if args.command == "seed-demo":
         print(f"added {seed_demo(engine)} demo users")
+        if not args.users_only:
+            from sync.server.demo import seed_demo_data
+
+            print(f"added {seed_demo_data(engine)} demo customers, contacts and touchpoints")
         return 0
     if args.command == "user" and args.action == "add":
         password = args.password or getpass.getpass(f"password for {args.name}: ")

@@ -66,7 +66,7 @@ LINE_FIELDS = mutations.REGISTRY["quote.line_set"].fields
 TERM_NAMES = ("contact_id", "currency", "vat_pct", "discount_pct", "valid_until", "terms", "drawing_version")
 # Columns of the lines table; the product column holds a combo box.
 PRODUCT, DESCRIPTION, QUANTITY, UNIT, UNIT_PRICE, DISCOUNT, NET = range(7)
-LINE_COLUMN_FIELDS = {DESCRIPTION: "description", QUANTITY: "quantity", UNIT_PRICE: "unit_price",
+LINE_COLUMN_FIELDS = {DESCRIPTION: "description", QUANTITY: "quantity", UNIT: "unit", UNIT_PRICE: "unit_price",
                       DISCOUNT: "discount_pct"}
 
 
@@ -333,10 +333,12 @@ class QuoteDialog(QDialog):
         for col, text in ((DESCRIPTION, description), (QUANTITY, quantity), (UNIT, ""), (UNIT_PRICE, unit_price),
                           (DISCOUNT, discount_pct), (NET, "")):
             item = QTableWidgetItem(text)
-            if col in (UNIT, NET) or not self.editable:
+            if col == NET or not self.editable:  # the unit is typed too: a product's is only the default
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if col in (QUANTITY, UNIT_PRICE, DISCOUNT, NET):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            elif col == UNIT:  # centred, as the PDF prints it
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.lines.setItem(row, col, item)
         self.lines.item(row, DESCRIPTION).setData(Qt.ItemDataRole.UserRole, None)  # the stored line's id
         if product_id is not None:
@@ -422,6 +424,8 @@ class QuoteDialog(QDialog):
 
         def done(path: Path) -> None:
             if alive(self):
+                if isinstance(path, quote_print.RenderedPdf) and path.unprintable:
+                    self.errors.show_banner(path.warning(self.context.language))
                 self.pdf_path = path
                 self.sig_pdf_ready.emit(str(path))
                 then(path)
@@ -583,8 +587,8 @@ class QuoteDialog(QDialog):
         for row in range(self.lines.rowCount()):
             if self.lines.cellWidget(row, PRODUCT) is combo:
                 product = self._product(combo.currentData())
-                self.lines.item(row, UNIT).setText(product.unit if product is not None else "")
-                if product is not None:
+                if product is not None:  # "(no product)" keeps whatever unit the line has
+                    self.lines.item(row, UNIT).setText(product.unit)
                     if not self.lines.item(row, DESCRIPTION).text():
                         self.lines.item(row, DESCRIPTION).setText(product.name)
                     if product.currency == self.currency.currentData() and not self.lines.item(row, UNIT_PRICE).text():
@@ -658,7 +662,8 @@ class QuoteDialog(QDialog):
             else:
                 old = stored[line_id]
                 before = {"product_id": old.product_id, "position": old.position, "description": old.description,
-                          "quantity": old.quantity, "unit_price": old.unit_price, "discount_pct": old.discount_pct}
+                          "unit": old.unit, "quantity": old.quantity, "unit_price": old.unit_price,
+                          "discount_pct": old.discount_pct}
                 args = {name: value for name, value in values.items()
                         if _text(value) != _text(before[name]) and not _same_decimal(_text(value), _text(before[name]))}
                 if not args:

@@ -2,15 +2,19 @@
 
 The visit is a draft in the database from the moment it has a customer (``visit.save``), so nothing
 is lost when the dialog closes or the app stops; *Save draft* and closing save what was typed since.
-Every file goes to the database thread: it is copied into the store's blob store (hashed on the way),
-then ``attachment.add`` reads what it is. The window never waits for a file; each shows a busy bar
-until it is in. After each change the checklist is read again (desktop.visit_views), from the same
+Every file goes to the database thread: its size is checked against the limit before anything is
+read, then it is copied into the store's blob store a chunk at a time (hashed on the way;
+desktop.evidence_files), then ``attachment.add`` reads what it is. The window never waits for a file;
+each shows a busy bar until it is in, with its progress when it is large, and can be cancelled while
+it is copied. A file whose copy here is damaged says so, and adding the original again (or *Repair…*,
+also on a submitted visit) makes it whole. After each change the checklist is read again (desktop.visit_views), from the same
 check ``visit.submit`` runs; a refused submission lists every broken rule in the user's language.
 A submitted visit opens read-only; *Record correction…* starts a new draft that amends it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,7 +44,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import capture_rules, media, mutations
+from desktop import capture_rules, evidence_files, media, mutations
+from desktop.blobs import CopyCancelled
 from desktop.errors import DomainError
 from desktop.ids import uuid7
 from desktop.lookups import live_contacts
@@ -51,6 +56,7 @@ from desktop.visit_views import (
     AttachmentView,
     Requirement,
     VisitView,
+    attached,
     load_visit,
     number_text,
     suggested_label,
@@ -68,11 +74,12 @@ from ui.labels import (
     size_text,
     visit_type_name,
 )
-from ui.ops import describe
+from ui.ops import Handback, describe
 
 FIELDS = mutations.REGISTRY["visit.save"].fields
 THUMB_PX = 96
-FILE_PATTERNS = "*.jpg *.jpeg *.png *.heic *.heif *.wav *.mp3 *.m4a *.aac"
+PROGRESS_FROM_BYTES = 8 * 1024 * 1024  # smaller files are in before a bar could move
+FILE_PATTERNS = "*.jpg *.jpeg *.png *.heic *.heif *.wav *.mp3 *.m4a *.aac *.amr *.awb *.3gp *.3ga *.ogg *.opus"
 # Values of the form, in the order visit.save takes them (all sent on creation, the changed ones after).
 FORM_FIELDS = ("visit_type", "check_in_at", "location", "contact_id", "with_whom", "summary", "reaction",
                "reaction_note", "next_step", "next_step_due")
@@ -83,17 +90,20 @@ FORM_FIELDS = ("visit_type", "check_in_at", "location", "contact_id", "with_whom
 class _Thumbnails(QObject):
     """Makes photo thumbnails off the main thread (one at a time) and keeps the last few hundred."""
 
-    _sig_done = Signal(object)
     LIMIT = 300
 
     def __init__(self) -> None:
         super().__init__()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-thumbs")
         self._cache: OrderedDict[str, bytes | None] = OrderedDict()
-        self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._handback = Handback(self)
 
     def cached(self, sha256: str) -> bytes | None:
         return self._cache.get(sha256)
+
+    def forget(self, sha256: str) -> None:
+        """Drop a thumbnail made from a copy since repaired (it may show the damage)."""
+        self._cache.pop(sha256, None)
 
     def request(self, sha256: str, path: Path, callback: Callable[[bytes | None], None]) -> None:
         """Call callback(jpeg bytes, or None when the picture cannot be read) on the main thread."""
@@ -107,11 +117,9 @@ class _Thumbnails(QObject):
             except Exception:  # noqa: BLE001 - a picture that cannot be shrunk just has no thumbnail
                 return None
 
-        future = self._pool.submit(make)
-        future.add_done_callback(lambda f: self._sig_done.emit((sha256, f, callback)))
+        self._pool.submit(self._handback.wrap(make, lambda future: self._on_done(sha256, future, callback)))
 
-    def _on_done(self, payload: tuple[str, Future[bytes | None], Callable[[bytes | None], None]]) -> None:
-        sha256, future, callback = payload
+    def _on_done(self, sha256: str, future: Future[bytes | None], callback: Callable[[bytes | None], None]) -> None:
         data = future.result()
         self._cache[sha256] = data
         self._cache.move_to_end(sha256)
@@ -141,12 +149,15 @@ class EvidenceRow(QWidget):
     """A photo's label was changed by the user; carries this row and the new label."""
     sig_play = Signal(object)
     """Play/stop was pressed on a recording; carries this row."""
+    sig_repair = Signal(object)
+    """Repair… was pressed on a damaged file; carries this row."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.attachment: AttachmentView | None = None
         self.added_id: str | None = None  # the attachment made from this file, until the visit is read again
         self.path: Path | None = None
+        self.cancel = threading.Event()  # set by Cancel while the file is copied in
         self.thumb = QLabel()
         self.thumb.setFixedSize(THUMB_PX, THUMB_PX)
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -175,6 +186,10 @@ class EvidenceRow(QWidget):
         self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.clicked.connect(lambda: self.sig_remove.emit(self))
         self.remove_button.hide()
+        self.repair_button = QPushButton(self.tr("Repair…"))
+        self.repair_button.setToolTip(self.tr("Choose the original file to make this copy whole again"))
+        self.repair_button.clicked.connect(lambda: self.sig_repair.emit(self))
+        self.repair_button.hide()
 
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -186,6 +201,7 @@ class EvidenceRow(QWidget):
         controls.addWidget(self.label_combo)
         controls.addWidget(self.play_button)
         controls.addStretch(1)
+        controls.addWidget(self.repair_button)
         controls.addWidget(self.remove_button)
         text.addLayout(controls)
         layout = QHBoxLayout(self)
@@ -199,11 +215,35 @@ class EvidenceRow(QWidget):
         """The file is on its way in (or out), or added and not yet shown as added."""
         return not self.busy.isHidden() or self.added_id is not None
 
+    def adding(self) -> None:
+        """The file is on its way in: a busy bar, and Cancel."""
+        self.remove_button.setText(self.tr("Cancel"))
+        self.remove_button.show()
+
+    def show_progress(self, done: int, total: int) -> None:
+        """How much of a large file is copied in."""
+        if total < PROGRESS_FROM_BYTES or not alive(self) or self.busy.isHidden():
+            return
+        self.busy.setRange(0, 1000)
+        self.busy.setValue(int(1000 * done / max(total, 1)))
+        if done >= total:
+            self.busy.setRange(0, 0)  # copied: now it is read (attachment.add)
+            self.detail_label.setText(self.tr("Checking…"))
+        else:
+            self.detail_label.setText(self.tr("Copying… %1 of %2").replace("%1", size_text(done))
+                                      .replace("%2", size_text(total)))
+
     def show_attachment(self, attachment: AttachmentView, editable: bool) -> None:
         self.attachment = attachment
         self.added_id = None
         self.busy.hide()
         self.error_label.hide()
+        self.repair_button.setVisible(attachment.damaged)
+        if attachment.damaged:
+            self.error_label.setText(self.tr("Damaged: the copy of this file on this computer no longer matches "
+                                             "what was added. Add the original file again, or press Repair…, "
+                                             "to make it whole."))
+            self.error_label.show()
         self.name_label.setText(attachment.filename)
         self.remove_button.setVisible(editable)
         self.remove_button.setText(self.tr("Remove"))
@@ -234,6 +274,7 @@ class EvidenceRow(QWidget):
     def fail(self, message: str) -> None:
         """The file was not added: say why; Remove only dismisses the row."""
         self.busy.hide()
+        self.busy.setRange(0, 0)
         self.detail_label.setText(self.tr("Not added"))
         self.error_label.setText(message)
         self.error_label.show()
@@ -409,6 +450,7 @@ class VisitDialog(FormDialog):
         for path in paths:
             row = self._new_row(path.name)
             row.path = path
+            row.adding()
             rows.append(row)
 
         def upload() -> None:
@@ -641,7 +683,7 @@ class VisitDialog(FormDialog):
 
         def op(store: Store) -> tuple[VisitView, list[ContactChoice]]:
             with store.read() as session:
-                view = load_visit(session, user_id, visit_id)
+                view = load_visit(session, user_id, visit_id, store.blobs)
                 return view, _contact_choices(session, view.customer_id)
 
         self._read(op, self._on_existing_loaded, self._on_load_failed)
@@ -690,7 +732,7 @@ class VisitDialog(FormDialog):
 
         def op(store: Store) -> VisitView:
             with store.read() as session:
-                return load_visit(session, user_id, visit_id)
+                return load_visit(session, user_id, visit_id, store.blobs)
 
         def shown(view: VisitView) -> None:
             if seq == self._state_seq:  # an older read is superseded by the newer one under way
@@ -751,29 +793,88 @@ class VisitDialog(FormDialog):
     def _upload(self, row: EvidenceRow, label: str | None) -> None:
         path, user_id, visit_id, tasks = row.path, self.context.user_id, self.visit_id, self.context.tasks
         assert path is not None
+        report = tasks.on_main_thread(row.show_progress)
+        cancel = row.cancel
 
-        def op(store: Store) -> mutations.Outcome:
-            sha, _size = store.blobs.add_file(path)
+        def step(done: int, total: int) -> bool:
+            report(done, total)
+            return not cancel.is_set()
+
+        def op(store: Store) -> mutations.Outcome | None:
+            added = evidence_files.add(store.blobs, path, step)
             with store.read() as session:
+                if added.repaired and attached(session, visit_id, added.sha256):
+                    return None  # the damaged copy of a file of this visit is whole again: nothing to add
                 chosen = label or suggested_label(session, visit_id)
             return mutations.run(store, user_id, "attachment.add", {
-                "touchpoint_id": visit_id, "sha256": sha, "filename": path.name, "label": chosen})
+                "touchpoint_id": visit_id, "sha256": added.sha256, "filename": path.name, "label": chosen})
 
-        def done(future: Future[mutations.Outcome]) -> None:
+        def done(future: Future[mutations.Outcome | None]) -> None:
             exc = future.exception()
-            if exc is None:
-                tasks.sig_data_changed.emit(future.result())
+            outcome = future.result() if exc is None else None
+            if outcome is not None:
+                tasks.sig_data_changed.emit(outcome)
             if not alive(self):
                 return
-            if exc is None:
-                row.added_id = future.result().changes.entity_id  # shown as that attachment once read
+            if isinstance(exc, CopyCancelled):
+                self._remove_row(row)
+            elif exc is not None:
+                row.fail(self._file_error(path, exc))  # type: ignore[arg-type]
+            elif outcome is None:
+                self._remove_row(row)  # repaired: the attachment's own row shows it whole once read
                 self._refresh_state()
             else:
-                row.fail(self._file_error(path, exc))  # type: ignore[arg-type]
+                row.added_id = outcome.changes.entity_id  # shown as that attachment once read
+                self._refresh_state()
             self._update_buttons()
             self.sig_file_done.emit(str(path), exc is None)
 
         tasks.run_db(op, done, writes=True)
+
+    def pick_repair(self, row: EvidenceRow) -> None:
+        """Choose the original of a damaged file and repair the copy with it."""
+        if row.attachment is None:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Choose the original of %1").replace("%1", row.attachment.filename), "",
+            self.tr("Photos and recordings (%1)").replace("%1", FILE_PATTERNS) + ";;" + self.tr("All files (*)"))
+        if path:
+            self.repair_file(row, Path(path))
+
+    def repair_file(self, row: EvidenceRow, path: Path) -> None:
+        """Rewrite a damaged attachment's copy from ``path``, which must be its original (any visit,
+        submitted ones too: the visit does not change, only this computer's copy of the file)."""
+        attachment = row.attachment
+        if attachment is None:
+            return
+        tasks = self.context.tasks
+        report = tasks.on_main_thread(row.show_progress)
+
+        def step(done: int, total: int) -> bool:
+            report(done, total)
+            return True
+
+        def op(store: Store) -> None:
+            evidence_files.repair(store.blobs, attachment.sha256, path, attachment.filename, step)
+
+        def done(future: Future[None]) -> None:
+            if not alive(self):
+                return
+            self._reads -= 1
+            exc = future.exception()
+            row.busy.hide()
+            if exc is None:
+                thumbnails().forget(attachment.sha256)  # it may have been made from the damaged copy
+                self._refresh_state()
+                self.sig_file_done.emit(str(path), True)
+            else:
+                row.error_label.setText(self._file_error(path, exc))  # type: ignore[arg-type]
+                row.error_label.show()
+                self.sig_file_done.emit(str(path), False)
+
+        row.busy.show()
+        self._reads += 1
+        tasks.run_db(op, done)
 
     def _file_error(self, path: Path, exc: Exception) -> str:
         if isinstance(exc, DomainError):
@@ -801,6 +902,11 @@ class VisitDialog(FormDialog):
 
     def _remove(self, row: EvidenceRow) -> None:
         if row.attachment is None:
+            if row.path is not None and not row.busy.isHidden():  # on its way in: cancel the copy
+                row.cancel.set()
+                row.remove_button.setEnabled(False)
+                row.detail_label.setText(self.tr("Cancelling…"))
+                return
             self._remove_row(row)  # a refused file: just dismiss it
             return
         if self._playing_row is row and self._player is not None:
@@ -960,6 +1066,7 @@ class VisitDialog(FormDialog):
         row.sig_remove.connect(self._remove)
         row.sig_label.connect(self._relabel)
         row.sig_play.connect(self.play)
+        row.sig_repair.connect(self.pick_repair)
         self.rows.append(row)
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         return row

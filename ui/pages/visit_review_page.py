@@ -66,7 +66,7 @@ from ui.labels import (
     rule_result_name,
     visit_type_name,
 )
-from ui.ops import QueryOp, describe
+from ui.ops import Handback, QueryOp, describe
 
 DEFAULT_DAYS = 30  # the review opens on the last 30 days
 FILTER_DELAY_MS = 250  # typing pauses this long before the list is read again
@@ -78,13 +78,12 @@ Index = QModelIndex | QPersistentModelIndex
 class _FileWorker(QObject):
     """One thread for file work (thumbnails), results back on the main thread, for the app's lifetime."""
 
-    _sig_done = Signal(object)
     _instance: _FileWorker | None = None
 
     def __init__(self) -> None:
         super().__init__(QCoreApplication.instance())
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-files")
-        self._sig_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._handback = Handback(self)
 
     @classmethod
     def get(cls) -> _FileWorker:
@@ -93,12 +92,7 @@ class _FileWorker(QObject):
         return cls._instance
 
     def submit(self, fn: Callable[[], Any], done: Callable[[Future[Any]], None]) -> None:
-        future = self._pool.submit(fn)
-        future.add_done_callback(lambda f: self._sig_done.emit((done, f)))
-
-    def _on_done(self, payload: tuple[Callable[[Future[Any]], None], Future[Any]]) -> None:
-        done, future = payload
-        done(future)
+        self._pool.submit(self._handback.wrap(fn, done))
 
 
 # ---------------------------------------------------------------------------------------------- the list
