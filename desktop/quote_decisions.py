@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -51,7 +51,10 @@ class Candidate(NamedTuple):
     locked_rate: Decimal | None
     locked_rate_date: str | None
     approval_round: int
-    fired: tuple[str, ...] = ()  # what fired earlier in the round, as stored (JSON text), read when asked
+    # What fired at submission, as stored (JSON text, read when asked; a string, not a container the
+    # garbage collector would track for each of thousands of rows). What fired at the round's
+    # decisions is in Inbox.decisions_fired.
+    required: str = "[]"
 
 
 class Pending(NamedTuple):
@@ -68,13 +71,16 @@ class Inbox:
     pending: list[Pending]
     rules: tuple[approval_policy.Rule, ...]
     today_rate: Decimal | None
+    decisions_fired: dict[str, list[str]] = field(default_factory=dict)  # quote id -> approvals' ``required``
 
-    def roles_needed(self, facts: approval_policy.Facts, fired: Iterable[str] = ()) -> tuple[str, ...]:
+    def roles_needed(self, facts: approval_policy.Facts, quote_id: str = "", required: str = "[]") -> tuple[str, ...]:
         """Every role the quote's round requires: the policy's now for these facts (in its order), then
-        those that fired earlier in the round (``fired``, Candidate.fired). For display: worked out when
-        asked, for the rows on screen, not for all of them when listing."""
+        those that fired earlier in the round (at submission, ``required`` - Candidate.required - and at
+        its decisions). For display: worked out when asked, for the rows on screen, not for all of them
+        when listing."""
         now = (r.role for r in approval_policy.firing(self.rules, facts, self.today_rate))
-        return tuple(dict.fromkeys([*now, *fired_roles(fired)]))
+        earlier = fired_roles([required, *self.decisions_fired.get(quote_id, ())])
+        return tuple(dict.fromkeys([*now, *earlier]))
 
 
 def fired_roles(texts: Iterable[str]) -> list[str]:
@@ -122,12 +128,15 @@ def person_refusal(user: User, quote: Quote | Candidate, *, visible: bool) -> Do
 def role_refusal(user: User, by_role: Mapping[str, list[str]], decided_roles: Iterable[str]) -> DomainError | None:
     """The part the policy decides: the round requires the user's role (what the policy requires now,
     or what fired earlier in the round) and that role has not decided in it yet."""
+    decided = set(decided_roles)
     if user.role not in by_role:
-        wanted_zh = "、".join(approval_policy.ROLE_NAMES[role][0] for role in by_role)
-        wanted_en = ", ".join(approval_policy.ROLE_NAMES[role][1] for role in by_role)
+        # Name whom it still waits for (never empty while it awaits approval: quotes.in_force).
+        waiting = [role for role in by_role if role not in decided] or list(by_role)
+        wanted_zh = "、".join(approval_policy.ROLE_NAMES[role][0] for role in waiting)
+        wanted_en = ", ".join(approval_policy.ROLE_NAMES[role][1] for role in waiting)
         return DomainError("forbidden", f"这张报价单不需要您的角色审批（需要：{wanted_zh}）。",
                            f"This quote does not need your role's decision (it needs: {wanted_en}).", "decision")
-    if user.role in set(decided_roles):
+    if user.role in decided:
         return DomainError("conflict", "这一轮中您的角色已经审批过这张报价单。",
                            "Your role has already decided on this submission of the quote.", "decision")
     return None
@@ -155,6 +164,7 @@ def awaiting(session: Session, user: User, at: datetime) -> Inbox:
     rate = today.rate if today is not None else None
     mine = [rule for rule in all_rules if rule.role == user.role]
     inbox = Inbox([], tuple(all_rules), rate)
+    fired_at = inbox.decisions_fired
     if user.role not in approval_policy.APPROVER_ROLES:
         return inbox  # no rule can name it, now or earlier in a round
     owner = User.__table__.alias("owner")
@@ -173,20 +183,19 @@ def awaiting(session: Session, user: User, at: datetime) -> Inbox:
                  .join(Quote, (Quote.id == Approval.quote_id) & (Quote.approval_round == Approval.round))
                  .where(Quote.status == "awaiting_approval"))
     decided: dict[str, set[str]] = defaultdict(set)
-    fired_at: dict[str, list[str]] = defaultdict(list)
     for quote_id, role, required in _raw(cursor, connection, decisions):
         decided[quote_id].add(role)
-        fired_at[quote_id].append(required)
+        fired_at.setdefault(quote_id, []).append(required)
     for row in _raw(cursor, connection, listing):
         if user.role in decided.get(row[0], ()):
             continue  # role_refusal's second condition
         locked = row[12]
         quote = Candidate(*row[:9], Decimal(row[9]), Decimal(row[10]), Decimal(row[11]),
-                          Decimal(locked) if locked is not None else None, row[13], row[14],
-                          (row[15], *fired_at.get(row[0], ())))
+                          Decimal(locked) if locked is not None else None, row[13], row[14], row[15])
         quote_facts = facts(quote)
         # role_refusal's first: required now by a rule naming the role, or earlier in the round (sticky).
-        if approval_policy.firing(mine, quote_facts, rate) or _fires_for(user.role, quote.fired):
+        if approval_policy.firing(mine, quote_facts, rate) or _fires_for(
+                user.role, (quote.required, *fired_at.get(quote.id, ()))):
             inbox.pending.append(Pending(quote, quote_facts))
     return inbox
 

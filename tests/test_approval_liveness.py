@@ -140,7 +140,7 @@ def test_the_director_stays_required_after_the_rate_moves_back(store, org):
     with store.read() as s:
         listed = quote_decisions.awaiting(s, s.get(User, cfo), timeutil.utcnow())
         assert [p.quote.id for p in listed.pending] == [q]
-        assert listed.roles_needed(listed.pending[0].facts, listed.pending[0].quote.fired) == (
+        assert listed.roles_needed(listed.pending[0].facts, q, listed.pending[0].quote.required) == (
             "finance", "finance_director")
         (approval,) = s.scalars(select(Approval).where(Approval.quote_id == q))
         reasons = {r["rule"]: r for r in approval.required}
@@ -151,6 +151,9 @@ def test_the_director_stays_required_after_the_rate_moves_back(store, org):
     with pytest.raises(DomainError) as twice:
         decide(store, finance, q)
     assert twice.value.code == "conflict"
+    with pytest.raises(DomainError) as not_needed:  # the sales manager is told whom it waits for
+        decide(store, org["manager"], q)
+    assert not_needed.value.message_en == "This quote does not need your role's decision (it needs: the finance director)."
     check_no_dead_state(store, org, [q])
     with store.read() as s:  # the quote's PDF says whom it waits for
         assert quote_export.approval_text(s, s.get(Quote, q)).endswith(
@@ -176,6 +179,7 @@ def test_a_rule_removed_mid_round_still_binds_the_round_it_fired_in_and_not_the_
     with pytest.raises(DomainError) as not_needed:
         decide(store, manager, q)
     assert not_needed.value.code == "forbidden"
+    assert not_needed.value.message_zh == "这张报价单不需要您的角色审批（需要：财务）。"
     decide(store, finance, q)
     with store.read() as s:
         assert s.get(Quote, q).status == "approved"

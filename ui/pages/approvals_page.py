@@ -68,7 +68,7 @@ class InboxItem(NamedTuple):
     currency: str
     total: Decimal
     facts: approval_policy.Facts  # what the policy looks at (for the roles it requires, when shown)
-    fired: tuple[str, ...]  # what fired earlier in the round, as stored (quote_decisions.Candidate.fired)
+    required: str  # what fired at submission, as stored (quote_decisions.Candidate.required)
     locked_rate: Decimal | None
     locked_rate_date: str | None
     today_rate: Decimal | None
@@ -83,7 +83,7 @@ class Inbox(NamedTuple):
     """What load_inbox read: the items, and the policy and rate they were decided with."""
 
     items: list[InboxItem]
-    roles_needed: Callable[[approval_policy.Facts, tuple[str, ...]], tuple[str, ...]]
+    roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]]
     drift_threshold: Decimal | None = None  # the policy's drift rule's, so the drift shown compares truly
 
 
@@ -93,7 +93,7 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            return Inbox([], lambda _facts, _fired: ())
+            return Inbox([], lambda _facts, _quote_id, _required: ())
         inbox = quote_decisions.awaiting(session, user, now)
         today = quote_decisions.today_rate(session, now)
     status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
@@ -105,12 +105,12 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
         if locked is not None and today is not None:
             items.append(InboxItem(
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
-                quote.total, facts, quote.fired, locked, quote.locked_rate_date, today.rate, today.rate_date,
+                quote.total, facts, quote.required, locked, quote.locked_rate_date, today.rate, today.rate_date,
                 approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current))
         else:
             items.append(InboxItem(
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
-                quote.total, facts, quote.fired, locked, quote.locked_rate_date, None, None, None, "", "", True))
+                quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True))
     threshold = next((rule.threshold for rule in inbox.rules if rule.kind == "fx_drift"), None)
     return Inbox(items, inbox.roles_needed, threshold)
 
@@ -130,7 +130,8 @@ def load_reasons(store: Store, quote_id: str, now: datetime) -> tuple[Reason, ..
         added = [Reason(r.role, r.reason_zh, r.reason_en, True) for r in live if (r.rule, r.role) not in known]
         known |= {(r.rule, r.role) for r in live}
         earlier = []
-        for r in quote_core.in_force(session, quote, now)[len(live):]:
+        fired = quote_core.fired(quote, quote_core.round_approvals(session, quote))
+        for r in approval_policy.in_force(live, fired)[len(live):]:
             if (r.rule, r.role) not in known:
                 known.add((r.rule, r.role))
                 earlier.append(Reason(r.role, r.reason_zh, r.reason_en, False, earlier=True))
@@ -146,8 +147,8 @@ class InboxModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[InboxItem] = []
-        self.roles_needed: Callable[[approval_policy.Facts, tuple[str, ...]], tuple[str, ...]] = \
-            lambda _facts, _fired: ()
+        self.roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]] = \
+            lambda _facts, _quote_id, _required: ()
         self.drift_threshold: Decimal | None = None
 
     def set_inbox(self, inbox: Inbox) -> None:
@@ -196,7 +197,7 @@ class InboxModel(QAbstractTableModel):
             return money_text(item.total)
         if column == 5:
             return f"{self.drift_text(item)}%" if item.drift_pct is not None else ""
-        return ", ".join(role_name(r) for r in self.roles_needed(item.facts, item.fired))
+        return ", ".join(role_name(r) for r in self.roles_needed(item.facts, item.quote_id, item.required))
 
 
 class ApprovalsPage(QWidget):
@@ -215,7 +216,7 @@ class ApprovalsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.items: list[InboxItem] = []
-        self.inbox = Inbox([], lambda _facts, _fired: ())
+        self.inbox = Inbox([], lambda _facts, _quote_id, _required: ())
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
         self._reasons: dict[str, tuple[Reason, ...]] = {}  # read when a quote is chosen; dropped on refresh
