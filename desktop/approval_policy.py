@@ -17,12 +17,13 @@ Each requirement carries its reason in Chinese and English, worded for the perso
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from desktop import errors
+from desktop.fx.rates import rate_text
 
 KINDS = ("always", "fx_drift", "discount", "total")
 APPROVER_ROLES = ("finance", "finance_director", "sales_manager", "key_account_director")
@@ -151,9 +152,35 @@ def _convert(amount: Decimal, from_currency: str, to_currency: str, usd_cny: Dec
     return amount * usd_cny if from_currency == "USD" else amount / usd_cny
 
 
-def _pct(value: Decimal) -> str:
-    """A percentage for people: three places, so 0.8049% never reads as the 0.80% it exceeds."""
-    return f"{value.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP).normalize():f}"
+def pct_text(value: Decimal, against: Decimal | None = None) -> str:
+    """A percentage for people, without trailing zeros: three places, and as many more as it takes to
+    differ from the threshold ``against`` it is compared with, so a drift of 0.80004% reads "0.80004",
+    never the "0.8" it exceeds (half-up rounding to at least the threshold's places never crosses it)."""
+    places = 3
+    if against is not None and value != against:
+        exponent = against.normalize().as_tuple().exponent
+        places = max(places, -exponent if isinstance(exponent, int) else places)
+    while True:
+        shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if against is None or value == against or shown != against or places >= 28:
+            text = f"{shown.normalize():f}"
+            return "0" if text in ("0", "-0") else text
+        places += 1
+
+
+def _amount_text(value: Decimal, against: Decimal) -> str:
+    """A converted amount to the cent, with more places only where the cents would equal the threshold
+    it exceeds (500000.004 CNY is not "500000.00 超过 500000")."""
+    places = 2
+    while True:
+        shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if shown != against or value == against or places >= 12:
+            return f"{shown:f}"
+        places += 1
+
+
+def _rate(value: Decimal) -> str:
+    return rate_text(value, "USD/CNY")
 
 
 def firing(rules: Sequence[Rule], facts: Facts, today_rate: Decimal | None) -> list[Rule]:
@@ -198,22 +225,52 @@ def _requirement(rule: Rule, facts: Facts, today_rate: Decimal | None) -> Requir
         drift = drift_pct(facts.locked_rate, today_rate)
         return Requirement(
             rule.key, rule.role,
-            f"汇率偏离 {_pct(drift)}%（锁定 {facts.locked_rate}，今日 {today_rate}），超过 {_pct(threshold)}%，"
-            f"需{who_zh}确认。",
-            f"The exchange rate has moved {_pct(drift)}% (locked {facts.locked_rate}, today {today_rate}), "
-            f"more than {_pct(threshold)}%; {who_en} must confirm.")
+            f"汇率偏离 {pct_text(drift, threshold)}%（锁定 {_rate(facts.locked_rate)}，今日 {_rate(today_rate)}），"
+            f"超过 {pct_text(threshold)}%，需{who_zh}确认。",
+            f"The exchange rate has moved {pct_text(drift, threshold)}% (locked {_rate(facts.locked_rate)}, "
+            f"today {_rate(today_rate)}), more than {pct_text(threshold)}%; {who_en} must confirm.")
     if rule.kind == "discount":
         return Requirement(
-            rule.key, rule.role, f"综合折扣 {_pct(facts.discount_pct)}% 超过 {_pct(threshold)}%，需{who_zh}审批。",
-            f"The overall discount of {_pct(facts.discount_pct)}% is above {_pct(threshold)}%; {who_en} must approve.")
+            rule.key, rule.role,
+            f"综合折扣 {pct_text(facts.discount_pct, threshold)}% 超过 {pct_text(threshold)}%，需{who_zh}审批。",
+            f"The overall discount of {pct_text(facts.discount_pct, threshold)}% is above {pct_text(threshold)}%; "
+            f"{who_en} must approve.")
     if rule.kind == "total":
         if _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate) is None:
             return Requirement(rule.key, rule.role, f"没有汇率，无法换算总额，需{who_zh}审批。",
                                f"No rate is known to convert the total; {who_en} must approve.")
-        shown = f"{facts.total} {facts.currency}"
-        return Requirement(rule.key, rule.role, f"报价总额 {shown} 超过 {threshold} {rule.currency}，需{who_zh}审批。",
-                           f"The total of {shown} is above {threshold} {rule.currency}; {who_en} must approve.")
+        shown_zh = shown_en = f"{facts.total} {facts.currency}"
+        if facts.currency != rule.currency:  # say what was compared: the total converted, and at which rate
+            rate = facts.locked_rate or today_rate
+            converted = _convert(facts.total, facts.currency, rule.currency, rate)
+            assert converted is not None and rate is not None  # checked above
+            amount = f"{_amount_text(converted, threshold)} {rule.currency}"
+            shown_zh += f"（按 {_rate(rate)} 折合 {amount}）"
+            shown_en += f" ({amount} at {_rate(rate)})"
+        limit = f"{threshold.normalize():f} {rule.currency}"
+        return Requirement(rule.key, rule.role, f"报价总额 {shown_zh} 超过 {limit}，需{who_zh}审批。",
+                           f"The total of {shown_en} is above {limit}; {who_en} must approve.")
     return Requirement(rule.key, rule.role, f"每份报价都需{who_zh}审批。", f"Every quote needs the approval of {who_en}.")
+
+
+def stored(items: Iterable[Mapping[str, Any]]) -> list[Requirement]:
+    """Requirements as a quote or an approval keeps them (Requirement.to_dict)."""
+    return [Requirement(str(i["rule"]), str(i["role"]), str(i.get("reason_zh", "")), str(i.get("reason_en", "")))
+            for i in items]
+
+
+def in_force(live: Sequence[Requirement], fired: Iterable[Requirement]) -> list[Requirement]:
+    """What a quote needs in its approval round: what the policy requires now (``live``, in its order),
+    then every requirement that fired earlier in the round and does not fire now, with the reason it
+    had then. A requirement never lapses within a round: an approval given while the finance director
+    was needed cannot end up, the rate having moved back, the only one the quote waits for."""
+    out = list(live)
+    seen = {(r.rule, r.role) for r in out}
+    for requirement in fired:
+        if (requirement.rule, requirement.role) not in seen:
+            seen.add((requirement.rule, requirement.role))
+            out.append(requirement)
+    return out
 
 
 def roles(requirements: Iterable[Requirement | Rule]) -> dict[str, list[str]]:

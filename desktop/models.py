@@ -396,6 +396,9 @@ class Approval(Base):
     approver_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str] = mapped_column(String(32))
     rules: Mapped[list[str]] = mapped_column(JSON)
+    # Everything the round required at this decision (what fired before and what the policy and rate
+    # required then), with reasons: a requirement stays in force for the rest of the round.
+    required: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default="[]")
     decision: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime]

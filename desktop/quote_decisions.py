@@ -11,9 +11,10 @@ worded), so a finance desk with 10,000 pending quotes opens its inbox in one qui
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -50,6 +51,10 @@ class Candidate(NamedTuple):
     locked_rate: Decimal | None
     locked_rate_date: str | None
     approval_round: int
+    # What fired at submission, as stored (JSON text, read when asked; a string, not a container the
+    # garbage collector would track for each of thousands of rows). What fired at the round's
+    # decisions is in Inbox.decisions_fired.
+    required: str = "[]"
 
 
 class Pending(NamedTuple):
@@ -66,11 +71,27 @@ class Inbox:
     pending: list[Pending]
     rules: tuple[approval_policy.Rule, ...]
     today_rate: Decimal | None
+    decisions_fired: dict[str, list[str]] = field(default_factory=dict)  # quote id -> approvals' ``required``
 
-    def roles_needed(self, facts: approval_policy.Facts) -> tuple[str, ...]:
-        """Every role the policy requires now of a quote with these facts, in the policy's order (for
-        display: worked out when asked, for the rows on screen, not for all of them when listing)."""
-        return tuple(dict.fromkeys(r.role for r in approval_policy.firing(self.rules, facts, self.today_rate)))
+    def roles_needed(self, facts: approval_policy.Facts, quote_id: str = "", required: str = "[]") -> tuple[str, ...]:
+        """Every role the quote's round requires: the policy's now for these facts (in its order), then
+        those that fired earlier in the round (at submission, ``required`` - Candidate.required - and at
+        its decisions). For display: worked out when asked, for the rows on screen, not for all of them
+        when listing."""
+        now = (r.role for r in approval_policy.firing(self.rules, facts, self.today_rate))
+        earlier = fired_roles([required, *self.decisions_fired.get(quote_id, ())])
+        return tuple(dict.fromkeys([*now, *earlier]))
+
+
+def fired_roles(texts: Iterable[str]) -> list[str]:
+    """The roles named by stored requirements (a quote's or an approval's ``required``, as JSON text)."""
+    return [str(item["role"]) for text in texts for item in (json.loads(text) if text else ())]
+
+
+def _fires_for(role: str, texts: Iterable[str]) -> bool:
+    """Whether stored requirements name ``role`` (most do not mention it: a text search first)."""
+    needle = f'"{role}"'
+    return any(needle in text and role in fired_roles([text]) for text in texts if text)
 
 
 def facts(quote: Quote | Candidate) -> approval_policy.Facts:
@@ -86,8 +107,8 @@ def refusal(user: User, quote: Quote | Candidate, *, visible: bool, by_role: Map
             decided_roles: Iterable[str]) -> DomainError | None:
     """Why ``user`` may not decide on ``quote``, a quote awaiting approval, or None when they may.
 
-    ``visible``: whether the user may see the quote's customer; ``by_role``: the roles the policy
-    requires now (approval_policy.roles); ``decided_roles``: the roles that approved or rejected in
+    ``visible``: whether the user may see the quote's customer; ``by_role``: the roles the round
+    requires (approval_policy.roles of quotes.in_force); ``decided_roles``: the roles that approved or rejected in
     the current round.
     """
     return person_refusal(user, quote, visible=visible) or role_refusal(user, by_role, decided_roles)
@@ -105,13 +126,17 @@ def person_refusal(user: User, quote: Quote | Candidate, *, visible: bool) -> Do
 
 
 def role_refusal(user: User, by_role: Mapping[str, list[str]], decided_roles: Iterable[str]) -> DomainError | None:
-    """The part the policy decides: the user's role is required now and has not decided this round."""
+    """The part the policy decides: the round requires the user's role (what the policy requires now,
+    or what fired earlier in the round) and that role has not decided in it yet."""
+    decided = set(decided_roles)
     if user.role not in by_role:
-        wanted_zh = "、".join(approval_policy.ROLE_NAMES[role][0] for role in by_role)
-        wanted_en = ", ".join(approval_policy.ROLE_NAMES[role][1] for role in by_role)
+        # Name whom it still waits for (never empty while it awaits approval: quotes.in_force).
+        waiting = [role for role in by_role if role not in decided] or list(by_role)
+        wanted_zh = "、".join(approval_policy.ROLE_NAMES[role][0] for role in waiting)
+        wanted_en = ", ".join(approval_policy.ROLE_NAMES[role][1] for role in waiting)
         return DomainError("forbidden", f"这张报价单不需要您的角色审批（需要：{wanted_zh}）。",
                            f"This quote does not need your role's decision (it needs: {wanted_en}).", "decision")
-    if user.role in set(decided_roles):
+    if user.role in decided:
         return DomainError("conflict", "这一轮中您的角色已经审批过这张报价单。",
                            "Your role has already decided on this submission of the quote.", "decision")
     return None
@@ -128,7 +153,9 @@ def awaiting(session: Session, user: User, at: datetime) -> Inbox:
     The SQL keeps the quotes awaiting approval that are not the user's and whose customer the user
     may see (person_refusal's two conditions, as permissions.visible_customers states the second);
     then each is asked :func:`role_refusal`, evaluating only the rules that name the user's role -
-    whether the policy requires the others does not change whether it requires this one. Rows are
+    whether the policy requires the others does not change whether it requires this one - and, when
+    none fires now, whether the role was required earlier in the round (the quote's and the round's
+    approvals' stored ``required``: quotes.in_force keeps those in force). Rows are
     read from the database cursor and only the amounts the policy looks at become Decimals: a finance
     desk with ten thousand pending quotes lists them in one quick pass.
     """
@@ -137,32 +164,38 @@ def awaiting(session: Session, user: User, at: datetime) -> Inbox:
     rate = today.rate if today is not None else None
     mine = [rule for rule in all_rules if rule.role == user.role]
     inbox = Inbox([], tuple(all_rules), rate)
-    if not mine:
-        return inbox
+    fired_at = inbox.decisions_fired
+    if user.role not in approval_policy.APPROVER_ROLES:
+        return inbox  # no rule can name it, now or earlier in a round
     owner = User.__table__.alias("owner")
     connection = session.connection()
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     listing = (
         select(Quote.id, Quote.version, Quote.number, Quote.revision, Quote.customer_id, Customer.name,
                Quote.owner_id, owner.c.display_name, Quote.currency, Quote.total, Quote.gross_amount,
-               Quote.net_amount, Quote.locked_rate, Quote.locked_rate_date, Quote.approval_round)
+               Quote.net_amount, Quote.locked_rate, Quote.locked_rate_date, Quote.approval_round,
+               Quote.required)
         .join(Customer, Customer.id == Quote.customer_id).join(owner, owner.c.id == Quote.owner_id)
         .where(Quote.status == "awaiting_approval", Quote.owner_id != user.id, Customer.deleted_at.is_(None),
                visible_customers(user))
         .order_by(Quote.submitted_at, Quote.number))
-    decisions = (select(Approval.quote_id, Approval.role)
+    decisions = (select(Approval.quote_id, Approval.role, Approval.required)
                  .join(Quote, (Quote.id == Approval.quote_id) & (Quote.approval_round == Approval.round))
                  .where(Quote.status == "awaiting_approval"))
     decided: dict[str, set[str]] = defaultdict(set)
-    for quote_id, role in _raw(cursor, connection, decisions):
+    for quote_id, role, required in _raw(cursor, connection, decisions):
         decided[quote_id].add(role)
+        fired_at.setdefault(quote_id, []).append(required)
     for row in _raw(cursor, connection, listing):
+        if user.role in decided.get(row[0], ()):
+            continue  # role_refusal's second condition
         locked = row[12]
         quote = Candidate(*row[:9], Decimal(row[9]), Decimal(row[10]), Decimal(row[11]),
-                          Decimal(locked) if locked is not None else None, row[13], row[14])
+                          Decimal(locked) if locked is not None else None, row[13], row[14], row[15])
         quote_facts = facts(quote)
-        by_role = approval_policy.roles(approval_policy.firing(mine, quote_facts, rate))
-        if role_refusal(user, by_role, decided.get(quote.id, ())) is None:
+        # role_refusal's first: required now by a rule naming the role, or earlier in the round (sticky).
+        if approval_policy.firing(mine, quote_facts, rate) or _fires_for(
+                user.role, (quote.required, *fired_at.get(quote.id, ()))):
             inbox.pending.append(Pending(quote, quote_facts))
     return inbox
 

@@ -143,7 +143,9 @@ def approval_text(session: Session, quote: Quote) -> str:
                                            business_date(decision.decided_at).isoformat()) if p) + reason)
     if quote.status == "awaiting_approval":
         done = {d.role for d in decisions if d.decision == "approve"}
-        waiting = [ROLE_TEXT.get(r["role"], r["role"]) for r in quote.required if r["role"] not in done]
+        # What the round required at submission and at each decision (quotes.fired: it stays required).
+        fired = [*(quote.required or []), *(r for d in decisions for r in (d.required or []))]
+        waiting = [ROLE_TEXT.get(r["role"], r["role"]) for r in fired if r["role"] not in done]
         if waiting:
             parts.append("待 Waiting for " + "、".join(dict.fromkeys(waiting)))
     if parts:

@@ -451,6 +451,8 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
             entry.result = result
             if result["status"] == APPLIED:
                 entry.status = APPLIED
+                if _other_effect(entry, result):
+                    _undo_applied(session, entry)
                 _resolve(session, entry.seq)
                 _settle_earlier(session, entry)
                 marked.applied.append(entry.seq)
@@ -478,6 +480,29 @@ def _check_results(results: Any) -> list[dict[str, Any]]:
         if result.get("status") not in (APPLIED, REJECTED, OUT_OF_ORDER):
             raise RemoteDataError(f"unknown status in result {result!r}")
     return sorted(results, key=lambda r: r["seq"])
+
+
+def _other_effect(entry: OutboxEntry, result: dict[str, Any]) -> bool:
+    """Whether the server's run of an applied entry wrote other rows than it did here (a server that
+    does not say which rows it wrote: no)."""
+    served = result.get("rows")
+    if not isinstance(served, list) or _state_of(entry) != LIVE:
+        return False
+    theirs = {(str(r[0]), str(r[1])) for r in served if isinstance(r, list) and len(r) >= 2}
+    return theirs != _touched([entry])
+
+
+def _undo_applied(session: Session, entry: OutboxEntry) -> None:
+    """Undo here the effect of a change the server applied with another effect: its rows go back to the
+    server's as this device knew them, and the rows the server wrote come with the next pull (they
+    are in its change log since this push). The changes after it are applied again (mark_results)."""
+    later = [e for e in session.scalars(select(OutboxEntry).where(OutboxEntry.seq > entry.seq,
+                                                                  OutboxEntry.status != REJECTED))
+             if _state_of(e) == LIVE]
+    if not _rewindable([entry, *later]):
+        return  # recorded before before-images were kept: the next pull of its rows corrects them
+    _rewind(session, later)
+    _rewind(session, [entry], UNDONE)
 
 
 def _undo_rejected(session: Session, entry: OutboxEntry) -> dict[str, Any] | None:

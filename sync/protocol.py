@@ -8,9 +8,13 @@
                           -> {changes: [Change...], next_cursor, has_more, server_time}
 
 Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
-desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?} where status is
+desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
 "applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
-"out_of_order" (the server expected an earlier seq; processing of the batch stopped there).
+"out_of_order" (the server expected an earlier seq; processing of the batch stopped there). An
+applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
+where the device's own run wrote others (approval.decide approving a quote here that the server,
+under its rate, leaves waiting for the finance director), the device undoes its effect and takes the
+server's rows from the pull (desktop.remote.mark_results).
 Change: {seq, table, id, op, version, row} where op is "upsert" (row = the row's columns in storage
 form) or "forget" (the row left the user's scope or was deleted: remove it locally).
 

@@ -222,6 +222,10 @@ def test_the_demo_quotes_approvals_locked_rates_and_requirements_are_the_cores(s
                 assert a.approver_id != q.owner_id and approver.role == a.role
                 assert can_see_customer(s, approver, customer)
                 assert a.round == 1 and a.quote_version == q.version
+                # what the round required at the decision, as approval.decide keeps it (quotes.in_force)
+                assert a.role in {r["role"] for r in a.required} and {
+                    (r["rule"], r["role"]) for r in a.required} >= {(r["rule"], r["role"]) for r in
+                                                                    (q.required if not decided else [])}
             assert len({a.role for a in mine}) == len(mine)
             needed = approval_policy.roles(approval_policy.Requirement(**r) for r in q.required)
             decisions = [a.decision for a in mine]

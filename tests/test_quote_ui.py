@@ -404,3 +404,36 @@ def test_a_week_old_rate_is_confirmed_in_the_builder_and_the_inbox(qtbot, contex
     with qtbot.waitSignal(page.sig_decided, timeout=5000):
         page.approve_button.click()
     assert "汇率偏离按此汇率计算" in asked[2] and quote_row(store, q).status == "approved"
+
+
+def test_the_director_keeps_a_quote_whose_drift_fired_though_the_rate_moved_back(qtbot, context, store, org):
+    """Locked 7.1034; at 7.1603 finance approves (the director is needed); the rate returns to 7.1200.
+    The quote stays in the director's inbox, the reason that fired is shown and marked as still in
+    force, and the director's approval completes it; finance's inbox no longer lists it."""
+    finance = org["finance"]
+
+    def rate(value: str) -> None:
+        run(store, finance, "rate.record", pair="USD/CNY", rate=value, rate_date=TODAY.isoformat(),
+            source="中国外汇交易中心")
+
+    rate("7.1034")
+    q = submitted_quote(store, org, "USD")
+    rate("7.1603")
+    run(store, finance, "approval.decide", quote_id=q, quote_version=quote_row(store, q).version,
+        decision="approve", comment="同意")
+    rate("7.1200")
+    sign_in(context, finance)
+    assert open_inbox(qtbot, context).items == []
+    sign_in(context, org["cfo"])
+    page = open_inbox(qtbot, context)
+    assert [item.quote_id for item in page.items] == [q]
+    assert cell(page, 0, 6) == "Finance, Finance director"  # the round's roles (window strings untranslated here)
+    assert cell(page, 0, 5) == "0.234%"  # |7.1200 - 7.1034| / 7.1034, three places suffice
+    reasons = page.reasons.text()
+    assert "汇率偏离 0.801%（锁定 7.1034，今日 7.1603），超过 0.8%，需财务总监确认。" in reasons
+    assert "(required at an earlier decision on this submission; it stays required)" in reasons
+    assert "7.1034" in page.rate.text() and "7.1200" in page.rate.text() and "0.234%" in page.rate.text()
+    with qtbot.waitSignal(page.sig_decided, timeout=5000):
+        page.approve_button.click()
+    qtbot.waitUntil(lambda: page.items == [], timeout=5000)
+    assert quote_row(store, q).status == "approved"

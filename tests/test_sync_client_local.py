@@ -443,6 +443,48 @@ def test_mark_results_applied(store, org):
     assert stored(store, "customers", customer)["version"] == 1 and problems(store) == []
 
 
+def test_a_change_the_server_applied_with_another_effect_is_undone_here_without_a_problem(store, org):
+    """Finance's approval completed the quote here; the server, under its own rate, applied it without
+    touching the quote (it waits for the finance director there). The answer names the rows the server
+    wrote: the quote goes back to the server's row, the approval row comes with the pull, and no
+    problem is opened for it (the rep's mark-as-sent on top, which the server refused, has one)."""
+    from desktop.models import Quote
+
+    rep, finance = org["rep"], org["finance"]
+    made = [run(store, rep, "quote.create", customer_id=make_customer(store, rep))]
+    quote_id = made[0].changes.entity_id
+    made.append(run(store, rep, "quote.line_set", quote_id=quote_id, description="数控车床", quantity="1",
+                    unit_price="100.00"))
+    made.append(run(store, rep, "quote.submit", id=quote_id))
+    with store.read() as s:
+        version = s.get(Quote, quote_id).version
+    decision = run(store, finance, "approval.decide", quote_id=quote_id, quote_version=version, decision="approve",
+                   comment="同意")
+    later = run(store, rep, "quote.mark_sent", id=quote_id)  # made here on top of the approval
+    approval_id = decision.changes.entity_id
+    answers = [result(m, "applied", rows=[[t, i] for t, i, _op, _v in entry(store, m.seq).changes["rows"]])
+               for m in [*made[1:], decision]]
+    answers[-1]["rows"] = [["approvals", approval_id]]  # the server's run did not approve the quote
+    answers.insert(0, result(made[0], "applied"))  # an older server names no rows: taken as the same effect
+    marked = remote.mark_results(store, [*answers, result(later, "rejected", error=REFUSED)])
+    assert marked.applied == [m.seq for m in [*made, decision]] and marked.rejected == [later.seq]
+    assert stored(store, "quotes", quote_id)["status"] == "awaiting_approval"
+    assert stored(store, "quotes", quote_id)["version"] == version
+    assert entry(store, decision.seq).status == "applied" and entry(store, decision.seq).changes["rows"] == []
+    assert [p.outbox_seq for p in problems(store)] == [later.seq]  # only the real refusal
+    approval = {"id": approval_id, "quote_id": quote_id, "quote_version": version, "round": 1,
+                "approver_id": finance, "role": "finance", "rules": json.dumps(["finance"]),
+                "required": json.dumps([{"rule": "finance", "role": "finance", "reason_zh": "z", "reason_en": "e"},
+                                        {"rule": "fx_drift", "role": "finance_director", "reason_zh": "z",
+                                         "reason_en": "e"}]),
+                "decision": "approve", "comment": "同意", "decided_at": timeutil.to_text(timeutil.utcnow()),
+                "created_at": timeutil.to_text(timeutil.utcnow()), "version": 1}
+    remote.apply_page(store, [up("approvals", approval)], 50)  # the server's row
+    remote.replay_pending(store)
+    with store.read() as s:
+        assert integrity.check(s) == []
+
+
 def test_a_rejected_edit_restores_the_servers_row_and_keeps_both_versions(store, org):
     customer = customer_row(org["rep"], version=3)
     remote.apply_page(store, [up("customers", customer)], 10)

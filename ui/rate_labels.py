@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop.fx.rates import published_decimals
+from desktop.fx import rates
 
 
 def source_name(source: str) -> str:
@@ -24,7 +24,8 @@ def source_name(source: str) -> str:
 
 
 def rate_text(value: Decimal | None, pair: str = "USD/CNY") -> str:
-    """A rate with the decimals its pair is published with (7.1600, not the stored 7.16)."""
+    """A rate with the decimals its pair is published with (7.1600, not the stored 7.16): the core's
+    wording (desktop.fx.rates.rate_text), which the approval reasons use too."""
     if value is None:
         return ""
-    return str(value.quantize(Decimal(1).scaleb(-published_decimals(pair))))
+    return rates.rate_text(value, pair)

@@ -9,7 +9,8 @@ quotes gone through their life by the mutations:
 - ``required`` is the policy (desktop.approval_policy) applied at submission, or at the deciding
   decision for approved and rejected quotes, with the rate of each moment, as approval.decide does;
 - approvals are made by the roles required at the moment of each decision, by people who can see
-  the customer, never the owner, once per role; a rejection carries its reason;
+  the customer, never the owner, once per role; a rejection carries its reason; each keeps what the
+  round required at it (here what the policy required then: it includes what fired at submission);
 - a superseded quote was approved (or sent) and has a newer revision with the same number.
 
 Quotes are numbered ``Q<yyyymmdd>-<device code>-<seq>`` with device codes of their own (``DM<n>``,
@@ -313,7 +314,8 @@ def add_quotes(store: Store, *, quotes: int, seed: int, now: datetime | None = N
             assert person is not None, f"nobody may decide as {role}"
             approval_rows.append(dict(
                 id=new_id(when), quote_id=quote["id"], quote_version=1, round=1, approver_id=person, role=role,
-                rules=by_role[role], decision="reject" if rejecting else "approve",
+                rules=by_role[role], required=[r.to_dict() for r in now_needed],
+                decision="reject" if rejecting else "approve",
                 comment=rng.choice(REJECT_COMMENTS) if rejecting else rng.choice(APPROVE_COMMENTS),
                 decided_at=when, created_at=when, version=1))
             done.add(role)

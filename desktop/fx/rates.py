@@ -33,6 +33,16 @@ def published_decimals(pair: str) -> int:
     return PUBLISHED_DECIMALS.get(normalise_pair(pair), 4)
 
 
+def rate_text(value: Decimal, pair: str = "USD/CNY") -> str:
+    """A rate with at least the decimals its pair is published with (7.16 reads 7.1600); a rate
+    recorded with more keeps them all, so no digit the drift was measured with is hidden."""
+    places = published_decimals(pair)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent < places:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    return f"{value:f}"
+
+
 @dataclass(frozen=True)
 class Rate:
     """One published rate: ``rate`` units of the quote currency per unit of the base currency.

@@ -438,6 +438,31 @@ def requirements(session: Session, quote: Quote, at: Any) -> list[approval_polic
                                     today.rate if today is not None else None)
 
 
+def round_approvals(session: Session, quote: Quote) -> list[Approval]:
+    """The decisions of the quote's current approval round, as this transaction sees them."""
+    found = list(session.scalars(select(Approval).where(Approval.quote_id == quote.id,
+                                                        Approval.round == quote.approval_round)))
+    found += [obj for obj in session.new if isinstance(obj, Approval) and obj.quote_id == quote.id
+              and obj.round == quote.approval_round and obj not in found]
+    return found
+
+
+def fired(quote: Quote, approvals: Iterable[Approval]) -> list[approval_policy.Requirement]:
+    """What fired earlier in the round: at submission (the quote's ``required``) and at each decision."""
+    out = approval_policy.stored(quote.required or [])
+    for approval in approvals:
+        out += approval_policy.stored(approval.required or [])
+    return out
+
+
+def in_force(session: Session, quote: Quote, at: Any,
+             approvals: Iterable[Approval] | None = None) -> list[approval_policy.Requirement]:
+    """Every approval the quote needs in its round at ``at``: what the policy and today's rate require
+    now, and whatever fired earlier in the round (approval_policy.in_force: requirements are sticky)."""
+    done = round_approvals(session, quote) if approvals is None else approvals
+    return approval_policy.in_force(requirements(session, quote, at), fired(quote, done))
+
+
 CONFIRM_RATE = Field(Label("确认使用较旧的汇率", "Confirm an older rate"), "bool")
 
 
@@ -530,9 +555,11 @@ def mark_sent(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
 def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
     """Approve or reject a quote awaiting approval, as the version the approver saw.
 
-    The approver's role must be one the policy requires for this quote now (today's rate may have
-    added the finance director); never the quote's owner; once per role and round. A rejection
-    rejects the quote; the last required approval approves it.
+    The approver's role must be one the round requires (:func:`in_force`: what the policy and today's
+    rate require now - a rate that moved adds the finance director - and whatever fired earlier in the
+    round, which stays required); never the quote's owner; once per role and round. The approval keeps
+    what the round required at it, so the server's replay and every later decision see the same. A
+    rejection rejects the quote; the last required approval approves it.
     """
     quote = get_quote(session, args["quote_id"], "quote_id")
     visible = can_see_customer(session, actor.user, get_customer(session, quote.customer_id, "quote_id"))
@@ -555,18 +582,16 @@ def decide(session: Session, actor: Actor, args: dict[str, Any]) -> Changes:
         if today is not None:
             _confirmed(today, args, "汇率偏离按此汇率计算，请确认后再审批。",
                        "the drift is measured against it; confirm it to decide.")
-    needed = requirements(session, quote, args["at"])
+    this_round = round_approvals(session, quote)
+    needed = in_force(session, quote, args["at"], this_round)
     by_role = approval_policy.roles(needed)
-    this_round = list(session.scalars(select(Approval).where(Approval.quote_id == quote.id,
-                                                             Approval.round == quote.approval_round)))
-    this_round += [obj for obj in session.new if isinstance(obj, Approval) and obj.quote_id == quote.id
-                   and obj.round == quote.approval_round and obj not in this_round]
     refused = quote_decisions.role_refusal(actor.user, by_role, (a.role for a in this_round))
     if refused is not None:
         raise refused
     ensure_new(session, Approval, args["id"], Label("审批", "Approval"))
     approval = Approval(id=args["id"], quote_id=quote.id, quote_version=quote.version, round=quote.approval_round,
-                        approver_id=actor.id, role=actor.role, rules=by_role[actor.role], decision=args["decision"],
+                        approver_id=actor.id, role=actor.role, rules=by_role[actor.role],
+                        required=[r.to_dict() for r in needed], decision=args["decision"],
                         comment=args.get("comment") or "", decided_at=args["at"], created_at=args["at"], version=1)
     changes = inserted(session, "approval", approval)
     approved = {a.role for a in this_round if a.decision == "approve"}
@@ -586,7 +611,7 @@ def pending_roles(session: Session, quote: Quote, at: Any) -> dict[str, list[str
     """For screens: the roles whose approval the quote still waits for now, with their rules."""
     if quote.status != "awaiting_approval":
         return {}
-    by_role = approval_policy.roles(requirements(session, quote, at))
+    by_role = approval_policy.roles(in_force(session, quote, at))
     done = set(session.scalars(select(Approval.role).where(Approval.quote_id == quote.id,
                                                            Approval.round == quote.approval_round,
                                                            Approval.decision == "approve")))

@@ -24,6 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from desktop.fx.rates import rate_text
 from desktop.pdf import fonts
 from desktop.pdf.capital import capital_amount, usd_words
 from desktop.pdf.fonts import FONT_NAME
@@ -165,12 +166,6 @@ def unprintable(doc: QuoteDocument) -> list[Unprintable]:
 
 
 # ---- Formatting
-
-def _rate_text(rate: Decimal) -> str:
-    """At least the four decimals a central parity is published with (7.121 prints 7.1210)."""
-    exponent = rate.as_tuple().exponent
-    return f"{rate.quantize(Decimal('0.0001')) if isinstance(exponent, int) and exponent > -4 else rate:f}"
-
 
 def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
@@ -419,7 +414,7 @@ def _totals(doc: QuoteDocument, s: dict[str, ParagraphStyle]) -> list[Any]:
         rate = doc.exchange_rate
         block.append(Paragraph(_text(
             ("锁定汇率 Locked exchange rate" if rate.locked else "参考汇率（提交时锁定） Reference rate, locked on submission")
-            + f": 1 USD = {_rate_text(rate.rate)} CNY"
+            + f": 1 USD = {rate_text(rate.rate, 'USD/CNY')} CNY"
             f"（{rate.rate_date.isoformat()}，来源 Source: {rate.source}）"), s["small"]))
     return [KeepTogether(block)]
 

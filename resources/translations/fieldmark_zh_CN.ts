@@ -181,6 +181,10 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>（提交后按今日汇率新增的要求）</translation>
     </message>
     <message>
+        <source>(required at an earlier decision on this submission; it stays required)</source>
+        <translation>（本轮审批中先前已触发的要求，本轮内继续有效）</translation>
+    </message>
+    <message>
         <location line="+9"/>
         <source>Locked USD/CNY rate %1 of %2; no rate for today is cached here.</source>
         <translation>锁定的美元兑人民币汇率为 %1（%2）；本机没有今日汇率。</translation>

@@ -106,6 +106,8 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
                     mine += rescope.user_changed(session, user, outcome.diff)
         log.extend(mine)
         result["status"] = protocol.APPLIED
+        # What this run wrote: a device whose own run wrote other rows takes the server's (protocol).
+        result["rows"] = [[r.table, r.id] for r in outcome.rows]
     except DomainError as exc:  # final: stored like an application, so the queue moves on
         result["status"] = protocol.REJECTED
         result["error"] = exc.to_dict()

@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from desktop import mutations, quote_math, timeutil
+from desktop import approval_policy, mutations, quote_math, timeutil
 from desktop.errors import DomainError
 from desktop.ids import uuid7
 from desktop.lookups import live_contacts
 from desktop.models import CURRENCIES, Approval, Customer, Product, Quote, QuoteLine, User
+from desktop.mutations import quotes as quote_core
 from desktop.mutations import rates
 from desktop.mutations.common import by_id
 from desktop.store import Store
@@ -59,6 +60,7 @@ from ui.forms import (
 )
 from ui.labels import currency_name, money_text, quote_status_name, role_name
 from ui.ops import MutationOp, QueryOp, describe
+from ui.rate_labels import rate_text
 
 TERMS = mutations.REGISTRY["quote.update"].fields
 LINE_FIELDS = mutations.REGISTRY["quote.line_set"].fields
@@ -127,7 +129,11 @@ def load(store: Store, quote_id: str | None, customer_id: str | None) -> Loaded:
             out.quote.update(id=quote.id, number=quote.number, revision=quote.revision, status=quote.status,
                              version=quote.version, owner_id=quote.owner_id,
                              owner=owner.display_name if owner is not None else "")
-            out.required = list(quote.required or [])
+            # What the round required: at submission, then what fired at its decisions (it stays required).
+            # (a draft has none: its last round ended when it was withdrawn)
+            fired = quote_core.fired(quote, quote_core.round_approvals(session, quote)) \
+                if quote.status != "draft" else []
+            out.required = [r.to_dict() for r in approval_policy.in_force([], fired)]
             out.revisions = session.scalar(select(func.count()).select_from(Quote)
                                            .where(Quote.number == quote.number)) or 0
             out.decisions = [(a.role, a.decision, name, a.comment) for a, name in session.execute(
@@ -135,7 +141,8 @@ def load(store: Store, quote_id: str | None, customer_id: str | None) -> Loaded:
                 .where(Approval.quote_id == quote.id, Approval.round == quote.approval_round)
                 .order_by(Approval.decided_at))]
             if quote.locked_rate is not None:
-                out.quote["locked_rate"] = f"{quote.locked_rate} ({quote.locked_rate_date}, {quote.locked_rate_source})"
+                out.quote["locked_rate"] = (f"{rate_text(quote.locked_rate)} ({quote.locked_rate_date}, "
+                                            f"{quote.locked_rate_source})")
             out.lines = [LoadedLine(line.id, line.product_id, line.description, line.unit, _text(line.quantity),
                                     _text(line.unit_price), _text(line.discount_pct), line.position)
                          for line in session.scalars(select(QuoteLine).where(QuoteLine.quote_id == quote.id)

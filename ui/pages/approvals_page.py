@@ -39,7 +39,7 @@ from desktop.timeutil import utcnow
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR, confirm_stale_rate, open_form
 from ui.freshness import Freshness
-from ui.labels import currency_name, money_text, percent_text, role_name
+from ui.labels import currency_name, money_text, role_name
 from ui.ops import MutationOp, QueryOp, describe
 from ui.rate_labels import rate_text
 
@@ -52,6 +52,7 @@ class Reason:
     reason_zh: str
     reason_en: str
     new: bool  # required now (today's rate, the current policy) though not at submission
+    earlier: bool = False  # fired at a decision earlier in the round; still required, though not now
 
 
 class InboxItem(NamedTuple):
@@ -67,6 +68,7 @@ class InboxItem(NamedTuple):
     currency: str
     total: Decimal
     facts: approval_policy.Facts  # what the policy looks at (for the roles it requires, when shown)
+    required: str  # what fired at submission, as stored (quote_decisions.Candidate.required)
     locked_rate: Decimal | None
     locked_rate_date: str | None
     today_rate: Decimal | None
@@ -81,7 +83,8 @@ class Inbox(NamedTuple):
     """What load_inbox read: the items, and the policy and rate they were decided with."""
 
     items: list[InboxItem]
-    roles_needed: Callable[[approval_policy.Facts], tuple[str, ...]]
+    roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]]
+    drift_threshold: Decimal | None = None  # the policy's drift rule's, so the drift shown compares truly
 
 
 def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
@@ -90,7 +93,7 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            return Inbox([], lambda _facts: ())
+            return Inbox([], lambda _facts, _quote_id, _required: ())
         inbox = quote_decisions.awaiting(session, user, now)
         today = quote_decisions.today_rate(session, now)
     status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
@@ -102,27 +105,37 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
         if locked is not None and today is not None:
             items.append(InboxItem(
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
-                quote.total, facts, locked, quote.locked_rate_date, today.rate, today.rate_date,
+                quote.total, facts, quote.required, locked, quote.locked_rate_date, today.rate, today.rate_date,
                 approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current))
         else:
             items.append(InboxItem(
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
-                quote.total, facts, locked, quote.locked_rate_date, None, None, None, "", "", True))
-    return Inbox(items, inbox.roles_needed)
+                quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True))
+    threshold = next((rule.threshold for rule in inbox.rules if rule.kind == "fx_drift"), None)
+    return Inbox(items, inbox.roles_needed, threshold)
 
 
 def load_reasons(store: Store, quote_id: str, now: datetime) -> tuple[Reason, ...]:
     """On the database thread: why a quote needs approval - the reasons stored when it was submitted,
-    then those the current policy and today's rate add (marked new)."""
+    then those the current policy and today's rate add (marked new), then those that fired at an
+    earlier decision of the round and stay required though they would not fire now (marked earlier,
+    with the reason they had then: quotes.in_force)."""
     with store.read() as session:
         quote = session.get(Quote, quote_id)
         if quote is None:
             return ()
         stored = [Reason(r["role"], r["reason_zh"], r["reason_en"], False) for r in quote.required]
         known = {(r["rule"], r["role"]) for r in quote.required}
-        live = [Reason(r.role, r.reason_zh, r.reason_en, True)
-                for r in quote_core.requirements(session, quote, now) if (r.rule, r.role) not in known]
-        return tuple(stored + live)
+        live = quote_core.requirements(session, quote, now)
+        added = [Reason(r.role, r.reason_zh, r.reason_en, True) for r in live if (r.rule, r.role) not in known]
+        known |= {(r.rule, r.role) for r in live}
+        earlier = []
+        fired = quote_core.fired(quote, quote_core.round_approvals(session, quote))
+        for r in approval_policy.in_force(live, fired)[len(live):]:
+            if (r.rule, r.role) not in known:
+                known.add((r.rule, r.role))
+                earlier.append(Reason(r.role, r.reason_zh, r.reason_en, False, earlier=True))
+        return tuple(stored + added + earlier)
 
 
 class InboxModel(QAbstractTableModel):
@@ -134,12 +147,21 @@ class InboxModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[InboxItem] = []
-        self.roles_needed: Callable[[approval_policy.Facts], tuple[str, ...]] = lambda _facts: ()
+        self.roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]] = \
+            lambda _facts, _quote_id, _required: ()
+        self.drift_threshold: Decimal | None = None
 
     def set_inbox(self, inbox: Inbox) -> None:
         self.beginResetModel()
         self.items, self.roles_needed = inbox.items, inbox.roles_needed
+        self.drift_threshold = inbox.drift_threshold
         self.endResetModel()
+
+    def drift_text(self, item: InboxItem) -> str:
+        """The drift with enough decimals to compare truly with the policy's threshold ("0.801")."""
+        if item.drift_pct is None:
+            return ""
+        return approval_policy.pct_text(item.drift_pct, self.drift_threshold)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt's name and default)
         return 0 if parent.isValid() else len(self.items)
@@ -174,8 +196,8 @@ class InboxModel(QAbstractTableModel):
         if column == 4:
             return money_text(item.total)
         if column == 5:
-            return f"{percent_text(item.drift_pct)}%" if item.drift_pct is not None else ""
-        return ", ".join(role_name(r) for r in self.roles_needed(item.facts))
+            return f"{self.drift_text(item)}%" if item.drift_pct is not None else ""
+        return ", ".join(role_name(r) for r in self.roles_needed(item.facts, item.quote_id, item.required))
 
 
 class ApprovalsPage(QWidget):
@@ -194,7 +216,7 @@ class ApprovalsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.items: list[InboxItem] = []
-        self.inbox = Inbox([], lambda _facts: ())
+        self.inbox = Inbox([], lambda _facts, _quote_id, _required: ())
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
         self._reasons: dict[str, tuple[Reason, ...]] = {}  # read when a quote is chosen; dropped on refresh
@@ -404,6 +426,8 @@ class ApprovalsPage(QWidget):
             text = f"• {role_name(reason.role)}: {reason.reason_zh if zh else reason.reason_en}"
             if reason.new:
                 text += " " + self.tr("(required since submission, at today's rate)")
+            elif reason.earlier:
+                text += " " + self.tr("(required at an earlier decision on this submission; it stays required)")
             lines.append(text)
         self.reasons.setText("\n".join(lines))
         self.sig_reasons_shown.emit()
@@ -414,7 +438,7 @@ class ApprovalsPage(QWidget):
         if item.today_rate is None:
             return self.tr("Locked USD/CNY rate %1 of %2; no rate for today is cached here.") \
                 .replace("%1", rate_text(item.locked_rate)).replace("%2", item.locked_rate_date or "")
-        drift = percent_text(item.drift_pct)
+        drift = self.model.drift_text(item)
         text = (self.tr("USD/CNY locked at %1 (%2); latest cached rate %3 (%4): drift %5%.")
                 .replace("%1", rate_text(item.locked_rate)).replace("%2", item.locked_rate_date or "")
                 .replace("%3", rate_text(item.today_rate)).replace("%4", item.today_rate_date or "").replace("%5", drift))
