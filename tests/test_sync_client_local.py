@@ -81,7 +81,8 @@ def touchpoint_row(customer_id: str, user_id: str, **values: Any) -> dict[str, A
             "reaction_note": "", "next_step": "报价", "next_step_due": None, "status": "submitted", "created_at": T,
             "updated_at": T, "version": 1, "visit_type": "routine", "check_in_at": T, "location": "苏州工业园区",
             "gps_lat": 31.3, "gps_lon": 120.6, "amends_id": None, "rule_id": None, "rule_version": None,
-            "rule_passed": None, **values}
+            "rule_passed": None, "follow_up": "", "follow_up_owner_id": None, "follow_up_closed_at": None,
+            "follow_up_closed_by": None, "follow_up_done_in": None, **values}
 
 
 def up(table: str, row: dict[str, Any]) -> dict[str, Any]:
