@@ -175,7 +175,7 @@ def _amount_text(value: Decimal, against: Decimal) -> str:
     while True:
         shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         if shown != against or value == against or places >= 12:
-            return f"{shown:f}"
+            return f"{shown:,f}"
         places += 1
 
 
@@ -239,7 +239,7 @@ def _requirement(rule: Rule, facts: Facts, today_rate: Decimal | None) -> Requir
         if _convert(facts.total, facts.currency, rule.currency, facts.locked_rate or today_rate) is None:
             return Requirement(rule.key, rule.role, f"没有汇率，无法换算总额，需{who_zh}审批。",
                                f"No rate is known to convert the total; {who_en} must approve.")
-        shown_zh = shown_en = f"{facts.total} {facts.currency}"
+        shown_zh = shown_en = f"{facts.total:,f} {facts.currency}"
         if facts.currency != rule.currency:  # say what was compared: the total converted, and at which rate
             rate = facts.locked_rate or today_rate
             converted = _convert(facts.total, facts.currency, rule.currency, rate)
@@ -247,8 +247,9 @@ def _requirement(rule: Rule, facts: Facts, today_rate: Decimal | None) -> Requir
             amount = f"{_amount_text(converted, threshold)} {rule.currency}"
             shown_zh += f"（按 {_rate(rate)} 折合 {amount}）"
             shown_en += f" ({amount} at {_rate(rate)})"
-        limit = f"{threshold.normalize():f} {rule.currency}"
-        return Requirement(rule.key, rule.role, f"报价总额 {shown_zh} 超过 {limit}，需{who_zh}审批。",
+        limit = f"{threshold.normalize():,f} {rule.currency}"
+        gap = "" if shown_zh.endswith("）") else " "  # no space after a full-width bracket
+        return Requirement(rule.key, rule.role, f"报价总额 {shown_zh}{gap}超过 {limit}，需{who_zh}审批。",
                            f"The total of {shown_en} is above {limit}; {who_en} must approve.")
     return Requirement(rule.key, rule.role, f"每份报价都需{who_zh}审批。", f"Every quote needs the approval of {who_en}.")
 

@@ -201,9 +201,9 @@ def test_percentages_read_true_against_their_threshold_and_rates_keep_four_decim
     # A USD total against a CNY threshold says what was compared, to the cent unless the cents would lie.
     big = approval_policy.Facts("USD", D("80000.00"), D("0"), D("7.1034"))
     total = approval_policy.required(approval_policy.parse(approval_policy.DEFAULT_RULES), big, D("7.1034"))[-1]
-    assert total.reason_zh == "报价总额 80000.00 USD（按 7.1034 折合 568272.00 CNY） 超过 500000 CNY，需财务总监审批。"
+    assert total.reason_zh == "报价总额 80,000.00 USD（按 7.1034 折合 568,272.00 CNY）超过 500,000 CNY，需财务总监审批。"
     edge = approval_policy.Facts("USD", D("70419.56"), D("0"), D("7.1003"))  # 500000.001868 CNY
-    assert "折合 500000.002 CNY" in approval_policy.required(
+    assert "折合 500,000.002 CNY" in approval_policy.required(
         approval_policy.parse(approval_policy.DEFAULT_RULES), edge, D("7.1003"))[-1].reason_zh
 
 
