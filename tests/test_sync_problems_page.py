@@ -133,7 +133,7 @@ def test_a_refused_recording_and_a_refused_edit_are_shown_in_words(qtbot, store,
         zh = language.startswith("zh")
         recording_title = (f"添加录音 visit95.amr 到 拜访 {local} · 南京佳美电子科技有限…" if zh
                            else f"Add recording visit95.amr to Visit {local} · 南京佳美电子科技有限…")
-        edit_title = "客户已修改：南京佳美电子科技有限公司" if zh else "Customer changed: 南京佳美电子科技有限公司"
+        edit_title = "修改客户：南京佳美电子科技有限公司" if zh else "Customer changed: 南京佳美电子科技有限公司"
         assert set(titles) == {recording_title, edit_title}
 
         recording = rows_of(titles[recording_title])
@@ -142,7 +142,7 @@ def test_a_refused_recording_and_a_refused_edit_are_shown_in_words(qtbot, store,
         assert titles[recording_title].columnCount() == 1  # new here: the server has no version of it
 
         edit = rows_of(titles[edit_title])
-        assert edit["客户类型" if zh else "Segment"] == (["普通客户", "重点客户"] if zh else ["Standard", "Key account"])
+        assert edit["客户类型" if zh else "Segment"] == (["普通客户", "大客户"] if zh else ["Standard", "Key account"])
         assert edit["信用额度" if zh else "Credit limit"] == ["750,000.50", "500,000.00"]
         assert edit["电话" if zh else "Phone"] == ["025-88886666", ""]
         reasons = [w.text() for w in page.findChildren(QLabel, "reason")]

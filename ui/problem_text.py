@@ -24,12 +24,8 @@ _AUDIO_SUFFIXES = frozenset(AUDIO_TYPES.values())
 SHORT = 10  # characters of a customer's name kept in a title
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("sync_problems", text)
-
-
 def _decision_name(value: str) -> str:
-    names = {"approve": _tr("Approve"), "reject": _tr("Reject")}
+    names = {"approve": QCoreApplication.translate("sync_problems", "Approve"), "reject": QCoreApplication.translate("sync_problems", "Reject")}
     return names.get(value, value)
 
 
@@ -72,13 +68,13 @@ def as_time(value: Any) -> datetime | None:
 def ref_text(ref: Ref | None, refs: dict[str, Ref | None], short: bool = False) -> str:
     """What a referenced row is to a person: a name, a quote number, "Visit 2026-12-04 12:31 · 南京佳美…"."""
     if ref is None:
-        return _tr("(no longer on this computer)")
+        return QCoreApplication.translate("sync_problems", "(no longer on this computer)")
     if ref.table == "touchpoints":
         name = _short(ref.name) if short else ref.name
-        what = _tr("Visit") if ref.channel == "visit" else labels.channel_name(ref.channel)
+        what = QCoreApplication.translate("sync_problems", "Visit") if ref.channel == "visit" else labels.channel_name(ref.channel)
         return f"{what} {labels.local_time(ref.at)} · {name}".strip(" ·")
     if ref.table == "quotes" and ref.revision > 1:
-        return _tr("%1 revision %2").replace("%1", ref.name).replace("%2", str(ref.revision))
+        return QCoreApplication.translate("sync_problems", "%1 revision %2").replace("%1", ref.name).replace("%2", str(ref.revision))
     if ref.table == "contacts" and ref.parent:
         parent = refs.get(ref.parent)
         return f"{ref.name} · {parent.name}" if parent is not None else ref.name
@@ -100,13 +96,13 @@ def value_text(item: Item, value: Any, refs: dict[str, Ref | None]) -> str:
     if kind == "time":
         return labels.local_time(as_time(value))
     if kind == "bool":
-        return _tr("Yes") if value in (True, 1, "1", "true") else _tr("No")
+        return QCoreApplication.translate("sync_problems", "Yes") if value in (True, 1, "1", "true") else QCoreApplication.translate("sync_problems", "No")
     if kind == "choice":
         return CHOICES.get(item.key, str)(str(value))
     if kind == "choices" and isinstance(value, list):
         return "、".join(labels.photo_label_name(str(v)) for v in value)
     if kind == "objects" and isinstance(value, list):
-        return QCoreApplication.translate("sync_problems", "%n item(s)", "", len(value))
+        return QCoreApplication.translate("sync_problems", "Items: %1").replace("%1", str(len(value)))
     if kind in ("money", "decimal"):
         try:
             amount = Decimal(str(value))
@@ -145,7 +141,7 @@ def title(view: ProblemView) -> str:
 
     if name == "attachment.add":
         filename = str(args.get("filename") or "")
-        text = _tr("Add recording %1 to %2") if is_recording(filename) else _tr("Add photo %1 to %2")
+        text = QCoreApplication.translate("sync_problems", "Add recording %1 to %2") if is_recording(filename) else QCoreApplication.translate("sync_problems", "Add photo %1 to %2")
         return text.replace("%1", filename).replace("%2", ref_text(ref("touchpoint_id"), refs, short=True))
     subject = ""
     if name.startswith("customer."):
@@ -166,11 +162,12 @@ def title(view: ProblemView) -> str:
         elif name == "visit.save" and ref("customer_id") is not None:
             customer = ref("customer_id")
             when = labels.local_time(as_time(args.get("check_in_at")))
-            subject = f"{_tr('Visit')} {when} · {_short(customer.name if customer else '')}"
+            visit = QCoreApplication.translate("sync_problems", "Visit")
+            subject = f"{visit} {when} · {_short(customer.name if customer else '')}"
     elif name.startswith("quote.") or name == "approval.decide":
         quote = own or ref("quote_id") or ref("source_id")
         subject = quote.name if quote is not None else str(args.get("number") or "")
     elif name.startswith(("user.", "product.")):
         subject = str(args.get("display_name") or args.get("name") or (own.name if own else ""))
     heading = labels.mutation_title(name)
-    return _tr("%1: %2").replace("%1", heading).replace("%2", subject) if subject else heading
+    return QCoreApplication.translate("sync_problems", "%1: %2").replace("%1", heading).replace("%2", subject) if subject else heading
