@@ -142,7 +142,7 @@ class SyncProblemsPage(QWidget):
     def _open_editor(self, problem, blocker: str | None) -> None:
         if blocker is not None:
             self._blocked[problem.id] = blocker
-            self._show(self.problems)
+            self._show(list(self.views.values()))
             return
         from ui.dialogs.contact_dialog import ContactDialog
         from ui.dialogs.customer_dialog import CustomerDialog
