@@ -141,13 +141,16 @@ def title(view: ProblemView) -> str:
 
     if name == "attachment.add":
         filename = str(args.get("filename") or "")
-        text = QCoreApplication.translate("sync_problems", "Add recording %1 to %2") if is_recording(filename) else QCoreApplication.translate("sync_problems", "Add photo %1 to %2")
+        if is_recording(filename):
+            text = QCoreApplication.translate("sync_problems", "Add recording %1 to %2")
+        else:
+            text = QCoreApplication.translate("sync_problems", "Add photo %1 to %2")
         return text.replace("%1", filename).replace("%2", ref_text(ref("touchpoint_id"), refs, short=True))
     subject = ""
-    if name.startswith("customer."):
-        subject = str(args.get("name") or (own.name if own else ""))
+    if name.startswith("customer."):  # by the name known here; a refused rename is in the table
+        subject = own.name if own is not None else str(args.get("name") or "")
     elif name.startswith("contact."):
-        subject = str(args.get("name") or (own.name if own else ""))
+        subject = own.name if own is not None else str(args.get("name") or "")
         customer = ref("customer_id") or (refs.get(own.parent) if own and own.parent else None)
         if customer is not None:
             subject = f"{subject} · {customer.name}" if subject else customer.name

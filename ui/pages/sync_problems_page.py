@@ -298,7 +298,10 @@ class SyncProblemsPage(QWidget):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.horizontalHeader().setStretchLastSection(True)
         table.resizeColumnsToContents()
-        table.setMinimumHeight(min(300, 30 + 26 * max(1, len(items))))
+        table.resizeRowsToContents()
+        rows_height = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        table.setFixedHeight(min(300, table.horizontalHeader().sizeHint().height() + rows_height
+                                 + 2 * table.frameWidth() + 2))  # the card as tall as its rows, scrolling past 300
         return table
 
 
