@@ -12,7 +12,8 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QTableWidget
 from sqlalchemy import select
 
-from desktop import evidence_files, integrity, mutations, remote, timeutil
+from desktop import evidence_files, integrity, mutations, remote, rows, timeutil
+from desktop.errors import DomainError
 from desktop.models import OutboxEntry, User
 from desktop.store import Store
 from tests import media_files as mf
@@ -221,3 +222,45 @@ def test_a_change_that_no_longer_applies_here_says_why_and_queues_nothing(qtbot,
     assert page.send_error(problem.id) in [w.text() for w in page.findChildren(QLabel, "send_error")]
     with store.read() as s:
         assert mutations.pending(s) == 1  # only the discard
+
+
+def test_a_change_sent_again_is_not_settled_by_applying_it_here_again(qtbot, store, org, tmp_path, page_of):
+    """A page from the server that touches the row undoes and replays the change sent again; that it applies
+    here says nothing about the server, so the problem stays, waiting, until the server answers."""
+    made = refused_recording_and_edit(store, org, tmp_path)
+    problem = next(p for p in problems_of(store) if p.mutation == "customer.update")
+    seq = remote.send_again(store, problem.id, org["rep"])
+    with store.read() as s:
+        row = rows.read(s.connection(), "customers", made["customer"])
+    # Someone else's edit meanwhile, on the server's version of the row (without the change sent again).
+    server = {**row, "phone": "", "notes": "服务器上的备注", "version": row["version"]}
+    remote.apply_page(store, [{"seq": 0, "table": "customers", "id": server["id"], "op": "upsert",
+                               "version": server["version"], "row": server}], 50)
+    assert remote.replay_pending(store).replayed == [seq]
+    with store.read() as s:
+        replayed = rows.read(s.connection(), "customers", made["customer"])
+    assert (replayed["notes"], replayed["phone"]) == ("服务器上的备注", "025-88886666")  # the change is on top
+    [still] = [p for p in problems_of(store) if p.mutation == "customer.update"]
+    assert still.outbox_seq == seq
+    page = page_of(org["rep"])
+    qtbot.waitUntil(lambda: still.id in page.views and page.views[still.id].waiting, timeout=5000)
+    with pytest.raises(DomainError, match="already waiting"):
+        remote.send_again(store, still.id, org["rep"])
+    with store.read() as s:
+        assert mutations.pending(s) == 1 and integrity.check(s) == []
+
+
+def test_only_the_person_who_made_a_change_can_send_it_again(store, org, tmp_path):
+    refused_recording_and_edit(store, org, tmp_path)
+    problem = next(p for p in problems_of(store) if p.mutation == "customer.update")
+    with pytest.raises(DomainError, match="Only the person"):
+        remote.send_again(store, problem.id, org["rep2"])
+    with store.read() as s:
+        assert mutations.pending(s) == 0
+
+
+def problems_of(store: Store) -> list:
+    with store.read() as s:
+        found = remote.open_problems(s)
+        s.expunge_all()
+    return found

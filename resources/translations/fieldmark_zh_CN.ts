@@ -2532,12 +2532,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     <message>
         <location line="+4"/>
         <location line="+24"/>
-        <location line="+27"/>
+        <location line="+31"/>
         <source>Sent again: waiting for the server&apos;s answer at the next sync.</source>
         <translation>已重新发送：等待下次同步时服务器的答复。</translation>
     </message>
     <message>
-        <location line="-48"/>
+        <location line="-52"/>
         <source>The file is no longer on this computer, so it cannot be sent again.</source>
         <translation>文件已不在本机，无法重新发送。</translation>
     </message>
@@ -2562,12 +2562,17 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>Fieldmark 没有此类修改的表单，无法在此更正；可原样重新发送，或丢弃后如仍需要请联系管理员。</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+17"/>
+        <source>Stop showing this problem. The change sent again still goes to the server; if the server refuses it, it comes back here.</source>
+        <translation>不再显示此问题。已重新发送的修改仍会发往服务器；如果服务器拒绝，它会回到这里。</translation>
+    </message>
+    <message>
+        <location line="+45"/>
         <source>Your version (new: the server has no earlier version)</source>
         <translation>您的版本（新增：服务器上没有之前的版本）</translation>
     </message>
     <message>
-        <location line="-47"/>
+        <location line="-52"/>
         <source>Open the form with your values, correct them and save: the corrected change is sent as a new one and this one is set aside.</source>
         <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
     </message>
@@ -2577,7 +2582,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>放弃</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Let this change go; the server&apos;s version stays.</source>
         <translation>放弃此修改，保留服务器上的版本。</translation>
     </message>
@@ -2592,7 +2597,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>在本机修改于：%1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Your version</source>
         <translation>您的版本</translation>
     </message>
@@ -4149,12 +4154,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+3"/>
-        <location line="+91"/>
+        <location line="+94"/>
         <source>Visit</source>
         <translation>拜访</translation>
     </message>
     <message>
-        <location line="-88"/>
+        <location line="-91"/>
         <source>%1 revision %2</source>
         <translation>%1 第 %2 版</translation>
     </message>
@@ -4174,12 +4179,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>共 %1 项</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+40"/>
         <source>Add recording %1 to %2</source>
         <translation>添加录音 %1 到 %2</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>Add photo %1 to %2</source>
         <translation>添加照片 %1 到 %2</translation>
     </message>

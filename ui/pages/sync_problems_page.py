@@ -241,7 +241,11 @@ class SyncProblemsPage(QWidget):
         head.addWidget(edit)
         button = QPushButton(self.tr("Discard"))
         button.setObjectName("discard")
-        button.setToolTip(self.tr("Let this change go; the server's version stays."))
+        if view.waiting:
+            button.setToolTip(self.tr("Stop showing this problem. The change sent again still goes to the "
+                                      "server; if the server refuses it, it comes back here."))
+        else:
+            button.setToolTip(self.tr("Let this change go; the server's version stays."))
         button.clicked.connect(lambda _checked=False, pid=problem.id: self.discard(pid))
         head.addWidget(button)
         layout.addLayout(head)
@@ -271,7 +275,8 @@ class SyncProblemsPage(QWidget):
             made = QLabel(self.tr("Made on this computer: %1").replace("%1", local_time(when)))
             made.setObjectName("made_at")
             layout.addWidget(made)
-        layout.addWidget(self._table(view))
+        if shown_items(view):  # a submit or a removal carries nothing but what it is about (in the title)
+            layout.addWidget(self._table(view))
         card.setProperty("problem_id", problem.id)
         return card
 
