@@ -559,8 +559,8 @@ def resolve_problem(store: Any, problem_id: int) -> None:
             problem.resolved_at = timeutil.utcnow()
 
 
-def send_again(store: Any, problem_id: int, user_id: str) -> int:
-    """Queue a refused change again as it is, as a new outbox entry the problem now follows; returns its seq.
+def send_again(store: Any, problem_id: int, user_id: str) -> registry.Outcome:
+    """Queue a refused change again as it is, as a new outbox entry the problem now follows.
 
     The reason may have gone since (a permission granted, a server that now reads the file): the same
     mutation runs again here through the mutation path, in the sync writer's transaction, so the new
@@ -588,7 +588,7 @@ def send_again(store: Any, problem_id: int, user_id: str) -> int:
         actor = registry.load_actor(session, user_id, device_id)
         outcome = registry.run_in(session, actor, entry.name, copy.deepcopy(entry.args), schema_version)
         problem.outbox_seq = outcome.seq
-        return outcome.seq
+        return outcome
 
 
 def missing_file(store: Any, name: str, args: dict[str, Any]) -> str:

@@ -229,7 +229,7 @@ def test_a_change_sent_again_is_not_settled_by_applying_it_here_again(qtbot, sto
     here says nothing about the server, so the problem stays, waiting, until the server answers."""
     made = refused_recording_and_edit(store, org, tmp_path)
     problem = next(p for p in problems_of(store) if p.mutation == "customer.update")
-    seq = remote.send_again(store, problem.id, org["rep"])
+    seq = remote.send_again(store, problem.id, org["rep"]).seq
     with store.read() as s:
         row = rows.read(s.connection(), "customers", made["customer"])
     # Someone else's edit meanwhile, on the server's version of the row (without the change sent again).

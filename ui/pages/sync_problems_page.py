@@ -93,12 +93,12 @@ class SyncProblemsPage(QWidget):
 
         def done(future) -> None:
             try:
-                future.result()
+                outcome = future.result()
             except DomainError as exc:  # it no longer applies here: say why, keep the problem as it is
                 self._send_errors[problem_id] = self._send_error_text(exc)
                 self._show(list(self.views.values()))
                 return
-            self.context.tasks.sig_data_changed.emit(None)
+            self.context.tasks.sig_data_changed.emit(outcome)  # a change to send: background sync schedules it
 
         self.context.tasks.run_db(lambda store: remote.send_again(store, problem_id, user_id), done, writes=True)
 
