@@ -264,3 +264,41 @@ def problems_of(store: Store) -> list:
         found = remote.open_problems(s)
         s.expunge_all()
     return found
+
+
+def test_a_refused_touchpoint_contact_and_discard_name_people_and_times_not_ids(qtbot, store, org, page_of):
+    rep = org["rep"]
+    with local_time_zone("Asia/Shanghai"):
+        customer = make_customer(store, rep, "常州新远机械有限公司")
+        contact = run(store, rep, "contact.add", customer_id=customer, name="王伟", title="设备科长",
+                      decision_role="technical").changes.entity_id
+        when = CHECK_IN.replace(hour=2, minute=30)  # 10:30 in Shanghai
+        touchpoint = run(store, rep, "touchpoint.log", customer_id=customer, contact_id=contact, channel="wechat",
+                         occurred_at=timeutil.to_text(when), summary="确认报价", reaction="positive",
+                         next_step="寄样品", next_step_due=timeutil.to_text(when + timedelta(days=3)))
+        other = run(store, rep, "contact.add", customer_id=customer, name="李娜", decision_role="decision_maker")
+        visit = run(store, rep, "visit.save", customer_id=customer, check_in_at=timeutil.to_text(CHECK_IN),
+                    summary="例行拜访")
+        submit = run(store, rep, "visit.discard", id=visit.changes.entity_id)  # nothing but what it is about
+        accepted = [entry(store, seq) for seq in (1, 2, visit.seq)]
+        remote.mark_results(store, [answer(e, "applied") for e in accepted]
+                            + [answer(touchpoint, "rejected", FORBIDDEN), answer(other, "rejected", FORBIDDEN),
+                               answer(submit, "rejected", FORBIDDEN)])
+        page = page_of(rep)
+        qtbot.waitUntil(lambda: len(page.problems) == 3, timeout=5000)
+        shown = texts(page)
+        for text in shown:
+            assert not (UUID.search(text) or HEX64.search(text) or ISO.search(text) or SNAKE.search(text)), text
+        titles = cards(page)
+        local = when.astimezone().strftime("%Y-%m-%d %H:%M")
+        assert set(titles) == {f"Touchpoint logged: WeChat · {local} · 常州新远机械有限公司",
+                               "New contact: 李娜 · 常州新远机械有限公司"}
+        logged = rows_of(titles[f"Touchpoint logged: WeChat · {local} · 常州新远机械有限公司"])
+        assert logged["Customer"] == ["常州新远机械有限公司"] and logged["Contact"] == ["王伟 · 常州新远机械有限公司"]
+        assert logged["Channel"] == ["WeChat"] and logged["Customer's reaction"] == ["Positive"]
+        assert logged["When"] == [local] and logged["Next step due"] == [
+            (when + timedelta(days=3)).astimezone().strftime("%Y-%m-%d %H:%M")]
+        assert rows_of(titles["New contact: 李娜 · 常州新远机械有限公司"])["Decision role"] == ["Decision maker"]
+        submitted = [w.text() for w in page.findChildren(QLabel, "problem_title") if w.text().startswith("Visit")]
+        assert submitted == [f"Visit draft discarded: Visit {CHECK_IN.astimezone():%Y-%m-%d %H:%M} · 常州新远机械有限公司"]  # ten characters: kept whole
+        assert len(page.findChildren(QTableWidget, "comparison")) == 2  # no empty table for it
