@@ -137,6 +137,9 @@ def test_a_refused_recording_and_a_refused_edit_are_shown_in_words(qtbot, store,
         edit_title = "修改客户：南京佳美电子科技有限公司" if zh else "Customer changed: 南京佳美电子科技有限公司"
         assert set(titles) == {recording_title, edit_title}
 
+        table = titles[recording_title]  # the server's reason is about the file: its row says so
+        headers = {table.verticalHeaderItem(r).text(): table.verticalHeaderItem(r) for r in range(table.rowCount())}
+        assert all(not h.toolTip() for h in headers.values())  # the file's hash is not shown, so no row is marked
         recording = rows_of(titles[recording_title])
         visit_text = f"拜访 {local} · 南京佳美电子科技有限公司" if zh else f"Visit {local} · 南京佳美电子科技有限公司"
         assert recording == {"拜访" if zh else "Visit": [visit_text], "文件名" if zh else "File name": ["visit95.amr"]}
@@ -282,7 +285,8 @@ def test_a_refused_touchpoint_contact_and_discard_name_people_and_times_not_ids(
         submit = run(store, rep, "visit.discard", id=visit.changes.entity_id)  # nothing but what it is about
         accepted = [entry(store, seq) for seq in (1, 2, visit.seq)]
         remote.mark_results(store, [answer(e, "applied") for e in accepted]
-                            + [answer(touchpoint, "rejected", FORBIDDEN), answer(other, "rejected", FORBIDDEN),
+                            + [answer(touchpoint, "rejected", {**FORBIDDEN, "field": "summary"}),
+                               answer(other, "rejected", FORBIDDEN),
                                answer(submit, "rejected", FORBIDDEN)])
         page = page_of(rep)
         qtbot.waitUntil(lambda: len(page.problems) == 3, timeout=5000)
@@ -299,6 +303,10 @@ def test_a_refused_touchpoint_contact_and_discard_name_people_and_times_not_ids(
         assert logged["When"] == [local] and logged["Next step due"] == [
             (when + timedelta(days=3)).astimezone().strftime("%Y-%m-%d %H:%M")]
         assert rows_of(titles["New contact: 李娜 · 常州新远机械有限公司"])["Decision role"] == ["Decision maker"]
+        table = titles[f"Touchpoint logged: WeChat · {local} · 常州新远机械有限公司"]
+        marked = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())
+                  if table.verticalHeaderItem(r).toolTip()]
+        assert marked == ["What was said"]  # the field the server's reason names
         submitted = [w.text() for w in page.findChildren(QLabel, "problem_title") if w.text().startswith("Visit")]
         assert submitted == [f"Visit draft discarded: Visit {CHECK_IN.astimezone():%Y-%m-%d %H:%M} · 常州新远机械有限公司"]  # ten characters: kept whole
         assert len(page.findChildren(QTableWidget, "comparison")) == 2  # no empty table for it

@@ -2483,7 +2483,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+56"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+57"/>
         <source>Changes the server did not accept</source>
         <translation>服务器未接受的修改</translation>
     </message>
@@ -2572,7 +2572,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>您的版本（新增：服务器上没有之前的版本）</translation>
     </message>
     <message>
-        <location line="-52"/>
+        <location line="+8"/>
+        <source>The server&apos;s reason is about this field.</source>
+        <translation>服务器的原因与此字段有关。</translation>
+    </message>
+    <message>
+        <location line="-60"/>
         <source>Open the form with your values, correct them and save: the corrected change is sent as a new one and this one is set aside.</source>
         <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
     </message>

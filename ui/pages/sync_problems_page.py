@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -292,6 +293,10 @@ class SyncProblemsPage(QWidget):
         for row, item in enumerate(items):
             mine = QTableWidgetItem(value_text(item, item.mine, view.refs))
             table.setItem(row, 0, mine)
+            if item.key == view.problem.field:  # the field the server's reason is about
+                header = table.verticalHeaderItem(row)
+                header.setForeground(QColor("#b00020"))
+                header.setToolTip(self.tr("The server's reason is about this field."))
             if known:
                 theirs = QTableWidgetItem(value_text(item, item.server, view.refs))
                 if theirs.text() != mine.text():  # where the two differ is what the user has to decide on
