@@ -415,7 +415,8 @@ def _replay(session: Session, answered_from: int | None = None) -> Replay:
                 _open_problem(session, entry, "replay", error, server_row)
             continue
         entry.changes = registry.outbox_changes(changes, before)
-        _resolve(session, entry.seq)
+        # Only a failure here is settled by applying here; a refusal sent again waits for the server's answer.
+        _resolve(session, entry.seq, source="replay")
         report.replayed.append(entry.seq)
     return report
 
@@ -561,9 +562,11 @@ def _settle_earlier(session: Session, entry: OutboxEntry) -> None:
         problem.resolved_at = timeutil.utcnow()
 
 
-def _resolve(session: Session, seq: int, at: datetime | None = None) -> None:
-    for problem in session.scalars(select(SyncProblem).where(SyncProblem.outbox_seq == seq,
-                                                             SyncProblem.resolved_at.is_(None))):
+def _resolve(session: Session, seq: int, at: datetime | None = None, source: str | None = None) -> None:
+    query = select(SyncProblem).where(SyncProblem.outbox_seq == seq, SyncProblem.resolved_at.is_(None))
+    if source is not None:
+        query = query.where(SyncProblem.source == source)
+    for problem in session.scalars(query):
         problem.resolved_at = at or timeutil.utcnow()
 
 
@@ -579,6 +582,48 @@ def resolve_problem(store: Any, problem_id: int) -> None:
         problem = session.get(SyncProblem, problem_id)
         if problem is not None and problem.resolved_at is None:
             problem.resolved_at = timeutil.utcnow()
+
+
+def send_again(store: Any, problem_id: int, user_id: str) -> registry.Outcome:
+    """Queue a refused change again as it is, as a new outbox entry the problem now follows.
+
+    The reason may have gone since (a permission granted, a server that now reads the file): the same
+    mutation runs again here through the mutation path, in the sync writer's transaction, so the new
+    entry and the problem pointing at it are written together or not at all. The problem stays open
+    until the server answers: applied resolves it (:func:`mark_results`), refused brings it back with
+    the new reason (:func:`_open_problem` finds it by the new seq). A change that no longer applies
+    here raises the mutation's DomainError, and nothing is written.
+    """
+    schema_version = store.schema_version
+    device_id, _code = store.device()
+    with store.writer("sync") as session:
+        problem = session.get(SyncProblem, problem_id)
+        entry = session.get(OutboxEntry, problem.outbox_seq) if problem is not None else None
+        if problem is None or problem.resolved_at is not None or entry is None:
+            raise DomainError("problem_gone", "此问题已处理。", "This problem has already been dealt with.")
+        if entry.status != REJECTED:
+            raise DomainError("already_queued", "此修改已在等待发送。", "This change is already waiting to be sent.")
+        if entry.actor_id != user_id:
+            raise DomainError("forbidden", "只有做此修改的人可以重新发送。",
+                              "Only the person who made this change can send it again.")
+        missing = missing_file(store, entry.name, entry.args)
+        if missing:
+            raise DomainError("file_gone", f"文件“{missing}”已不在本机，无法重新发送。",
+                              f"The file {missing} is no longer on this computer, so it cannot be sent again.")
+        actor = registry.load_actor(session, user_id, device_id)
+        outcome = registry.run_in(session, actor, entry.name, copy.deepcopy(entry.args), schema_version)
+        problem.outbox_seq = outcome.seq
+        return outcome
+
+
+def missing_file(store: Any, name: str, args: dict[str, Any]) -> str:
+    """The file name of an attachment whose content is no longer here, intact; "" when nothing is missing."""
+    if name != "attachment.add":
+        return ""
+    sha = str(args.get("sha256") or "").lower()
+    if store.blobs.has(sha) and store.blobs.intact(sha) is not False:
+        return ""
+    return str(args.get("filename") or "")
 
 
 # ---------------------------------------------------------------------------------------------- sync state

@@ -381,12 +381,14 @@ def test_every_code_has_a_display_name():
     assert labels.channel_name("file_sent") == "File sent" and labels.channel_name("wechat") == "WeChat"
 
 
-def test_every_mutation_a_user_makes_has_a_title_in_sync_problems():
-    """Names come from the registry, so a misspelt key (e.g. contact.create for contact.add) shows up."""
+def test_every_mutation_has_a_title_in_sync_problems():
+    """Every registered change has words of its own, so a misspelt key (contact.create for contact.add) or a
+    new mutation without a title shows up."""
     from desktop.mutations import REGISTRY
     from ui.labels import mutation_title
 
-    for name in ("customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log",
-                 "visit.save", "visit.submit", "visit.discard", "attachment.add", "attachment.relabel",
-                 "attachment.remove", "capture_rule.set", "quote.create", "quote.submit", "approval.decide"):
-        assert name in REGISTRY and mutation_title(name) != name
+    titles = {name: mutation_title(name) for name in REGISTRY}
+    other = mutation_title("no.such_change")
+    assert other == "Other change"  # never the raw name
+    assert all(title and title != other for title in titles.values()), titles
+    assert len(set(titles.values())) == len(titles)

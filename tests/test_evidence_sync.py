@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from desktop import evidence_files, remote, timeutil
+from desktop import evidence_files, integrity, remote, timeutil
+from desktop.errors import DomainError
 from desktop.models import OutboxEntry
 from desktop.mutations import prepare
 from tests import media_files as mf
@@ -62,6 +63,35 @@ def test_a_damaged_copy_is_refused_by_the_server_kept_for_its_sync_problem_and_r
     rep.run("attachment.add", touchpoint_id=visit, sha256=sha, filename=photo.name, label="storefront")
     assert rep.client.sync().push.rejected == 0
     assert kept_on_server(server, sha)
+
+
+def test_a_refused_photo_is_sent_again_as_it_was_once_its_file_is_repaired(server, tmp_path):
+    rep = Desk(tmp_path / "rep", server, "rep.li")
+    visit = rep.visit()
+    photo = mf.photo(tmp_path / "media" / "铭牌.jpg", taken=taken())
+    sha = rep.attach(visit, photo, "nameplate")
+    _damage(rep.store.blobs.path(sha))
+    assert rep.client.sync().push.rejected == 1
+    with rep.store.read() as s:
+        [problem] = remote.open_problems(s)
+        refused = s.get(OutboxEntry, problem.outbox_seq)
+        refused_args = dict(refused.args)
+    assert remote.missing_file(rep.store, "attachment.add", refused_args) == "铭牌.jpg"  # damaged is no file
+    with pytest.raises(DomainError, match="no longer on this computer"):
+        remote.send_again(rep.store, problem.id, rep.user_id)
+
+    assert evidence_files.add(rep.store.blobs, photo).repaired
+    queued = remote.send_again(rep.store, problem.id, rep.user_id)
+    assert (queued.name, queued.args) == ("attachment.add", refused_args)  # the same change, same attachment id
+    report = rep.client.sync()
+    assert (report.push.applied, report.push.rejected) == (1, 0)
+    assert kept_on_server(server, sha)
+    with rep.store.read() as s:
+        assert remote.open_problems(s) == [] and integrity.check(s) == []
+    assert rep.attachments(visit) == [("铭牌.jpg", sha)]
+    changes, _cursor = Api(server, "rep.li").pull_all()
+    on_server = {c["id"]: c["row"] for c in changes if c["table"] == "attachments" and c["op"] == "upsert"}
+    assert on_server[refused_args["id"]]["sha256"] == sha  # the very attachment that was refused
 
 
 def test_files_nothing_names_are_swept_on_both_sides_and_named_ones_stay(server, tmp_path):

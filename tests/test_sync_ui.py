@@ -59,24 +59,24 @@ def context(qapp, qtbot, tmp_path, monkeypatch):
     store.close()
 
 
-def connect(qtbot, context, server, password: str) -> ServerDialog:
+def connect(qtbot, context, server, password: str, username: str = "rep.li") -> ServerDialog:
     dialog = ServerDialog(context)
     qtbot.addWidget(dialog)
     dialog.url_edit.setText(server.url)
-    dialog.username_edit.setText("rep.li")
+    dialog.username_edit.setText(username)
     dialog.password_edit.setText(password)
     dialog.submit()
     return dialog
 
 
-def connected(qtbot, context, server) -> MainWindow:
+def connected(qtbot, context, server, username: str = "rep.li") -> MainWindow:
     window = MainWindow(context, restore_layout=False)
     qtbot.addWidget(window)
     assert not window.sync_action.isEnabled()
-    dialog = connect(qtbot, context, server, "fieldmark")
+    dialog = connect(qtbot, context, server, "fieldmark", username)
     qtbot.waitUntil(lambda: dialog.result() == ServerDialog.DialogCode.Accepted, timeout=20000)
     with context.store.read() as s:
-        rep = s.scalars(select(User).where(User.username == "rep.li")).one()
+        rep = s.scalars(select(User).where(User.username == username)).one()
     context.set_user(rep)
     qtbot.waitUntil(lambda: window.sync_action.isEnabled() and context.tasks.pending == 0, timeout=10000)
     return window
@@ -348,6 +348,48 @@ def test_a_refused_new_customer_is_created_again_under_another_name(qtbot, conte
     assert pending(context) == 0
     mine = [row for row in server_rows(server, "customers").values() if row["name"] == renamed]
     assert len(mine) == 1 and mine[0]["phone"] == "0514-8765432"
+
+
+def test_a_change_refused_for_a_permission_is_sent_again_once_the_admin_grants_it(qtbot, context, server):
+    """The server refuses a new customer because the rep's role was changed by mistake; once the admin puts
+    it right, Send again queues the very same change and the server applies it."""
+    assert server.admin("user", "add", "rep.sun", "--role", "field_rep", "--territory", "江苏",
+                        "--password", "fieldmark").returncode == 0
+    window = connected(qtbot, context, server, "rep.sun")
+    window.show()
+    name = unique("南京佳美电子")
+    customer = mutations.run(context.store, context.user_id, "customer.create",
+                             {"name": name, "region": "江苏", "city": "南京", "phone": "025-52341234"}).changes.entity_id
+    demoted = server.admin("user", "update", "rep.sun", "--role", "service_engineer")
+    assert demoted.returncode == 0, demoted.stderr
+    sync_and_wait(qtbot, window)
+    assert window.show_view("sync_problems")
+    page = window.pages["sync_problems"]
+    qtbot.waitUntil(lambda: len(page.problems) == 1, timeout=5000)
+    problem = page.problems[0]
+    assert (problem.mutation, problem.code) == ("customer.create", "forbidden")
+    assert customer not in server_rows(server, "customers", "admin")
+    qtbot.waitUntil(lambda: page.findChild(QPushButton, "send_again") is not None
+                    and page.findChild(QPushButton, "send_again").isEnabled(), timeout=5000)
+
+    # Not yet granted (this computer now knows the new role): it says so and queues nothing.
+    page.send_again(problem.id)
+    qtbot.waitUntil(lambda: page.send_error(problem.id) != "", timeout=5000)
+    assert "cannot be sent again" in page.send_error(problem.id) and pending(context) == 0
+
+    restored = server.admin("user", "update", "rep.sun", "--role", "field_rep")
+    assert restored.returncode == 0, restored.stderr
+    sync_and_wait(qtbot, window)  # brings the role back to this computer
+    qtbot.waitUntil(lambda: len(page.problems) == 1, timeout=5000)
+    page.findChild(QPushButton, "send_again").click()
+    qtbot.waitUntil(lambda: page.views.get(problem.id) is not None and page.views[problem.id].waiting, timeout=5000)
+    assert pending(context) == 1 and len(page.problems) == 1  # still shown until the server answers
+    sync_and_wait(qtbot, window)
+    qtbot.waitUntil(lambda: page.problems == [] and page.empty_label.isVisibleTo(page), timeout=10000)
+    row = server_rows(server, "customers", "rep.sun")[customer]
+    assert (row["name"], row["phone"]) == (name, "025-52341234")
+    with context.store.read() as s:
+        assert remote.open_problems(s) == [] and mutations.pending(s) == 0 and integrity.check(s) == []
 
 
 def test_a_refused_touchpoint_on_a_customer_given_away_says_so_instead_of_opening_the_form(qtbot, context, server):

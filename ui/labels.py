@@ -121,7 +121,7 @@ def cut_text(shown: int, total: int, more: bool = False) -> str:
 
 
 def mutation_title(name: str) -> str:
-    """The change in words where there are words for it, else its name."""
+    """The change in words (every registered mutation has them; a test keeps it so)."""
     names = {
         "customer.create": QCoreApplication.translate("sync_problems", "New customer"),
         "customer.update": QCoreApplication.translate("sync_problems", "Customer changed"),
@@ -146,8 +146,18 @@ def mutation_title(name: str) -> str:
         "quote.copy": QCoreApplication.translate("sync_problems", "Quote copied"),
         "quote.revise": QCoreApplication.translate("sync_problems", "Quote revised"),
         "approval.decide": QCoreApplication.translate("sync_problems", "Quote approval decision"),
+        "quote.mark_sent": QCoreApplication.translate("sync_problems", "Quote marked as sent"),
+        "quote.withdraw": QCoreApplication.translate("sync_problems", "Quote withdrawn"),
+        "contact.remove": QCoreApplication.translate("sync_problems", "Contact removed"),
+        "product.create": QCoreApplication.translate("sync_problems", "New product"),
+        "product.update": QCoreApplication.translate("sync_problems", "Product changed"),
+        "user.create": QCoreApplication.translate("sync_problems", "New user"),
+        "user.update": QCoreApplication.translate("sync_problems", "User changed"),
+        "user.set_password": QCoreApplication.translate("sync_problems", "Password changed"),
+        "policy.set": QCoreApplication.translate("sync_problems", "Approval policy changed"),
+        "rate.record": QCoreApplication.translate("sync_problems", "Exchange rate recorded"),
     }
-    return names.get(name, name)
+    return names.get(name, QCoreApplication.translate("sync_problems", "Other change"))
 
 
 def visit_type_name(visit_type: str) -> str:

@@ -218,19 +218,24 @@ def run_many(store: Any, actor_id: str, calls: Iterable[tuple[str, dict[str, Any
     with store.writer("mutation") as session:
         actor = load_actor(session, actor_id, device_id)
         for index, (name, args) in enumerate(calls):
-            full = prepare(name, args)
-            spec = get(name)
-            if spec.device_args is not None:
-                full = spec.device_args(session, full)
             try:
-                changes = execute(session, actor, name, copy.deepcopy(full))
+                outcomes.append(run_in(session, actor, name, args, schema_version))
             except DomainError as exc:
                 exc.detail.setdefault("index", index)
                 raise
-            before = capture_before(session, changes)
-            session.flush()
-            outcomes.append(_record(session, actor, name, full, changes, before, schema_version))
     return outcomes
+
+
+def run_in(session: Session, actor: Actor, name: str, args: dict[str, Any], schema_version: str) -> Outcome:
+    """Run one mutation inside the caller's writing transaction: data, outbox row and audit entry."""
+    full = prepare(name, args)
+    spec = get(name)
+    if spec.device_args is not None:
+        full = spec.device_args(session, full)
+    changes = execute(session, actor, name, copy.deepcopy(full))
+    before = capture_before(session, changes)
+    session.flush()
+    return _record(session, actor, name, full, changes, before, schema_version)
 
 
 def run(store: Any, actor_id: str, name: str, args: dict[str, Any]) -> Outcome:

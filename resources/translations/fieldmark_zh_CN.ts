@@ -282,7 +282,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomerDetail</name>
     <message>
-        <location filename="../../ui/customer_detail.py" line="+102"/>
+        <location filename="../../ui/customer_detail.py" line="+104"/>
         <location line="+143"/>
         <source>Select a customer to see its profile, contacts and touchpoints.</source>
         <translation>选择一个客户，查看其档案、联系人和触点记录。</translation>
@@ -465,7 +465,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>该客户没有匹配的触点记录。</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
+        <location line="+4"/>
         <source>%n touchpoint(s) match.</source>
         <translation>
             <numerusform>%n 条触点记录匹配。</numerusform>
@@ -672,7 +672,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>EvidenceRow</name>
     <message>
-        <location filename="../../ui/dialogs/visit_dialog.py" line="+185"/>
+        <location filename="../../ui/dialogs/visit_dialog.py" line="+183"/>
         <location line="+102"/>
         <source>Play</source>
         <translation>播放</translation>
@@ -747,6 +747,84 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <location line="+4"/>
         <source>Stop</source>
         <translation>停止</translation>
+    </message>
+</context>
+<context>
+    <name>FollowUpDialog</name>
+    <message>
+        <location filename="../../ui/dialogs/follow_up_dialog.py" line="+32"/>
+        <source>Follow-up done</source>
+        <translation>跟进已完成</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Postpone follow-up</source>
+        <translation>推迟跟进</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hand over follow-up</source>
+        <translation>转交跟进</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>(no particular touchpoint)</source>
+        <translation>（不指定触点）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Done in</source>
+        <translation>完成于</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mark done</source>
+        <translation>标记完成</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>New due date</source>
+        <translation>新的期限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Postpone</source>
+        <translation>推迟</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hand over to</source>
+        <translation>转交给</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hand over</source>
+        <translation>转交</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Choose who takes it over.</source>
+        <translation>请选择接手的人。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Nobody else works with this customer.</source>
+        <translation>没有其他人负责这位客户。</translation>
     </message>
 </context>
 <context>
@@ -1514,7 +1592,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>QuoteDialog</name>
     <message>
-        <location filename="../../ui/dialogs/quote_dialog.py" line="+185"/>
+        <location filename="../../ui/dialogs/quote_dialog.py" line="+187"/>
         <source>Quote</source>
         <translation>报价单</translation>
     </message>
@@ -1659,12 +1737,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+65"/>
         <source>(no product)</source>
         <translation>（无产品）</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+54"/>
         <source>Subtotal %1   Discount %2   Net %3   VAT %4   Total %5 %6</source>
         <translation>小计 %1   折扣 %2   净额 %3   增值税 %4   总额 %5 %6</translation>
     </message>
@@ -1674,7 +1752,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>没有需要保存的修改。</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+50"/>
         <location line="+66"/>
         <source>Quote %1</source>
         <translation>报价单 %1</translation>
@@ -1715,7 +1793,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>锁定的美元兑人民币汇率：%1</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+134"/>
         <source>Line %1: %2</source>
         <translation>第 %1 行：%2</translation>
     </message>
@@ -1728,7 +1806,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>QuotesPage</name>
     <message>
-        <location filename="../../ui/pages/quotes_page.py" line="+89"/>
+        <location filename="../../ui/pages/quotes_page.py" line="+99"/>
         <source>New quote…</source>
         <translation>新建报价…</translation>
     </message>
@@ -1788,18 +1866,19 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>修改时间</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+60"/>
         <source>%1 rev. %2</source>
         <translation>%1 第 %2 版</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
+        <location line="+11"/>
         <source>%n quote(s)</source>
         <translation>
             <numerusform>%n 份报价单</numerusform>
         </translation>
     </message>
     <message>
+        <location line="-2"/>
         <source>search to find others.</source>
         <translation>搜索可找到其余的报价。</translation>
     </message>
@@ -2156,7 +2235,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>例如 rep.li</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
         <source>Use a new, empty folder…</source>
         <translation>使用新的空文件夹…</translation>
     </message>
@@ -2177,23 +2256,23 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+3"/>
-        <location line="+78"/>
+        <location line="+86"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="-78"/>
-        <location line="+78"/>
+        <location line="-86"/>
+        <location line="+86"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location line="-85"/>
         <source>Connect</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+32"/>
         <source>Sign in again to go on syncing: %1</source>
         <translation>请重新登录以继续同步：%1</translation>
     </message>
@@ -2203,7 +2282,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>请输入服务器地址、用户名和密码。</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+28"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
@@ -2213,7 +2292,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Looking for the server…</source>
         <translation>正在查找服务器…</translation>
     </message>
@@ -2408,7 +2487,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+58"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+57"/>
         <source>Changes the server did not accept</source>
         <translation>服务器未接受的修改</translation>
     </message>
@@ -2418,7 +2497,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>没有同步问题：本机发送的修改均未被服务器拒绝。</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+49"/>
+        <source>What this change was about is no longer on this computer (it was discarded, or given to someone else), so it cannot be sent again. Discard this problem.</source>
+        <translation>此修改涉及的内容已不在本机（已被丢弃，或已转给他人），无法重新发送。请丢弃此问题。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>This change cannot be sent again as it is: %1</source>
+        <translation>此修改无法原样重新发送：%1</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>You can no longer see this customer on this computer (it may have been given to someone else), so this change cannot be corrected and sent again. Discard it, or ask the customer&apos;s owner to make it.</source>
         <translation>您在本机已看不到这个客户（它可能已转给别人负责），因此无法修改后重新发送此修改。请放弃它，或请客户负责人来做这项修改。</translation>
     </message>
@@ -2440,17 +2529,59 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 请改正后保存，它会作为一项新的修改发送。点“取消”则一切保持原样。</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+33"/>
+        <source>Send again</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+24"/>
+        <location line="+31"/>
+        <source>Sent again: waiting for the server&apos;s answer at the next sync.</source>
+        <translation>已重新发送：等待下次同步时服务器的答复。</translation>
+    </message>
+    <message>
+        <location line="-52"/>
+        <source>The file is no longer on this computer, so it cannot be sent again.</source>
+        <translation>文件已不在本机，无法重新发送。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This change is still waiting to be sent; the server decides at the next sync.</source>
+        <translation>此修改仍在等待发送，下次同步时由服务器决定。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send this change again exactly as it is, for when the reason has gone (a permission granted, the server upgraded). If the server refuses it again, it comes back here with the new reason.</source>
+        <translation>原样重新发送此修改，适用于原因已消除的情况（已获授权、服务器已升级）。如果服务器再次拒绝，它会带着新的原因回到这里。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Edit and resend…</source>
         <translation>修改后重新发送…</translation>
     </message>
     <message>
         <location line="+5"/>
-        <source>Fieldmark has no form for this kind of change, so it cannot be corrected here; discard it, and ask an administrator if it is still needed.</source>
-        <translation>Fieldmark 没有用于这类修改的表单，因此无法在这里改正；请放弃它，如仍需要，请联系管理员。</translation>
+        <source>Fieldmark has no form for this kind of change, so it cannot be corrected here; send it again as it is, or discard it and ask an administrator if it is still needed.</source>
+        <translation>Fieldmark 没有此类修改的表单，无法在此更正；可原样重新发送，或丢弃后如仍需要请联系管理员。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+17"/>
+        <source>Stop showing this problem. The change sent again still goes to the server; if the server refuses it, it comes back here.</source>
+        <translation>不再显示此问题。已重新发送的修改仍会发往服务器；如果服务器拒绝，它会回到这里。</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Your version (new: the server has no earlier version)</source>
+        <translation>您的版本（新增：服务器上没有之前的版本）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The server&apos;s reason is about this field.</source>
+        <translation>服务器的原因与此字段有关。</translation>
+    </message>
+    <message>
+        <location line="-60"/>
         <source>Open the form with your values, correct them and save: the corrected change is sent as a new one and this one is set aside.</source>
         <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
     </message>
@@ -2460,12 +2591,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>放弃</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Let this change go; the server&apos;s version stays.</source>
         <translation>放弃此修改，保留服务器上的版本。</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+6"/>
+        <source>The file %1 is no longer on this computer: it cannot be sent again.</source>
+        <translation>文件 %1 已不在本机，无法重新发送。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Made on this computer: %1</source>
+        <translation>在本机修改于：%1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Your version</source>
         <translation>您的版本</translation>
     </message>
@@ -2474,16 +2615,11 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <source>Server&apos;s version</source>
         <translation>服务器的版本</translation>
     </message>
-    <message>
-        <location line="+5"/>
-        <source>(none)</source>
-        <translation>（无）</translation>
-    </message>
 </context>
 <context>
     <name>TeamActivityPage</name>
     <message numerus="yes">
-        <location filename="../../ui/pages/team_activity_page.py" line="+38"/>
+        <location filename="../../ui/pages/team_activity_page.py" line="+40"/>
         <source>Last %n day(s)</source>
         <translation>
             <numerusform>最近 %n 天</numerusform>
@@ -2505,7 +2641,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>团队全体成员</translation>
     </message>
     <message numerus="yes">
-        <location line="+32"/>
+        <location line="+33"/>
         <source>%n touchpoint(s)</source>
         <translation>
             <numerusform>%n 条触点记录</numerusform>
@@ -2515,7 +2651,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>TodaysPlanPage</name>
     <message>
-        <location filename="../../ui/pages/todays_plan_page.py" line="+58"/>
+        <location filename="../../ui/pages/todays_plan_page.py" line="+67"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -2555,7 +2691,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录拜访…</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+84"/>
         <source>Next steps due today or overdue: %1 (%2 overdue)</source>
         <translation>今日到期或已逾期的下一步：%1（其中逾期 %2）</translation>
     </message>
@@ -2570,18 +2706,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>未完成的拜访（草稿）：%1</translation>
     </message>
     <message>
+        <location line="-132"/>
         <source>Double-click a next step to log the touchpoint that follows it up.</source>
         <translation>双击下一步，记录跟进它的触点。</translation>
     </message>
     <message>
+        <location line="+2"/>
         <source>Done…</source>
         <translation>已完成…</translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>Postpone…</source>
         <translation>推迟…</translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>Hand over…</source>
         <translation>转交…</translation>
     </message>
@@ -2589,7 +2729,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>TouchpointDialog</name>
     <message>
-        <location filename="../../ui/dialogs/touchpoint_dialog.py" line="+58"/>
+        <location filename="../../ui/dialogs/touchpoint_dialog.py" line="+59"/>
         <source>Log a touchpoint</source>
         <translation>记录触点</translation>
     </message>
@@ -2604,7 +2744,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>截止日期</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -2654,43 +2794,47 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>下一步期限</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Log touchpoint</source>
         <translation>记录触点</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Choose the customer from the list under the search box.</source>
         <translation>请从搜索框下方的列表中选择客户。</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+65"/>
         <source>The contact chosen before is no longer on this customer.</source>
         <translation>之前选择的联系人已不在这个客户名下。</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+46"/>
         <source>(no particular contact)</source>
         <translation>（不指定联系人）</translation>
     </message>
     <message>
-        <source>A follow-up stays open on Today's plan until you close it.</source>
+        <location line="-149"/>
+        <source>A follow-up stays open on Today&apos;s plan until you close it.</source>
         <translation>跟进事项会一直留在今日计划中，直到您将其关闭。</translation>
     </message>
     <message>
+        <location line="+14"/>
         <source>Completes follow-up</source>
         <translation>同时完成跟进</translation>
     </message>
     <message>
+        <location line="+126"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
+        <location line="+0"/>
         <source>(no open follow-up here)</source>
         <translation>（此客户没有待办跟进）</translation>
     </message>
@@ -3004,7 +3148,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>VisitReviewPage</name>
     <message>
-        <location filename="../../ui/pages/visit_review_page.py" line="+292"/>
+        <location filename="../../ui/pages/visit_review_page.py" line="+286"/>
         <source>Rep</source>
         <translation>业务员</translation>
     </message>
@@ -3470,12 +3614,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>forms</name>
     <message>
-        <location filename="../../ui/forms.py" line="+68"/>
+        <location filename="../../ui/forms.py" line="+71"/>
         <source>An older exchange rate</source>
         <translation>汇率较旧</translation>
     </message>
     <message>
-        <location line="+154"/>
+        <location line="+231"/>
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -3485,18 +3629,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>取消</translation>
     </message>
     <message>
+        <location line="-48"/>
         <source>Discard what you typed?</source>
         <translation>放弃已输入的内容？</translation>
     </message>
     <message>
+        <location line="+3"/>
         <source>What you typed in this window has not been saved.</source>
         <translation>此窗口中输入的内容尚未保存。</translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>Keep editing</source>
         <translation>继续编辑</translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
@@ -3634,7 +3782,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>%n 天前</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+74"/>
         <source>Routine visit</source>
         <translation>例行拜访</translation>
     </message>
@@ -3764,10 +3912,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>服务器</translation>
     </message>
     <message>
+        <location filename="../../ui/labels.py" line="-121"/>
         <source>Latest %1 of %2</source>
         <translation>最近 %1 条，共 %2 条</translation>
     </message>
     <message>
+        <location line="-1"/>
         <source>Latest %1 of more than %2</source>
         <translation>最近 %1 条，共 %2 多条</translation>
     </message>
@@ -3798,7 +3948,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>roles</name>
     <message>
-        <location filename="../../ui/labels.py" line="-116"/>
+        <location filename="../../ui/labels.py" line="-15"/>
         <source>Field rep</source>
         <translation>销售代表</translation>
     </message>
@@ -3841,7 +3991,8 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../ui/startup.py" line="+51"/>
+        <location filename="../../ui/startup.py" line="+80"/>
+        <location line="+4"/>
         <source>Cannot open the database</source>
         <translation>无法打开数据库</translation>
     </message>
@@ -3866,12 +4017,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>正在准备演示组织…</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+55"/>
         <source>Choose a new, empty folder for this computer&apos;s data</source>
         <translation>为本机数据选择一个新的空文件夹</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>The folder %1 already holds other files. Choose an empty folder, or make a new one with the dialog&apos;s “Create Folder” button.</source>
         <translation>文件夹 %1 中已有其他文件。请选择一个空文件夹，或用对话框中的“新建文件夹”按钮新建一个。</translation>
     </message>
@@ -3879,7 +4030,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>sync_problems</name>
     <message>
-        <location filename="../../ui/labels.py" line="+8"/>
+        <location filename="../../ui/labels.py" line="+16"/>
         <source>New customer</source>
         <translation>新建客户</translation>
     </message>
@@ -3904,7 +4055,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>记录跟进</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Visit saved</source>
         <translation>拜访已保存</translation>
     </message>
@@ -3979,16 +4130,130 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>报价审批</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Quote marked as sent</source>
+        <translation>报价已标记为已发送</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quote withdrawn</source>
+        <translation>报价已撤回</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Contact removed</source>
+        <translation>联系人已删除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New product</source>
+        <translation>新产品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Product changed</source>
+        <translation>产品已修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New user</source>
+        <translation>新用户</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>User changed</source>
+        <translation>用户已修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Password changed</source>
+        <translation>密码已修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approval policy changed</source>
+        <translation>审批规则已修改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exchange rate recorded</source>
+        <translation>汇率已记录</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Other change</source>
+        <translation>其他修改</translation>
+    </message>
+    <message>
+        <location line="-29"/>
         <source>Follow-up done</source>
         <translation>跟进已完成</translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>Follow-up postponed</source>
         <translation>跟进已推迟</translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>Follow-up handed over</source>
         <translation>跟进已转交</translation>
+    </message>
+    <message>
+        <location filename="../../ui/problem_text.py" line="+28"/>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reject</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>(no longer on this computer)</source>
+        <translation>（已不在本机）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+94"/>
+        <source>Visit</source>
+        <translation>拜访</translation>
+    </message>
+    <message>
+        <location line="-91"/>
+        <source>%1 revision %2</source>
+        <translation>%1 第 %2 版</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Items: %1</source>
+        <translation>共 %1 项</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Add recording %1 to %2</source>
+        <translation>添加录音 %1 到 %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add photo %1 to %2</source>
+        <translation>添加照片 %1 到 %2</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
 </context>
 <context>
@@ -4077,69 +4342,6 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+3"/>
         <source>Sync problems</source>
         <translation>同步问题</translation>
-    </message>
-</context>
-<context>
-    <name>FollowUpDialog</name>
-    <message>
-        <source>Follow-up done</source>
-        <translation>跟进已完成</translation>
-    </message>
-    <message>
-        <source>Postpone follow-up</source>
-        <translation>推迟跟进</translation>
-    </message>
-    <message>
-        <source>Hand over follow-up</source>
-        <translation>转交跟进</translation>
-    </message>
-    <message>
-        <source>Customer</source>
-        <translation>客户</translation>
-    </message>
-    <message>
-        <source>Next step</source>
-        <translation>下一步</translation>
-    </message>
-    <message>
-        <source>Due</source>
-        <translation>期限</translation>
-    </message>
-    <message>
-        <source>(no particular touchpoint)</source>
-        <translation>（不指定触点）</translation>
-    </message>
-    <message>
-        <source>Done in</source>
-        <translation>完成于</translation>
-    </message>
-    <message>
-        <source>Mark done</source>
-        <translation>标记完成</translation>
-    </message>
-    <message>
-        <source>New due date</source>
-        <translation>新的期限</translation>
-    </message>
-    <message>
-        <source>Postpone</source>
-        <translation>推迟</translation>
-    </message>
-    <message>
-        <source>Hand over to</source>
-        <translation>转交给</translation>
-    </message>
-    <message>
-        <source>Hand over</source>
-        <translation>转交</translation>
-    </message>
-    <message>
-        <source>Choose who takes it over.</source>
-        <translation>请选择接手的人。</translation>
-    </message>
-    <message>
-        <source>Nobody else works with this customer.</source>
-        <translation>没有其他人负责这位客户。</translation>
     </message>
 </context>
 </TS>

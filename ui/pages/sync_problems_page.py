@@ -1,16 +1,19 @@
 """Changes the server refused (or that no longer apply here): the user's version beside the server's.
 
-Each can be let go (Discard) or, for the changes that have a form, corrected and sent again (Edit and
-resend): the form opens with the user's refused values, the stored (server's) value under each field
-that differs; saving runs a new mutation the normal way and sets the old problem aside.
+Each can be let go (Discard); sent again as it is (Send again), when the reason may have gone - the
+same mutation is queued again and the problem stays, marked as waiting, until the server answers; or,
+for the changes that have a form, corrected and sent again (Edit and resend): the form opens with the
+user's refused values, the stored (server's) value under each field that differs; saving runs a new
+mutation the normal way and sets the old problem aside. Fields are shown under their labels with values
+as the user knows them (ui.problem_text): no id, hash or stored code.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -23,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import remote
+from desktop import problem_views, remote
+from desktop.errors import DomainError
 from desktop.models import Contact, Customer, Touchpoint, User
 from desktop.mutations.common import by_id
 from desktop.permissions import can_see_customer
@@ -31,8 +35,9 @@ from desktop.store import Store
 from ui.context import AppContext
 from ui.forms import FormDialog, open_form
 from ui.freshness import Freshness
-from ui.labels import mutation_title
+from ui.labels import local_time
 from ui.ops import QueryOp
+from ui.problem_text import as_time, field_label, shown_items, title, value_text
 
 # Changes that have a form to correct them in.
 RESENDABLE = frozenset({"customer.create", "customer.update", "contact.add", "contact.update", "touchpoint.log",
@@ -40,19 +45,13 @@ RESENDABLE = frozenset({"customer.create", "customer.update", "contact.add", "co
 CUSTOMER_GONE, CONTACT_GONE, VISIT_GONE = "customer_gone", "contact_gone", "visit_gone"
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
 class SyncProblemsPage(QWidget):
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.context = context
         self.problems: list = []
+        self.views: dict[int, problem_views.ProblemView] = {}  # problem id -> what the page shows of it
+        self._send_errors: dict[int, str] = {}  # problem id -> why Send again did not queue it (shown)
         self.editor: FormDialog | None = None  # the form of the last Edit and resend
         self._blocked: dict[int, str] = {}  # problem id -> why it cannot be edited (CUSTOMER_GONE, ...)
         self.title = QLabel(self.tr("Changes the server did not accept"))
@@ -85,6 +84,36 @@ class SyncProblemsPage(QWidget):
 
         self.context.tasks.run_db(lambda store: remote.resolve_problem(store, problem_id), done, writes=True)
 
+    def send_again(self, problem_id: int) -> None:
+        """Queue the refused change again as it is (on the database thread); the next sync sends it."""
+        view = self.views.get(problem_id)
+        if view is None or not view.can_send_again or self.context.user is None:
+            return
+        user_id = self.context.user_id
+        self._send_errors.pop(problem_id, None)
+
+        def done(future) -> None:
+            try:
+                outcome = future.result()
+            except DomainError as exc:  # it no longer applies here: say why, keep the problem as it is
+                self._send_errors[problem_id] = self._send_error_text(exc)
+                self._show(list(self.views.values()))
+                return
+            self.context.tasks.sig_data_changed.emit(outcome)  # a change to send: background sync schedules it
+
+        self.context.tasks.run_db(lambda store: remote.send_again(store, problem_id, user_id), done, writes=True)
+
+    def _send_error_text(self, exc: DomainError) -> str:
+        if exc.code == "not_found":  # its message names the missing row by id, which means nothing to a person
+            return self.tr("What this change was about is no longer on this computer (it was discarded, or "
+                           "given to someone else), so it cannot be sent again. Discard this problem.")
+        return self.tr("This change cannot be sent again as it is: %1").replace(
+            "%1", exc.message(self.context.language))
+
+    def send_error(self, problem_id: int) -> str:
+        """Why the last Send again of this problem was not queued ("" when it was, or was not tried)."""
+        return self._send_errors.get(problem_id, "")
+
     def edit_and_resend(self, problem_id: int) -> None:
         """Check (on the database thread) that what the change is about is still here, then open its form."""
         problem = next((p for p in self.problems if p.id == problem_id), None)
@@ -114,7 +143,7 @@ class SyncProblemsPage(QWidget):
     def _open_editor(self, problem, blocker: str | None) -> None:
         if blocker is not None:
             self._blocked[problem.id] = blocker
-            self._show(self.problems)
+            self._show(list(self.views.values()))
             return
         from ui.dialogs.contact_dialog import ContactDialog
         from ui.dialogs.customer_dialog import CustomerDialog
@@ -151,30 +180,58 @@ class SyncProblemsPage(QWidget):
         """The corrected change was saved as a new one: the refused one is dealt with."""
         self.discard(problem_id)
 
-    def _show(self, problems: list) -> None:
-        self.problems = problems
+    def _show(self, views: list) -> None:
+        self.views = {view.problem.id: view for view in views}
+        self.problems = [view.problem for view in views]
         while self.list_layout.count() > 1:
             item = self.list_layout.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        for problem in problems:
-            self.list_layout.insertWidget(self.list_layout.count() - 1, self._card(problem))
-        self.empty_label.setVisible(not problems)
-        self.scroll.setVisible(bool(problems))
+        for view in views:
+            self.list_layout.insertWidget(self.list_layout.count() - 1, self._card(view))
+        self.empty_label.setVisible(not views)
+        self.scroll.setVisible(bool(views))
 
-    def _card(self, problem) -> QWidget:
+    def _card(self, view: problem_views.ProblemView) -> QWidget:
+        problem = view.problem
         card = QFrame()
         card.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(card)
         head = QHBoxLayout()
-        head.addWidget(QLabel("<b>" + mutation_title(problem.mutation) + "</b>"), 1)
+        heading = QLabel(title(view))
+        heading.setObjectName("problem_title")
+        heading.setStyleSheet("font-weight: bold;")
+        heading.setWordWrap(True)
+        head.addWidget(heading, 1)
+        again = QPushButton(self.tr("Send again"))
+        again.setObjectName("send_again")
+        if view.waiting:
+            again.setEnabled(False)
+            again.setToolTip(self.tr("Sent again: waiting for the server's answer at the next sync."))
+        elif view.missing_file:
+            again.setEnabled(False)
+            again.setToolTip(self.tr("The file is no longer on this computer, so it cannot be sent again."))
+        elif not view.can_send_again:
+            again.setEnabled(False)
+            again.setToolTip(self.tr("This change is still waiting to be sent; the server decides at the next "
+                                     "sync."))
+        else:
+            again.setToolTip(self.tr("Send this change again exactly as it is, for when the reason has gone "
+                                     "(a permission granted, the server upgraded). If the server refuses it "
+                                     "again, it comes back here with the new reason."))
+        again.clicked.connect(lambda _checked=False, pid=problem.id: self.send_again(pid))
+        head.addWidget(again)
         edit = QPushButton(self.tr("Edit and resend…"))
         edit.setObjectName("edit_and_resend")
         blocked = self.blocked_reason(problem.id)
         if problem.mutation not in RESENDABLE:
             edit.setEnabled(False)
             edit.setToolTip(self.tr("Fieldmark has no form for this kind of change, so it cannot be corrected "
-                                    "here; discard it, and ask an administrator if it is still needed."))
+                                    "here; send it again as it is, or discard it and ask an administrator if "
+                                    "it is still needed."))
+        elif view.waiting:
+            edit.setEnabled(False)
+            edit.setToolTip(self.tr("Sent again: waiting for the server's answer at the next sync."))
         elif blocked:
             edit.setEnabled(False)
             edit.setToolTip(blocked)
@@ -185,37 +242,77 @@ class SyncProblemsPage(QWidget):
         head.addWidget(edit)
         button = QPushButton(self.tr("Discard"))
         button.setObjectName("discard")
-        button.setToolTip(self.tr("Let this change go; the server's version stays."))
+        if view.waiting:
+            button.setToolTip(self.tr("Stop showing this problem. The change sent again still goes to the "
+                                      "server; if the server refuses it, it comes back here."))
+        else:
+            button.setToolTip(self.tr("Let this change go; the server's version stays."))
         button.clicked.connect(lambda _checked=False, pid=problem.id: self.discard(pid))
         head.addWidget(button)
         layout.addLayout(head)
-        if blocked:
-            note = QLabel(blocked)
-            note.setObjectName("blocked")
-            note.setWordWrap(True)
-            note.setStyleSheet("color: #b00020;")
-            layout.addWidget(note)
+        notes = [(blocked, "blocked"), (self.send_error(problem.id), "send_error")]
+        if view.missing_file:
+            notes.append((self.tr("The file %1 is no longer on this computer: it cannot be sent again.")
+                          .replace("%1", view.missing_file), "missing_file"))
+        for text, name in notes:
+            if text:
+                note = QLabel(text)
+                note.setObjectName(name)
+                note.setWordWrap(True)
+                note.setStyleSheet("color: #b00020;")
+                layout.addWidget(note)
+        if view.waiting:
+            waiting = QLabel(self.tr("Sent again: waiting for the server's answer at the next sync."))
+            waiting.setObjectName("waiting")
+            waiting.setWordWrap(True)
+            layout.addWidget(waiting)
         zh = self.context.language.lower().startswith("zh")
         reason = QLabel(problem.message_zh if zh else problem.message_en)
+        reason.setObjectName("reason")
         reason.setWordWrap(True)
         layout.addWidget(reason)
-        args = problem.args or {}
-        server = problem.server_row or {}
-        keys = list(args) + [k for k in server if k not in args]
-        table = QTableWidget(len(keys), 2)
-        table.setHorizontalHeaderLabels([self.tr("Your version"), self.tr("Server's version")])
-        table.setVerticalHeaderLabels(keys)
-        for row, key in enumerate(keys):
-            table.setItem(row, 0, QTableWidgetItem(_text(args.get(key))))
-            table.setItem(row, 1, QTableWidgetItem(_text(server.get(key)) if problem.server_row is not None
-                                                   else (self.tr("(none)") if row == 0 else "")))
+        when = as_time((problem.args or {}).get("at"))
+        if when is not None:
+            made = QLabel(self.tr("Made on this computer: %1").replace("%1", local_time(when)))
+            made.setObjectName("made_at")
+            layout.addWidget(made)
+        if shown_items(view):  # a submit or a removal carries nothing but what it is about (in the title)
+            layout.addWidget(self._table(view))
+        card.setProperty("problem_id", problem.id)
+        return card
+
+    def _table(self, view: problem_views.ProblemView) -> QWidget:
+        """The user's version beside the server's, field by field, as the dialogs name and show them."""
+        items = shown_items(view)
+        known = view.problem.server_row is not None
+        table = QTableWidget(len(items), 2 if known else 1)
+        table.setObjectName("comparison")
+        table.setHorizontalHeaderLabels([self.tr("Your version"), self.tr("Server's version")] if known
+                                        else [self.tr("Your version (new: the server has no earlier version)")])
+        table.setVerticalHeaderLabels([field_label(item, self.context.language) for item in items])
+        for row, item in enumerate(items):
+            mine = QTableWidgetItem(value_text(item, item.mine, view.refs))
+            table.setItem(row, 0, mine)
+            if item.key == view.problem.field:  # the field the server's reason is about
+                header = table.verticalHeaderItem(row)
+                header.setForeground(QColor("#b00020"))
+                header.setToolTip(self.tr("The server's reason is about this field."))
+            if known:
+                theirs = QTableWidgetItem(value_text(item, item.server, view.refs))
+                if theirs.text() != mine.text():  # where the two differ is what the user has to decide on
+                    font = theirs.font()
+                    font.setBold(True)
+                    theirs.setFont(font)
+                    mine.setFont(font)
+                table.setItem(row, 1, theirs)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.horizontalHeader().setStretchLastSection(True)
         table.resizeColumnsToContents()
-        table.setMinimumHeight(min(300, 30 + 26 * max(1, len(keys))))
-        layout.addWidget(table)
-        card.setProperty("problem_id", problem.id)
-        return card
+        table.resizeRowsToContents()
+        rows_height = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        table.setFixedHeight(min(300, table.horizontalHeader().sizeHint().height() + rows_height
+                                 + 2 * table.frameWidth() + 2))  # the card as tall as its rows, scrolling past 300
+        return table
 
 
 def _blocker(store: Store, user_id: str, name: str, args: dict[str, Any]) -> str | None:
@@ -242,7 +339,4 @@ def _blocker(store: Store, user_id: str, name: str, args: dict[str, Any]) -> str
 
 
 def _read(store) -> list:
-    with store.read() as session:
-        problems = remote.open_problems(session)
-        session.expunge_all()
-    return problems
+    return problem_views.read(store)
