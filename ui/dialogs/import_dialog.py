@@ -346,8 +346,14 @@ class StatusFilter(QSortFilterProxyModel):
 
     def set_status(self, status: str | Sequence[str] | None) -> None:
         """One status, several, or None for every row."""
-        self.statuses = (status,) if isinstance(status, str) else None if status is None else tuple(status)
-        self.invalidateFilter()
+        statuses = (status,) if isinstance(status, str) else None if status is None else tuple(status)
+        if hasattr(self, "endFilterChange"):  # Qt 6.10 and later: invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.statuses = statuses
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.statuses = statuses
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
         if self.statuses is None:
