@@ -86,6 +86,14 @@ class Inbox:
         return tuple(dict.fromkeys([*now, *earlier]))
 
 
+    def still_needed(self, facts: approval_policy.Facts, quote_id: str = "",
+                     required: str = "[]") -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What the inbox shows of a quote's round: the roles it still waits for (:meth:`roles_needed`
+        minus the roles that decided in it), and the roles that decided, in the order they did (in a
+        round still awaiting approval every decision was an approval: a rejection ends the round)."""
+        done = self.decided.get(quote_id, ())
+        return tuple(r for r in self.roles_needed(facts, quote_id, required) if r not in done), done
+
 def fired_roles(texts: Iterable[str]) -> list[str]:
     """The roles named by stored requirements (a quote's or an approval's ``required``, as JSON text)."""
     return [str(item["role"]) for text in texts for item in (json.loads(text) if text else ())]

@@ -79,11 +79,21 @@ class InboxItem(NamedTuple):
     rate_current: bool
 
 
+Needed = Callable[[approval_policy.Facts, str, str], tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def _nothing_needed(_facts: approval_policy.Facts, _quote_id: str,
+                    _required: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return (), ()
+
+
 class Inbox(NamedTuple):
     """What load_inbox read: the items, and the policy and rate they were decided with."""
 
     items: list[InboxItem]
-    roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]]
+    # The roles a quote still waits for and those that approved (quote_decisions.Inbox.still_needed):
+    # worked out when a row is shown, not for ten thousand when listing.
+    needed: Needed
     drift_threshold: Decimal | None = None  # the policy's drift rule's, so the drift shown compares truly
 
 
@@ -93,7 +103,7 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            return Inbox([], lambda _facts, _quote_id, _required: ())
+            return Inbox([], _nothing_needed)
         inbox = quote_decisions.awaiting(session, user, now)
         today = quote_decisions.today_rate(session, now)
     status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
@@ -112,7 +122,7 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
                 quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True))
     threshold = next((rule.threshold for rule in inbox.rules if rule.kind == "fx_drift"), None)
-    return Inbox(items, inbox.roles_needed, threshold)
+    return Inbox(items, inbox.still_needed, threshold)
 
 
 def load_reasons(store: Store, quote_id: str, now: datetime) -> tuple[Reason, ...]:
@@ -147,13 +157,12 @@ class InboxModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[InboxItem] = []
-        self.roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]] = \
-            lambda _facts, _quote_id, _required: ()
+        self.needed: Needed = _nothing_needed
         self.drift_threshold: Decimal | None = None
 
     def set_inbox(self, inbox: Inbox) -> None:
         self.beginResetModel()
-        self.items, self.roles_needed = inbox.items, inbox.roles_needed
+        self.items, self.needed = inbox.items, inbox.needed
         self.drift_threshold = inbox.drift_threshold
         self.endResetModel()
 
@@ -197,7 +206,19 @@ class InboxModel(QAbstractTableModel):
             return money_text(item.total)
         if column == 5:
             return f"{self.drift_text(item)}%" if item.drift_pct is not None else ""
-        return ", ".join(role_name(r) for r in self.roles_needed(item.facts, item.quote_id, item.required))
+        return self.needed_text(item)
+
+    def needed_text(self, item: InboxItem) -> str:
+        """Whose approval the quote still waits for, then who approved in this round ("Finance director
+        (approved: Finance)"): what the approver needs to know, not every role the round required."""
+        waiting, approved = self.needed(item.facts, item.quote_id, item.required)
+        comma = self.tr(", ", "between the roles in a list")  # 、 in Chinese
+        text = comma.join(role_name(r) for r in waiting)
+        if approved:
+            names = comma.join(role_name(r) for r in approved)
+            text = (self.tr("%1 (approved: %2)").replace("%1", text).replace("%2", names) if text
+                    else self.tr("approved: %1").replace("%1", names))
+        return text
 
 
 class ApprovalsPage(QWidget):
@@ -216,7 +237,7 @@ class ApprovalsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.items: list[InboxItem] = []
-        self.inbox = Inbox([], lambda _facts, _quote_id, _required: ())
+        self.inbox = Inbox([], _nothing_needed)
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
         self._reasons: dict[str, tuple[Reason, ...]] = {}  # read when a quote is chosen; dropped on refresh
