@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from desktop import approval_policy, quote_math
 from desktop.errors import DomainError
+from desktop.lazy_list import LazyList
 from desktop.models import Approval, Customer, ExchangeRate, Quote, User
 from desktop.mutations import policy as policies
 from desktop.mutations import rates
@@ -70,7 +71,7 @@ class Pending(NamedTuple):
 class Inbox:
     """The quotes a user may decide, oldest submission first, and what they were decided with."""
 
-    pending: list[Pending]
+    pending: Sequence[Pending]  # a LazyList from awaiting
     rules: tuple[approval_policy.Rule, ...]
     today_rate: Decimal | None
     decisions_fired: dict[str, list[str]] = field(default_factory=dict)  # quote id -> approvals' ``required``
@@ -85,6 +86,12 @@ class Inbox:
         earlier = fired_roles([required, *self.decisions_fired.get(quote_id, ())])
         return tuple(dict.fromkeys([*now, *earlier]))
 
+
+    def position(self, quote_id: str) -> int | None:
+        """Where a quote is in :attr:`pending`, or None (found without making the items)."""
+        pending = self.pending
+        raw = pending.raw if isinstance(pending, LazyList) else lambda i: (pending[i].quote.id,)
+        return next((i for i in range(len(pending)) if raw(i)[0] == quote_id), None)
 
     def still_needed(self, facts: approval_policy.Facts, quote_id: str = "",
                      required: str = "[]") -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -110,6 +117,13 @@ def _names_role(role: str, text: str) -> bool:
     if not text or f'"{role}"' not in text:
         return False
     return f'"role": "{role}"' in text or role in fired_roles([text])
+
+
+def _row_facts(row: Any) -> approval_policy.Facts:
+    """:func:`facts` of a listing row (awaiting's columns), without making its Candidate."""
+    gross, net, locked = Decimal(row[8]), Decimal(row[9]), row[10]
+    discount = (gross - net) * quote_math.HUNDRED / gross if gross else _ZERO
+    return approval_policy.Facts(row[6], Decimal(row[7]), discount, Decimal(locked) if locked is not None else None)
 
 
 def facts(quote: Quote | Candidate) -> approval_policy.Facts:
@@ -214,29 +228,30 @@ def awaiting(session: Session, user: User, at: datetime) -> Inbox:
     inbox.decided = {quote_id: tuple(roles) for quote_id, roles in decided.items()}
     rows = _raw(cursor, connection, listing).fetchall()
     rows.sort(key=itemgetter(14, 2))  # submitted_at, number: the order approvers work in
-    append = inbox.pending.append
+    always = any(rule.kind == "always" for rule in mine)  # fires whatever the facts: no need to work them out
+    listed = []
     for row in rows:
         quote_id = row[0]
         if quote_id in decided and role in decided[quote_id]:
             continue  # role_refusal's second condition
-        customer = customers.get(row[4])
-        if customer is None:
+        if row[4] not in customers:
             continue  # person_refusal's first condition (or the customer was deleted)
-        locked = row[10]
-        gross, net = Decimal(row[8]), Decimal(row[9])
-        quote = Candidate(quote_id, row[1], row[2], row[3], row[4], customer, row[5], people.get(row[5], ""),
-                          row[6], Decimal(row[7]), gross, net, Decimal(locked) if locked is not None else None,
-                          row[11], row[12], row[13])
-        quote_facts = approval_policy.Facts(quote.currency, quote.total,
-                                            (gross - net) * quote_math.HUNDRED / gross if gross else _ZERO,
-                                            quote.locked_rate)
-        # role_refusal's first: required earlier in the round (sticky: the stored requirements, read
-        # without parsing for most) or now by a rule naming the role. Earlier first: for the finance
-        # director almost every listed quote fired at submission, and a text search costs less than
-        # the drift's and the conversion's Decimal arithmetic.
-        if (quote_id in named_earlier or _names_role(role, quote.required)
-                or approval_policy.firing(mine, quote_facts, rate)):
-            append(Pending(quote, quote_facts))
+        # role_refusal's first: required now by a rule naming the role, or earlier in the round
+        # (sticky: the stored requirements, searched as text before any is parsed). The cheap tests
+        # first: for the finance director almost every listed quote fired at submission, and a text
+        # search costs less than the Decimal arithmetic of the drift and the conversion.
+        if (always or quote_id in named_earlier or _names_role(role, row[13])
+                or approval_policy.firing(mine, _row_facts(row), rate)):
+            listed.append(row)
+
+    def pending(row: Any) -> Pending:
+        quote = Candidate(row[0], row[1], row[2], row[3], row[4], customers[row[4]], row[5], people.get(row[5], ""),
+                          row[6], Decimal(row[7]), Decimal(row[8]), Decimal(row[9]),
+                          Decimal(row[10]) if row[10] is not None else None, row[11], row[12], row[13])
+        return Pending(quote, facts(quote))
+
+    # Decided from the rows as read; a quote becomes a Candidate when it is read (the rows on screen).
+    inbox.pending = LazyList(listed, pending)
     return inbox
 
 

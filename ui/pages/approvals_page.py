@@ -9,7 +9,7 @@ desktop.approval_policy.drift_pct, desktop.fx.calendar.rate_status); Approve and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ from shiboken6 import isValid
 from desktop import approval_policy, quote_decisions
 from desktop.errors import DomainError
 from desktop.fx.calendar import rate_status
+from desktop.lazy_list import LazyList
 from desktop.models import Quote, User
 from desktop.mutations import quotes as quote_core
 from desktop.store import Store
@@ -90,11 +91,12 @@ def _nothing_needed(_facts: approval_policy.Facts, _quote_id: str,
 class Inbox(NamedTuple):
     """What load_inbox read: the items, and the policy and rate they were decided with."""
 
-    items: list[InboxItem]
+    items: Sequence[InboxItem]  # made when read (desktop.lazy_list): the table reads the rows on screen
     # The roles a quote still waits for and those that approved (quote_decisions.Inbox.still_needed):
     # worked out when a row is shown, not for ten thousand when listing.
     needed: Needed
     drift_threshold: Decimal | None = None  # the policy's drift rule's, so the drift shown compares truly
+    position: Callable[[str], int | None] = lambda _quote_id: None  # a quote's row, without making the items
 
 
 def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
@@ -109,20 +111,22 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
     status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
     message_zh, message_en = (status.message_zh, status.message_en) if status is not None else ("", "")
     current = status.usable_without_confirmation if status is not None else True
-    items = []
-    for quote, facts in inbox.pending:
+    pending = inbox.pending
+
+    def item(index: int) -> InboxItem:
+        quote, facts = pending[index]
         locked = quote.locked_rate
         if locked is not None and today is not None:
-            items.append(InboxItem(
+            return InboxItem(
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
                 quote.total, facts, quote.required, locked, quote.locked_rate_date, today.rate, today.rate_date,
-                approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current))
-        else:
-            items.append(InboxItem(
-                quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
-                quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True))
+                approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current)
+        return InboxItem(
+            quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
+            quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True)
+
     threshold = next((rule.threshold for rule in inbox.rules if rule.kind == "fx_drift"), None)
-    return Inbox(items, inbox.still_needed, threshold)
+    return Inbox(LazyList(range(len(pending)), item), inbox.still_needed, threshold, inbox.position)
 
 
 def load_reasons(store: Store, quote_id: str, now: datetime) -> tuple[Reason, ...]:
@@ -156,7 +160,7 @@ class InboxModel(QAbstractTableModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.items: list[InboxItem] = []
+        self.items: Sequence[InboxItem] = []
         self.needed: Needed = _nothing_needed
         self.drift_threshold: Decimal | None = None
 
@@ -236,7 +240,7 @@ class ApprovalsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.items: list[InboxItem] = []
+        self.items: Sequence[InboxItem] = []
         self.inbox = Inbox([], _nothing_needed)
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
@@ -393,8 +397,8 @@ class ApprovalsPage(QWidget):
         self.empty.setVisible(not has_items)
         self.splitter.setVisible(has_items)
         if has_items:
-            ids = [item.quote_id for item in self.items]
-            self.table.selectRow(ids.index(chosen.quote_id) if chosen is not None and chosen.quote_id in ids else 0)
+            row = self.inbox.position(chosen.quote_id) if chosen is not None else None
+            self.table.selectRow(row if row is not None else 0)
         self._show_selected()
 
     def _show_refusal(self) -> None:
