@@ -12,6 +12,7 @@ must tell a key from a role), decisions and resubmissions; after every step, for
 from __future__ import annotations
 
 import os
+from decimal import Decimal as D
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -154,3 +155,20 @@ def test_a_rule_keyed_with_a_role_name_does_not_list_the_quote_for_that_role(sto
         listed = {name: [p.quote.id for p in quote_decisions.awaiting(s, s.get(User, org[name]), now).pending]
                   for name in ("cfo", "manager", "finance")}
     assert listed == {"cfo": [], "manager": [q], "finance": [q]}
+
+
+def test_the_listing_makes_a_quote_when_it_is_read_and_finds_one_without_making_them(store, org):
+    quotes = []
+    customer = make_customer(store, org["rep"])
+    for price in ("1000.00", "2000.00", "3000.00"):
+        q = run(store, org["rep"], "quote.create", customer_id=customer).changes.entity_id
+        run(store, org["rep"], "quote.line_set", quote_id=q, description="数控车床", quantity="1", unit_price=price)
+        run(store, org["rep"], "quote.submit", id=q)
+        quotes.append(q)
+    with store.read() as s:
+        inbox = quote_decisions.awaiting(s, s.get(User, org["finance"]), timeutil.utcnow())
+    assert len(inbox.pending) == 3 and repr(inbox.pending) == "LazyList(3 rows)"
+    assert inbox.position(quotes[2]) == 2 and inbox.position("not-a-quote") is None
+    assert inbox.pending[2] is inbox.pending[2]  # made once
+    assert [p.quote.total for p in inbox.pending] == [D("1130.00"), D("2260.00"), D("3390.00")]  # with 13% VAT
+    assert inbox.pending[1:] == [inbox.pending[1], inbox.pending[2]] and inbox.pending != []
