@@ -4,7 +4,7 @@ A user may approve or reject a quote awaiting approval when it is not theirs, th
 customer, the policy requires their role now (the current policy, today's cached rate against the
 locked one) and their role has not decided in this approval round yet. :func:`refusal` says why not,
 worded for the person; ``approval.decide`` asks it about one quote, and :func:`awaiting` lists the
-quotes a user may decide with the same two parts (the person's in SQL, the policy's for each quote)
+quotes a user may decide with the same two parts (the person's and the policy's, for each quote)
 - reading only the columns a list needs and deciding with the policy's rules alone (no reasons
 worded), so a finance desk with 10,000 pending quotes opens its inbox in one quick pass.
 """
@@ -182,14 +182,15 @@ def today_rate(session: Session, at: datetime) -> ExchangeRate | None:
 def awaiting(session: Session, user: User, at: datetime) -> Inbox:
     """Every quote ``user`` may decide at ``at``, oldest submission first.
 
-    The SQL keeps the quotes awaiting approval that are not the user's and whose customer the user
-    may see (person_refusal's two conditions, as permissions.visible_customers states the second);
-    then each is asked :func:`role_refusal`, evaluating only the rules that name the user's role -
-    whether the policy requires the others does not change whether it requires this one - and, when
-    none fires now, whether the role was required earlier in the round (the quote's and the round's
-    approvals' stored ``required``: quotes.in_force keeps those in force). Rows are
-    read from the database cursor and only the amounts the policy looks at become Decimals: a finance
-    desk with ten thousand pending quotes lists them in one quick pass.
+    The SQL keeps the quotes awaiting approval that are not the user's; a quote whose customer the
+    user may not see is left out against the customers read once (person_refusal's two conditions, as
+    permissions.visible_customers states the second). Then each is asked :func:`role_refusal`: the
+    role decided already in the round, or else required - earlier in the round (the quote's and the
+    round's approvals' stored ``required``, which quotes.in_force keeps in force) or now by a rule
+    naming the role (whether the policy requires the others does not change whether it requires this
+    one). Rows are read from the database cursor and decided as read; each becomes a Candidate when
+    :attr:`Inbox.pending` is read (the rows on screen), so ten thousand pending quotes list in one
+    quick pass.
     """
     _row, all_rules = policies.current(session)
     today = today_rate(session, at)
