@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from desktop import timeutil
@@ -427,7 +428,7 @@ def test_the_director_keeps_a_quote_whose_drift_fired_though_the_rate_moved_back
     sign_in(context, org["cfo"])
     page = open_inbox(qtbot, context)
     assert [item.quote_id for item in page.items] == [q]
-    assert cell(page, 0, 6) == "Finance, Finance director"  # the round's roles (window strings untranslated here)
+    assert cell(page, 0, 6) == "Finance director (approved: Finance)"  # still needed, then who approved
     assert cell(page, 0, 5) == "0.234%"  # |7.1200 - 7.1034| / 7.1034, three places suffice
     reasons = page.reasons.text()
     assert "汇率偏离 0.801%（锁定 7.1034，今日 7.1603），超过 0.8%，需财务总监确认。" in reasons
@@ -437,3 +438,31 @@ def test_the_director_keeps_a_quote_whose_drift_fired_though_the_rate_moved_back
         page.approve_button.click()
     qtbot.waitUntil(lambda: page.items == [], timeout=5000)
     assert quote_row(store, q).status == "approved"
+
+
+def test_approvals_needed_shows_whom_the_quote_still_waits_for_and_who_approved(qtbot, qapp, context, store, org):
+    """600,000 CNY at 20% off needs finance, a sales manager and the finance director; as each approves
+    the column drops them from what is needed and names them as approved, in Chinese too."""
+    from ui import i18n
+
+    rep = org["rep"]
+    q = run(store, rep, "quote.create", customer_id=make_customer(store, rep), discount_pct="20").changes.entity_id
+    run(store, rep, "quote.line_set", quote_id=q, description="数控车床", quantity="10", unit_price="80000.00")
+    run(store, rep, "quote.submit", id=q)
+    sign_in(context, org["cfo"])
+    page = open_inbox(qtbot, context)
+    assert cell(page, 0, 6) == "Finance, Sales manager, Finance director"
+    for who in ("finance", "manager"):
+        run(store, org[who], "approval.decide", quote_id=q, quote_version=quote_row(store, q).version,
+            decision="approve", comment="同意")
+    with qtbot.waitSignal(page.sig_loaded, timeout=5000):
+        page.refresh()
+    assert cell(page, 0, 6) == "Finance director (approved: Finance, Sales manager)"
+    i18n.install(qapp, "zh_CN")
+    try:
+        assert cell(page, 0, 6) == "财务总监（已批准：财务、销售经理）"
+        assert page.model.headerData(6, Qt.Orientation.Horizontal) == "所需审批"
+    finally:
+        i18n.install(qapp, "en")
+    sign_in(context, org["finance"])
+    assert open_inbox(qtbot, context).items == []  # finance has decided: no longer its to decide

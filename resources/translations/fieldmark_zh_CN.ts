@@ -1012,6 +1012,22 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <source>%1 rev. %2</source>
         <translation>%1 第 %2 版</translation>
     </message>
+    <message>
+        <location line="+16"/>
+        <source>, </source>
+        <comment>between the roles in a list</comment>
+        <translation>、</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 (approved: %2)</source>
+        <translation>%1（已批准：%2）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>approved: %1</source>
+        <translation>已批准：%1</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

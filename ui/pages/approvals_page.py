@@ -9,7 +9,7 @@ desktop.approval_policy.drift_pct, desktop.fx.calendar.rate_status); Approve and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ from shiboken6 import isValid
 from desktop import approval_policy, quote_decisions
 from desktop.errors import DomainError
 from desktop.fx.calendar import rate_status
+from desktop.lazy_list import LazyList
 from desktop.models import Quote, User
 from desktop.mutations import quotes as quote_core
 from desktop.store import Store
@@ -79,12 +80,23 @@ class InboxItem(NamedTuple):
     rate_current: bool
 
 
+Needed = Callable[[approval_policy.Facts, str, str], tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def _nothing_needed(_facts: approval_policy.Facts, _quote_id: str,
+                    _required: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return (), ()
+
+
 class Inbox(NamedTuple):
     """What load_inbox read: the items, and the policy and rate they were decided with."""
 
-    items: list[InboxItem]
-    roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]]
+    items: Sequence[InboxItem]  # made when read (desktop.lazy_list): the table reads the rows on screen
+    # The roles a quote still waits for and those that approved (quote_decisions.Inbox.still_needed):
+    # worked out when a row is shown, not for ten thousand when listing.
+    needed: Needed
     drift_threshold: Decimal | None = None  # the policy's drift rule's, so the drift shown compares truly
+    position: Callable[[str], int | None] = lambda _quote_id: None  # a quote's row, without making the items
 
 
 def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
@@ -93,26 +105,28 @@ def load_inbox(store: Store, user_id: str, now: datetime) -> Inbox:
     with store.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            return Inbox([], lambda _facts, _quote_id, _required: ())
+            return Inbox([], _nothing_needed)
         inbox = quote_decisions.awaiting(session, user, now)
         today = quote_decisions.today_rate(session, now)
     status = rate_status(date.fromisoformat(today.rate_date), now) if today is not None else None
     message_zh, message_en = (status.message_zh, status.message_en) if status is not None else ("", "")
     current = status.usable_without_confirmation if status is not None else True
-    items = []
-    for quote, facts in inbox.pending:
+    pending = inbox.pending
+
+    def item(index: int) -> InboxItem:
+        quote, facts = pending[index]
         locked = quote.locked_rate
         if locked is not None and today is not None:
-            items.append(InboxItem(
+            return InboxItem(
                 quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
                 quote.total, facts, quote.required, locked, quote.locked_rate_date, today.rate, today.rate_date,
-                approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current))
-        else:
-            items.append(InboxItem(
-                quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
-                quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True))
+                approval_policy.drift_pct(locked, today.rate), message_zh, message_en, current)
+        return InboxItem(
+            quote.id, quote.version, quote.customer, quote.number, quote.revision, quote.owner, quote.currency,
+            quote.total, facts, quote.required, locked, quote.locked_rate_date, None, None, None, "", "", True)
+
     threshold = next((rule.threshold for rule in inbox.rules if rule.kind == "fx_drift"), None)
-    return Inbox(items, inbox.roles_needed, threshold)
+    return Inbox(LazyList(range(len(pending)), item), inbox.still_needed, threshold, inbox.position)
 
 
 def load_reasons(store: Store, quote_id: str, now: datetime) -> tuple[Reason, ...]:
@@ -146,14 +160,13 @@ class InboxModel(QAbstractTableModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.items: list[InboxItem] = []
-        self.roles_needed: Callable[[approval_policy.Facts, str, str], tuple[str, ...]] = \
-            lambda _facts, _quote_id, _required: ()
+        self.items: Sequence[InboxItem] = []
+        self.needed: Needed = _nothing_needed
         self.drift_threshold: Decimal | None = None
 
     def set_inbox(self, inbox: Inbox) -> None:
         self.beginResetModel()
-        self.items, self.roles_needed = inbox.items, inbox.roles_needed
+        self.items, self.needed = inbox.items, inbox.needed
         self.drift_threshold = inbox.drift_threshold
         self.endResetModel()
 
@@ -197,7 +210,19 @@ class InboxModel(QAbstractTableModel):
             return money_text(item.total)
         if column == 5:
             return f"{self.drift_text(item)}%" if item.drift_pct is not None else ""
-        return ", ".join(role_name(r) for r in self.roles_needed(item.facts, item.quote_id, item.required))
+        return self.needed_text(item)
+
+    def needed_text(self, item: InboxItem) -> str:
+        """Whose approval the quote still waits for, then who approved in this round ("Finance director
+        (approved: Finance)"): what the approver needs to know, not every role the round required."""
+        waiting, approved = self.needed(item.facts, item.quote_id, item.required)
+        comma = self.tr(", ", "between the roles in a list")  # 、 in Chinese
+        text = comma.join(role_name(r) for r in waiting)
+        if approved:
+            names = comma.join(role_name(r) for r in approved)
+            text = (self.tr("%1 (approved: %2)").replace("%1", text).replace("%2", names) if text
+                    else self.tr("approved: %1").replace("%1", names))
+        return text
 
 
 class ApprovalsPage(QWidget):
@@ -215,8 +240,8 @@ class ApprovalsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.items: list[InboxItem] = []
-        self.inbox = Inbox([], lambda _facts, _quote_id, _required: ())
+        self.items: Sequence[InboxItem] = []
+        self.inbox = Inbox([], _nothing_needed)
         self._generation = 0
         self._refusal: tuple[str, str] | None = None  # (quote id, message) of the last refused decision
         self._reasons: dict[str, tuple[Reason, ...]] = {}  # read when a quote is chosen; dropped on refresh
@@ -372,8 +397,8 @@ class ApprovalsPage(QWidget):
         self.empty.setVisible(not has_items)
         self.splitter.setVisible(has_items)
         if has_items:
-            ids = [item.quote_id for item in self.items]
-            self.table.selectRow(ids.index(chosen.quote_id) if chosen is not None and chosen.quote_id in ids else 0)
+            row = self.inbox.position(chosen.quote_id) if chosen is not None else None
+            self.table.selectRow(row if row is not None else 0)
         self._show_selected()
 
     def _show_refusal(self) -> None:
