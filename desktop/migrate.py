@@ -6,11 +6,19 @@
   the upgrade, ``PRAGMA foreign_key_check`` must find nothing, or the migration counts as failed.
 - A database stamped with a revision this version does not know was written by a newer version;
   it is refused and left untouched.
+- The whole upgrade is one transaction: a process killed half-way leaves the file as it was (SQLite
+  ignores the uncommitted pages), and the next start upgrades it again.
+- Progress: ``upgrade`` reports each step (backup, each revision, the foreign-key check) to an optional
+  reporter; a migration with long inner loops reports finer progress through :func:`report` or
+  :func:`in_batches`, which do nothing when no one listens (the alembic CLI, the tests).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -20,9 +28,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 KEEP_BACKUPS = 5
+BACKUP_PAGES_PER_STEP = 2048  # 8 MiB at SQLite's default page size: a step of the backup's progress
+BATCH_ROWS = 20_000  # rows per statement of in_batches: fine progress, no measurable cost
 
 
 class MigrationError(Exception):
@@ -53,6 +63,70 @@ class MigrationFailed(MigrationError):
         self.backup = backup
 
 
+@dataclass(frozen=True)
+class UpgradeProgress:
+    """Where an upgrade stands: step ``step`` of ``steps`` (1-based), named in both languages, with the
+    fraction done of that step and what it is doing now (empty when the step says it all)."""
+
+    step: int
+    steps: int
+    name_zh: str
+    name_en: str
+    fraction: float = 0.0
+    detail_zh: str = ""
+    detail_en: str = ""
+    backed_up: bool = False
+
+    @property
+    def overall(self) -> float:
+        """The fraction of the whole upgrade done, for a progress bar."""
+        return (self.step - 1 + min(max(self.fraction, 0.0), 1.0)) / self.steps
+
+    def name(self, language: str) -> str:
+        return self.name_zh if language.lower().startswith("zh") else self.name_en
+
+    def detail(self, language: str) -> str:
+        return self.detail_zh if language.lower().startswith("zh") else self.detail_en
+
+
+Reporter = Callable[[UpgradeProgress], None]
+BACKUP_STEP = ("备份数据库", "Backing up the database")
+CHECK_STEP = ("检查数据之间的关联", "Checking the links between the records")
+
+# The step under way: set by upgrade() for the migrations it runs on this thread; None otherwise.
+_step: ContextVar[Callable[[float, str, str], None] | None] = ContextVar("fieldmark_migration_step", default=None)
+
+
+def report(fraction: float, detail_zh: str = "", detail_en: str = "") -> None:
+    """For migrations: how far the current revision is (0..1) and what it does now, in both languages.
+    Does nothing when the upgrade was not started with a reporter."""
+    step = _step.get()
+    if step is not None:
+        step(fraction, detail_zh, detail_en)
+
+
+def in_batches(conn: Connection, table: str, statement: str, detail_zh: str = "", detail_en: str = "", *,
+               start: float = 0.0, share: float = 1.0, rows: int = BATCH_ROWS) -> None:
+    """For migrations: run statement (bound to ``:low`` and ``:high``, a rowid range of table) over
+    every row of table, a batch at a time, reporting progress from start to start + share. The same
+    work as one statement over the whole table, in the same transaction; only the progress is finer."""
+    low, high = conn.execute(text(f"SELECT min(rowid), max(rowid) FROM {table}")).one()
+    report(start, detail_zh, detail_en)
+    if low is None:
+        return
+    sql = text(statement)
+    for first in range(low, high + 1, rows):
+        conn.execute(sql, {"low": first, "high": first + rows - 1})
+        report(start + share * min(1.0, (first + rows - low) / (high - low + 1)), detail_zh, detail_en)
+
+
+def step_names(script: Any) -> tuple[str, str]:
+    """A revision's step as the progress window names it: its ``summary_zh``/``summary_en``, or its id."""
+    module = script.module
+    return (getattr(module, "summary_zh", f"应用结构版本 {script.revision}"),
+            getattr(module, "summary_en", f"Applying schema version {script.revision}"))
+
+
 def default_script_location() -> str:
     return str(resources.files("migrations"))
 
@@ -63,9 +137,23 @@ def alembic_config(script_location: str | None = None) -> Config:
     return cfg
 
 
+_packaged_scripts: ScriptDirectory | None = None
+
+
+def _scripts(cfg: Config, script_location: str | None) -> ScriptDirectory:
+    # The packaged migrations cannot change while the app runs: read them once, so checking at start-up
+    # whether the database needs upgrading costs a file read, not a second parse of every revision.
+    global _packaged_scripts
+    if script_location is not None:
+        return ScriptDirectory.from_config(cfg)
+    if _packaged_scripts is None:
+        _packaged_scripts = ScriptDirectory.from_config(cfg)
+    return _packaged_scripts
+
+
 def head_revision(script_location: str | None = None) -> str:
     """The schema version this code writes (the Alembic head)."""
-    head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
+    head = _scripts(alembic_config(script_location), script_location).get_current_head()
     assert head is not None
     return head
 
@@ -75,14 +163,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def backup_database(source: Path, target: Path) -> Path:
+def backup_database(source: Path, target: Path, progress: Callable[[float], None] | None = None) -> Path:
     """Copy a live SQLite database (WAL included) to target with the online backup API."""
     target.parent.mkdir(parents=True, exist_ok=True)
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(target)
         try:
-            src.backup(dst)
+            if progress is None:
+                src.backup(dst)
+            else:
+                src.backup(dst, pages=BACKUP_PAGES_PER_STEP,
+                           progress=lambda _status, remaining, total: progress(1 - remaining / (total or 1)))
         finally:
             dst.close()
     finally:
@@ -126,10 +218,29 @@ def _read_stamp(path: Path) -> tuple[str | None, bool]:
         conn.close()
 
 
-def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: str | None = None) -> Path | None:
-    """Bring the database at path to the head revision. Returns the backup made, if any."""
+@dataclass(frozen=True)
+class UpgradePlan:
+    """What bringing a database to head takes: the revision it is at (None: a new file) and the
+    revisions to apply, oldest first."""
+
+    current: str | None
+    revisions: tuple[Any, ...]
+
+    @property
+    def creating(self) -> bool:
+        """A new, empty file: made in a moment, nothing to back up."""
+        return self.current is None
+
+    def steps(self) -> list[tuple[str, str]]:
+        """The steps as the progress window lists them (Chinese, English)."""
+        return ([BACKUP_STEP] if not self.creating else []) + [step_names(r) for r in self.revisions] + [CHECK_STEP]
+
+
+def plan_upgrade(path: Path, script_location: str | None = None) -> UpgradePlan | None:
+    """What the database at path needs to reach head; None when it is there. Cheap (reads the stamp
+    only) and changes nothing; a file this version must refuse raises here already."""
     cfg = alembic_config(script_location)
-    script = ScriptDirectory.from_config(cfg)
+    script = _scripts(cfg, script_location)
     head = script.get_current_head()
     # Read on a plain connection: the engine's connections switch the file to WAL, which rewrites
     # its header, and a file we refuse must be left exactly as it was.
@@ -148,12 +259,47 @@ def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: st
                 f"此数据库由更新版本的 Fieldmark 写入（结构版本 {current}），请升级本程序后再打开。文件未做任何改动。",
                 f"This database was written by a newer Fieldmark (schema {current}); "
                 "please upgrade the app to open it. The file was not changed.")
+    revisions = tuple(reversed(list(script.iterate_revisions(head, current or "base"))))
+    return UpgradePlan(current, revisions)
+
+
+def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: str | None = None,
+            progress: Reporter | None = None) -> Path | None:
+    """Bring the database at path to the head revision. Returns the backup made, if any.
+
+    ``progress`` hears of each step as it starts and of the finer progress within it."""
+    plan = plan_upgrade(path, script_location)
+    if plan is None:
+        return None
+    cfg = alembic_config(script_location)
+    steps = plan.steps()
+    state = {"step": 0, "backed_up": False}
+
+    def tell(fraction: float = 0.0, detail_zh: str = "", detail_en: str = "") -> None:
+        if progress is not None:
+            zh, en = steps[state["step"]]
+            progress(UpgradeProgress(state["step"] + 1, len(steps), zh, en, fraction, detail_zh, detail_en,
+                                     state["backed_up"]))
+
+    def next_step() -> None:
+        state["step"] = min(state["step"] + 1, len(steps) - 1)
+        tell()
 
     backup: Path | None = None
+    current = plan.current
     if current is not None:
+        tell()
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        backup = backup_database(path, backup_dir / f"{path.stem}-{stamp}-{current}.db")
+        backup = backup_database(path, backup_dir / f"{path.stem}-{stamp}-{current}.db",
+                                 None if progress is None else lambda fraction: tell(fraction))
+        state["backed_up"] = True
+        next_step()
+    else:
+        tell()
+    token = _step.set(tell if progress is not None else None)
     try:
+        # Alembic calls on_version_apply (migrations/env.py) after each revision: the next step starts.
+        cfg.attributes["on_version_apply"] = lambda **_kw: next_step()
         _run_upgrade(engine, cfg)
     except Exception as exc:
         engine.dispose()
@@ -164,6 +310,8 @@ def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: st
                 f"The database upgrade failed and the backup was restored; no data was lost. "
                 f"Backup: {backup}. Cause: {exc}", backup) from exc
         raise MigrationFailed(f"新建数据库失败：{exc}", f"Creating the database failed: {exc}", None) from exc
+    finally:
+        _step.reset(token)
     if backup is not None:
         _prune_backups(backup_dir, path.stem)
     return backup
