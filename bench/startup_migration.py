@@ -1,0 +1,97 @@
+"""The start-up upgrade 0007 -> 0008 on the large data set: how long the user waits, how often the progress
+window hears news, and what the hook costs.
+
+    python -m bench.startup_migration [--data-dir bench/data/large]
+
+Makes ``<data-dir>-0007`` once (a copy of the large data set taken back to 0007, as the tests do), then
+upgrades fresh copies of it. Baseline, in the same run: a bare SQLite online backup of that file (the
+disk and the machine as they are now, no code of ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from alembic import command
+
+from bench.core import build
+from desktop import migrate
+from desktop.paths import database_path
+from desktop.store import make_engine, open_store
+
+
+def at_0007(large: Path) -> Path:
+    """The large data set's database taken back to 0007 (made once, kept beside it)."""
+    target = large.with_name(large.name + "-0007") / "fieldmark.db"
+    if target.exists():
+        return target
+    partial = target.with_name("partial.db")
+    migrate.backup_database(database_path(large), partial)
+    engine = make_engine(partial)
+    try:
+        cfg = migrate.alembic_config()
+        with engine.connect() as conn:
+            conn = conn.execution_options(fm_writer="migration")
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0007")
+    finally:
+        engine.dispose()
+    with sqlite3.connect(partial) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    partial.rename(target)
+    return target
+
+
+def upgrade_copy(source: Path, folder: Path, *, with_progress: bool) -> dict[str, float]:
+    """Upgrade a copy of source as the app does at start-up; wall time and the longest silence."""
+    path = folder / "fieldmark.db"
+    shutil.copy(source, path)
+    times: list[float] = []
+    started = time.perf_counter()
+    store = open_store(path, progress=(lambda _now: times.append(time.perf_counter())) if with_progress else None)
+    elapsed = time.perf_counter() - started
+    store.close()
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    figures = {"seconds": elapsed}
+    if times:
+        marks = [started, *times, started + elapsed]
+        figures["reports"] = len(times)
+        figures["longest_silence_s"] = max(b - a for a, b in zip(marks, marks[1:], strict=False))
+    shutil.rmtree(folder / "backups", ignore_errors=True)
+    path.unlink()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.startup_migration")
+    parser.add_argument("--data-dir", type=Path, default=Path("bench/data/large"))
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--touchpoints", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    if not database_path(args.data_dir).exists():
+        build(args.data_dir, args.customers, args.touchpoints)
+    source = at_0007(args.data_dir)
+    with sqlite3.connect(source) as db:
+        counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("customers", "contacts", "touchpoints")}
+    print(f"data set at 0007: {counts}, {source.stat().st_size / 1e6:.0f} MB")
+    with tempfile.TemporaryDirectory(dir=source.parent) as tmp:
+        started = time.perf_counter()
+        migrate.backup_database(source, Path(tmp) / "baseline.db")
+        print(f"baseline: bare SQLite online backup of the file: {time.perf_counter() - started:.1f} s")
+        app = upgrade_copy(source, Path(tmp), with_progress=True)
+        print(f"0007 -> 0008 as the app runs it (backup, upgrade, check, progress reported): {app['seconds']:.1f} s, "
+              f"{app['reports']:.0f} reports, longest gap between two {app['longest_silence_s']:.2f} s")
+        bare = upgrade_copy(source, Path(tmp), with_progress=False)
+        print(f"0007 -> 0008 without a reporter (alembic CLI, tests): {bare['seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
