@@ -58,9 +58,19 @@ class NotAFieldmarkDatabase(MigrationError):
 class MigrationFailed(MigrationError):
     """The upgrade failed; the backup (if any) has been restored."""
 
-    def __init__(self, message_zh: str, message_en: str, backup: Path | None) -> None:
+    def __init__(self, message_zh: str, message_en: str, backup: Path | None, *, cause: str = "") -> None:
         super().__init__(message_zh, message_en)
         self.backup = backup
+        self.cause = cause
+
+    def for_window(self, language: str) -> str:
+        """The message without the technical cause (an SQL error, a traceback's last line): that goes
+        to the log file for support staff, not into a window."""
+        text = self.message(language)
+        marker = "原因：" if language.lower().startswith("zh") else "Cause: "
+        if self.cause and text.endswith(marker + self.cause):
+            return text[:-len(marker + self.cause)].rstrip()
+        return text
 
 
 @dataclass(frozen=True)
@@ -308,8 +318,9 @@ def upgrade(engine: Engine, path: Path, *, backup_dir: Path, script_location: st
             raise MigrationFailed(
                 f"数据库升级失败，已从备份恢复，数据没有丢失。备份文件：{backup}。原因：{exc}",
                 f"The database upgrade failed and the backup was restored; no data was lost. "
-                f"Backup: {backup}. Cause: {exc}", backup) from exc
-        raise MigrationFailed(f"新建数据库失败：{exc}", f"Creating the database failed: {exc}", None) from exc
+                f"Backup: {backup}. Cause: {exc}", backup, cause=str(exc)) from exc
+        raise MigrationFailed(f"新建数据库失败。原因：{exc}", f"Creating the database failed. Cause: {exc}", None,
+                              cause=str(exc)) from exc
     finally:
         _step.reset(token)
     if backup is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import integrity, migrate, search
 from desktop.store import make_engine, open_store
@@ -210,3 +210,29 @@ def test_a_start_killed_mid_upgrade_leaves_the_data_as_it_was_and_the_next_start
             assert search.search_touchpoints(s, "报价", limit=5)
     finally:
         store.close()
+
+
+def test_a_failed_upgrade_restores_the_backup_and_says_so_in_the_users_language(qtbot, old_folder, chinese,
+                                                                                 monkeypatch):
+    """A 0007 file with a contact whose customer is gone fails the check after the upgrade: the backup is
+    restored (every value as it was), the window says so in Chinese without the technical cause, which
+    goes to the log file; nothing is handed on to sign in with."""
+    path = old_folder / "fieldmark.db"
+    with closing(sqlite3.connect(path)) as db:  # foreign keys off: as a damaged file could hold
+        db.execute("UPDATE contacts SET customer_id = 'gone' WHERE rowid = (SELECT min(rowid) FROM contacts)")
+        db.commit()
+    before = _digest(path)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+    opened = []
+    startup.open_store_then(path, None, "zh_CN", opened.append)
+    assert _progress_dialog() is not None
+    qtbot.waitUntil(lambda: bool(opened), timeout=120_000)
+    assert opened == [None]
+    assert _revision(path) == OLD and _digest(path) == before
+    [(title, text)] = shown
+    assert title == "无法打开数据库"
+    assert text.startswith("数据库升级失败，已从备份恢复，数据没有丢失。备份文件：")
+    assert "foreign key" not in text and "原因" not in text
+    assert "foreign key check failed" in (old_folder / "fieldmark.log").read_text(encoding="utf-8")
+    assert _progress_dialog() is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -20,7 +21,7 @@ from sqlalchemy import select
 import resources
 from desktop import auth, demo, evidence_files, migrate
 from desktop import folder as folder_
-from desktop.migrate import MigrationError, UpgradeProgress
+from desktop.migrate import MigrationError, MigrationFailed, UpgradeProgress
 from desktop.models import User
 from desktop.paths import (
     chosen_data_dir,
@@ -36,6 +37,8 @@ from ui.forms import alive
 from ui.gc_guard import GuiThreadCollector
 from ui.ops import Progress, describe
 from ui.progress import run_in_thread_with_progress, run_with_progress
+
+log = logging.getLogger(__name__)
 
 
 def _language() -> str:
@@ -148,7 +151,11 @@ def _open_store(path: Path, parent: QWidget | None, language: str) -> Store | No
 
 def _say_cannot_open(exc: BaseException, path: Path, parent: QWidget | None, language: str) -> None:
     title = QApplication.translate("startup", "Cannot open the database")
-    if isinstance(exc, MigrationError):
+    if isinstance(exc, MigrationFailed):
+        app_log.install(path.parent)
+        log.error("the database upgrade failed: %s", exc.message_en)
+        text = exc.for_window(language)
+    elif isinstance(exc, MigrationError):
         text = exc.message(language)
     elif isinstance(exc, OSError):  # a folder that cannot be made or written
         text = (QApplication.translate("startup", "The data folder %1 cannot be used (%2). Choose another folder.")
