@@ -236,3 +236,34 @@ def test_a_failed_upgrade_restores_the_backup_and_says_so_in_the_users_language(
     assert "foreign key" not in text and "原因" not in text
     assert "foreign key check failed" in (old_folder / "fieldmark.log").read_text(encoding="utf-8")
     assert _progress_dialog() is None
+
+
+def test_switching_to_an_older_data_folder_upgrades_it_behind_the_progress_window(qtbot, qapp, store, org,
+                                                                                  old_folder):
+    """The folder switch opens another data folder in the same run: an older one is upgraded behind the
+    progress window, the folder open now staying open until the other is ready; then its sign-in."""
+    from desktop import paths
+    from ui.context import AppContext
+
+    chosen = paths._chosen_file()
+    remembered = chosen.read_text(encoding="utf-8") if chosen.exists() else None
+    application = startup.Application(qapp, AppContext(store, "en"))
+    qtbot.addWidget(application.window)
+    application.start()
+    try:
+        assert application.open_folder(old_folder)
+        assert _progress_dialog() is not None
+        assert application.context.store is store  # still the folder open now, until the other is ready
+        qtbot.waitUntil(lambda: application.context.store is not store, timeout=120_000)
+        opened = application.context.store
+        assert opened.path == old_folder / "fieldmark.db" and opened.schema_version == migrate.head_revision()
+        assert _revision(opened.path) == migrate.head_revision() and _progress_dialog() is None
+        qtbot.waitUntil(lambda: application.sign_in_dialog is not None and application.sign_in_dialog.isVisible())
+        assert paths.chosen_data_dir() == old_folder.resolve()
+    finally:
+        application.context.tasks.shutdown()
+        application.context.store.close()
+        if remembered is None:
+            chosen.unlink(missing_ok=True)
+        else:
+            chosen.write_text(remembered, encoding="utf-8")
