@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from desktop import migrate
+from desktop.migrate import in_batches, report
 
 revision = "0008"
 down_revision = "0007"
@@ -64,15 +64,15 @@ def upgrade() -> None:
     total = max(1, sum(rows[t] for t, *_ in FILL) + sum(rows[t] for t, *_ in SEARCH))
     done = 0
     for table, statement, zh, en in FILL:  # no search trigger fires: none watches the new columns
-        migrate.in_batches(bind, table, statement, f"计算{zh}的排序与查找字段", f"Computing the {en}' sort and search keys",
+        in_batches(bind, table, statement, f"计算{zh}的排序与查找字段", f"Computing the {en}' sort and search keys",
                            start=done / total, share=rows[table] / total)
         done += rows[table]
-    migrate.report(done / total, "建立查找索引", "Building the lookup indexes")
+    report(done / total, "建立查找索引", "Building the lookup indexes")
     for name, table, column in INDEXES:
         op.create_index(name, table, [column])
     for table, index, body, zh, en in SEARCH:
         op.execute(f"INSERT INTO {index}({index}) VALUES ('delete-all')")
-        migrate.in_batches(bind, table, f"INSERT INTO {index}(rowid, body) SELECT rid, {body} FROM {table} "
+        in_batches(bind, table, f"INSERT INTO {index}(rowid, body) SELECT rid, {body} FROM {table} "
                            "WHERE rowid BETWEEN :low AND :high", f"重建{zh}搜索索引", f"Rebuilding the {en} search index",
                            start=done / total, share=rows[table] / total)
         done += rows[table]
