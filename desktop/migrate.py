@@ -120,14 +120,19 @@ def in_batches(conn: Connection, table: str, statement: str, detail_zh: str = ""
     """For migrations: run statement (bound to ``:low`` and ``:high``, a rowid range of table) over
     every row of table, a batch at a time, reporting progress from start to start + share. The same
     work as one statement over the whole table, in the same transaction; only the progress is finer."""
-    low, high = conn.execute(text(f"SELECT min(rowid), max(rowid) FROM {table}")).one()
+    total, high = conn.execute(text(f"SELECT count(*), max(rowid) FROM {table}")).one()
     report(start, detail_zh, detail_en)
-    if low is None:
-        return
     sql = text(statement)
-    for first in range(low, high + 1, rows):
-        conn.execute(sql, {"low": first, "high": first + rows - 1})
-        report(start + share * min(1.0, (first + rows - low) / (high - low + 1)), detail_zh, detail_en)
+    # Each batch ends at the rows-th rowid from where it starts: rowids may have gaps (deleted rows).
+    boundary = text(f"SELECT rowid FROM {table} WHERE rowid >= :low ORDER BY rowid LIMIT 1 OFFSET :skip")
+    low, done = conn.execute(text(f"SELECT min(rowid) FROM {table}")).scalar(), 0
+    while low is not None and low <= high:
+        last = conn.execute(boundary, {"low": low, "skip": rows - 1}).scalar()
+        last = high if last is None else last
+        conn.execute(sql, {"low": low, "high": last})
+        done += rows
+        report(start + share * min(1.0, done / total), detail_zh, detail_en)
+        low = last + 1
 
 
 def step_names(script: Any) -> tuple[str, str]:
