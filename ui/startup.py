@@ -261,9 +261,14 @@ class Application:
             return False  # the folder open now: nothing to change
         if self.window.isVisible() and not self.window.may_discard_unsaved():
             return False  # a form with unsaved input stays open; the user decides first
-        open_store_then(database_path(folder), parent, self.context.language,
-                        lambda store: store is not None and self._switch_to(folder, store))
+        open_store_then(database_path(folder), parent, self.context.language, lambda store: self._opened(folder, store))
         return True
+
+    def _opened(self, folder: Path, store: Store | None) -> None:
+        if store is not None:
+            self._switch_to(folder, store)
+        else:  # the other folder's problem went to its own log; this folder's log goes on here
+            app_log.install(self.context.store.path.parent)
 
     def _switch_to(self, folder: Path, store: Store) -> None:
         app_log.install(store.path.parent)
