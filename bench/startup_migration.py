@@ -11,8 +11,12 @@ disk and the machine as they are now, no code of ours).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
+import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -93,15 +97,46 @@ def upgrade_copy(source: Path, folder: Path, *, with_progress: bool, scripts: st
     return figures
 
 
+OPEN_AT_HEAD = """
+import sys, time
+from pathlib import Path
+from desktop import migrate
+from desktop.store import open_store
+t = time.perf_counter()
+if hasattr(migrate, "plan_upgrade"):  # the start-up's check; code before it had none
+    migrate.plan_upgrade(Path(sys.argv[1]))
+open_store(Path(sys.argv[1])).close()
+print(time.perf_counter() - t)
+"""
+
+
+def open_at_head(path: Path, code: Path | None, runs: int = 6) -> list[float]:
+    """A database needing nothing, opened as a start-up does (the check, then open_store), each in a new
+    process: the first open pays for reading the migration scripts. ``code``: another checkout's."""
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
+    return [float(subprocess.run([sys.executable, "-c", OPEN_AT_HEAD, str(path)], check=True, capture_output=True,
+                                 text=True, cwd=code, env=env).stdout) for _ in range(runs)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.startup_migration")
     parser.add_argument("--data-dir", type=Path, default=Path("bench/data/large"))
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--open-only", action="store_true", help="only time opening a database that needs nothing")
+    parser.add_argument("--code", type=Path, default=None, help="with --open-only: open with another checkout's code")
     parser.add_argument("--also-scripts", default=None,
                         help="also upgrade with the migration scripts in this folder (e.g. another 0008), no reporter")
     args = parser.parse_args(argv)
+    if args.open_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "fieldmark.db"
+            open_store(path).close()
+            times = open_at_head(path, args.code)
+            print(f"a database at head, opened in a new process: {statistics.median(times) * 1000:.1f} ms median "
+                  f"({', '.join(f'{t * 1000:.1f}' for t in times)})")
+        return 0
     if not database_path(args.data_dir).exists():
         build(args.data_dir, args.customers, args.touchpoints)
     source = at_0007(args.data_dir)
