@@ -173,19 +173,21 @@ class Store:
 
 
 def open_store(path: Path, *, backup_dir: Path | None = None, script_location: str | None = None,
-               device_code: str | None = None, build: bool = False) -> Store:
+               device_code: str | None = None, build: bool = False,
+               progress: migrate.Reporter | None = None) -> Store:
     """Open (creating if needed) the database at path, migrating it to this version first.
 
     A database that needs migrating is backed up first; a failed migration restores the backup
     and raises :class:`desktop.migrate.MigrationFailed`. A database written by a newer version
-    raises :class:`desktop.migrate.DatabaseTooNew` and is left untouched.
+    raises :class:`desktop.migrate.DatabaseTooNew` and is left untouched. ``progress`` hears how a
+    migration goes (desktop.migrate.upgrade).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path, build=build)
     try:
         migrate.upgrade(engine, path, backup_dir=backup_dir or path.parent / "backups",
-                        script_location=script_location)
+                        script_location=script_location, progress=progress)
     except BaseException:
         engine.dispose()
         raise

@@ -15,6 +15,8 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite alters tables by rebuilding them
     compare_type=True,
+    # desktop.migrate's progress: the next step starts once a revision is applied (absent from the CLI).
+    on_version_apply=context.config.attributes.get("on_version_apply", lambda **_kw: None),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -37,9 +37,10 @@ def test_a_database_from_a_newer_version_is_refused_with_a_message(qtbot, tmp_pa
         db.execute("UPDATE alembic_version SET version_num = '9999'")
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
-    monkeypatch.setattr(startup, "_language", lambda: "en_US")
     args = argparse.Namespace(data_dir=tmp_path, no_demo=True, screenshot=None, lang=None)
-    assert startup.open_database(args) is None
+    opened = []
+    startup.open_database(args, "en_US", opened.append)
+    assert opened == [None]  # refused at once: no progress window, nothing upgraded
     assert len(shown) == 1 and "newer Fieldmark" in shown[0][1] and "upgrade" in shown[0][1]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -18,9 +19,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, Q
 from sqlalchemy import select
 
 import resources
-from desktop import auth, demo, evidence_files
+from desktop import auth, demo, evidence_files, migrate
 from desktop import folder as folder_
-from desktop.migrate import MigrationError
+from desktop.migrate import MigrationError, MigrationFailed, UpgradeProgress
 from desktop.models import User
 from desktop.paths import (
     chosen_data_dir,
@@ -35,7 +36,9 @@ from ui.context import AppContext
 from ui.forms import alive
 from ui.gc_guard import GuiThreadCollector
 from ui.ops import Progress, describe
-from ui.progress import run_with_progress
+from ui.progress import run_in_thread_with_progress, run_with_progress
+
+log = logging.getLogger(__name__)
 
 
 def _language() -> str:
@@ -68,24 +71,98 @@ def data_dir(args: argparse.Namespace) -> Path | None:
     return chosen
 
 
-def open_database(args: argparse.Namespace) -> Store | None:
-    """Open the store; on a start-up database problem, say what happened in the user's language."""
-    return _open_store(database_path(data_dir(args)))
+def open_database(args: argparse.Namespace, language: str, then: Callable[[Store | None], None]) -> None:
+    """Open the store of the data folder args name and hand it to then (None once a start-up database
+    problem was shown in the user's language); a database to upgrade is upgraded behind a progress window."""
+    open_store_then(database_path(data_dir(args)), None, language, then)
 
 
-def _open_store(path: Path, parent: QWidget | None = None) -> Store | None:
+def open_store_then(path: Path, parent: QWidget | None, language: str, then: Callable[[Store | None], None]) -> None:
+    """Open the store at path and hand it to then, or None after saying what went wrong.
+
+    A database at this version, or a new one, opens here and now, as fast as it can. One written by an
+    older version is backed up and upgraded on a thread of its own behind a progress window, the event
+    loop running: an upgrade of a large database takes minutes, and a window that froze for that long
+    would look broken. The upgrade is one transaction: a process killed half-way leaves the file as it was.
+    """
+    try:
+        plan = migrate.plan_upgrade(path)  # reads the stamp only; refuses a newer or foreign file here
+    except (MigrationError, OSError) as exc:
+        _say_cannot_open(exc, path, parent, language)
+        then(None)
+        return
+    if plan is None or plan.creating:
+        then(_open_store(path, parent, language))
+        return
+    title = QApplication.translate("startup", "Upgrading the database")
+    texts = _UpgradeTexts(language)
+
+    def job(report: Callable[[float, str], None]) -> Store:
+        last: list[tuple[int, str]] = []
+
+        def progress(now: UpgradeProgress) -> None:
+            report(now.overall, texts.label(now))
+            if last[-1:] != [(now.step, now.detail_en)]:  # one line a phase, for whoever runs it from a terminal
+                last[:] = [(now.step, now.detail_en)]
+                print(f"fieldmark: upgrading the database, step {now.step} of {now.steps}: {now.name_en}"
+                      + (f": {now.detail_en}" if now.detail_en else ""), file=sys.stderr, flush=True)
+
+        return open_store(path, progress=progress)
+
+    def done(future: Future[Store]) -> None:
+        exc = future.exception()
+        if exc is None:
+            then(future.result())
+            return
+        if not isinstance(exc, MigrationError | OSError):
+            app_log.install(path.parent)
+        _say_cannot_open(exc, path, parent, language)
+        then(None)
+
+    dialog = run_in_thread_with_progress(parent, title, job, done, thread_name="fieldmark-upgrade")
+    dialog.setMinimumWidth(520)
+    dialog.setLabelText(texts.label(migrate.UpgradeProgress(1, len(plan.steps()), *plan.steps()[0])))
+
+
+class _UpgradeTexts:
+    """The progress window's words, translated on the main thread once, filled in on the upgrade's."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.heading = QApplication.translate("startup", "Upgrading the database…")
+        self.heading_saved = QApplication.translate("startup", "Upgrading the database (the backup is saved)…")
+        self.step = QApplication.translate("startup", "Step %1 of %2: %3")
+        self.wait = QApplication.translate(
+            "startup", "On a large database this takes a few minutes; Fieldmark continues by itself when it is done.")
+
+    def label(self, now: UpgradeProgress) -> str:
+        step = self.step.replace("%1", str(now.step)).replace("%2", str(now.steps)).replace("%3", now.name(self.language))
+        lines = [self.heading_saved if now.backed_up else self.heading, step, now.detail(self.language), self.wait]
+        return "\n".join(line for line in lines if line)
+
+
+def _open_store(path: Path, parent: QWidget | None, language: str) -> Store | None:
     try:
         return open_store(path)
-    except MigrationError as exc:
-        QMessageBox.critical(parent, QApplication.translate("startup", "Cannot open the database"),
-                             exc.message(_language()))
+    except (MigrationError, OSError) as exc:
+        _say_cannot_open(exc, path, parent, language)
         return None
-    except OSError as exc:  # a folder that cannot be made or written
-        QMessageBox.critical(parent, QApplication.translate("startup", "Cannot open the database"),
-                             QApplication.translate("startup", "The data folder %1 cannot be used (%2). "
-                                                    "Choose another folder.")
-                             .replace("%1", str(path.parent)).replace("%2", exc.strerror or type(exc).__name__))
-        return None
+
+
+def _say_cannot_open(exc: BaseException, path: Path, parent: QWidget | None, language: str) -> None:
+    title = QApplication.translate("startup", "Cannot open the database")
+    if isinstance(exc, MigrationFailed):
+        app_log.install(path.parent)
+        log.error("the database upgrade failed: %s", exc.message_en)
+        text = exc.for_window(language)
+    elif isinstance(exc, MigrationError):
+        text = exc.message(language)
+    elif isinstance(exc, OSError):  # a folder that cannot be made or written
+        text = (QApplication.translate("startup", "The data folder %1 cannot be used (%2). Choose another folder.")
+                .replace("%1", str(path.parent)).replace("%2", exc.strerror or type(exc).__name__))
+    else:
+        text = describe(exc, language)  # logged for support staff, never shown raw
+    QMessageBox.critical(parent, title, text)
 
 
 def seed_if_new(context: AppContext, then: Callable[[], None]) -> None:
@@ -177,15 +254,23 @@ class Application:
         self.open_folder(Path(chosen))
 
     def open_folder(self, folder: Path) -> bool:
-        """Close this folder and open another in the same window; then its first dialog."""
+        """Close this folder and open another in the same window; then its first dialog. False when
+        nothing is to change; a folder whose database needs upgrading opens once the upgrade is done."""
         parent = self.sign_in_dialog if self.sign_in_dialog is not None and alive(self.sign_in_dialog) else None
         if database_path(folder).resolve() == self.context.store.path.resolve():
             return False  # the folder open now: nothing to change
         if self.window.isVisible() and not self.window.may_discard_unsaved():
             return False  # a form with unsaved input stays open; the user decides first
-        store = _open_store(database_path(folder), parent)
-        if store is None:
-            return False
+        open_store_then(database_path(folder), parent, self.context.language, lambda store: self._opened(folder, store))
+        return True
+
+    def _opened(self, folder: Path, store: Store | None) -> None:
+        if store is not None:
+            self._switch_to(folder, store)
+        else:  # the other folder's problem went to its own log; this folder's log goes on here
+            app_log.install(self.context.store.path.parent)
+
+    def _switch_to(self, folder: Path, store: Store) -> None:
         app_log.install(store.path.parent)
         old, window = self.context, self.window
         for dialog in (self.sign_in_dialog, getattr(window, "server_dialog", None)):
@@ -207,7 +292,6 @@ class Application:
         self.window = self._make_window(context)
         remember_data_dir(folder)
         self.ask_sign_in()
-        return True
 
     def signed_in(self, user: User) -> None:
         self.context.set_user(user)
@@ -298,13 +382,37 @@ def run(args: argparse.Namespace) -> int:
     wheel_guard.install(app)
     language = args.lang or _language()
     i18n.install(app, language)
-    store = open_database(args)
-    if store is None:
-        return 1
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+    exit_code = [0]
+    running: list[Application] = []
+
+    def opened(store: Store | None) -> None:
+        if store is None:
+            exit_code[0] = 1
+            app.quit()
+            return
+        running.append(launch(app, args, store, language, exit_code))
+
+    # Opened inside the event loop: an upgrade then runs behind a live progress window.
+    QTimer.singleShot(0, lambda: open_database(args, language, opened))
+    with loop:
+        loop.run_until_complete(closing.wait())
+    for application in running:
+        application.window.save_state()
+        application.context.tasks.shutdown()
+        application.context.store.close()  # another folder's, when the user chose a new one
+    return exit_code[0]
+
+
+def launch(app: QApplication, args: argparse.Namespace, store: Store, language: str,
+           exit_code: list[int]) -> Application:
+    """The open store's first dialog (after the demo organisation on a new database) and main window."""
     app_log.install(store.path.parent)
     context = AppContext(store, language)
     application = Application(app, context, screenshot=args.screenshot is not None)
-    exit_code = [0]
 
     def start() -> None:
         user = None
@@ -324,17 +432,7 @@ def run(args: argparse.Namespace) -> int:
             QTimer.singleShot(SWEEP_AFTER_MS, lambda: sweep_unused_files(context))
 
     if args.no_demo:
-        QTimer.singleShot(0, start)
+        start()
     else:
-        QTimer.singleShot(0, lambda: seed_if_new(context, start))
-
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    closing = asyncio.Event()
-    app.aboutToQuit.connect(closing.set)
-    with loop:
-        loop.run_until_complete(closing.wait())
-    application.window.save_state()
-    application.context.tasks.shutdown()
-    application.context.store.close()  # another folder's, when the user chose a new one
-    return exit_code[0]
+        seed_if_new(context, start)
+    return application

@@ -14,6 +14,9 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "建立基本数据表"
+summary_en = "Creating the core tables"
 
 TS = sa.String(27)  # UTC time as fixed-width text (desktop.types.UTCDateTime)
 

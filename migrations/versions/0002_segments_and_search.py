@@ -20,6 +20,9 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "增加客户分级，建立搜索索引"
+summary_en = "Adding customer segments and the search indexes"
 
 CUSTOMER_TEXT = "fm_search_text({p}.name, {p}.short_name, {p}.region, {p}.city, {p}.address, {p}.industry, {p}.notes)"
 TOUCHPOINT_TEXT = "fm_search_text({p}.summary, {p}.with_whom, {p}.reaction_note, {p}.next_step)"

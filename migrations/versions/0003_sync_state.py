@@ -22,6 +22,9 @@ revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "增加同步状态"
+summary_en = "Adding the sync state"
 
 TS = sa.String(27)  # UTC time as fixed-width text (desktop.types.UTCDateTime)
 

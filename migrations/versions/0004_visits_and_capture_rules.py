@@ -20,6 +20,9 @@ revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "增加拜访与取证规则"
+summary_en = "Adding visits and evidence rules"
 
 TS = sa.String(27)  # UTC time as fixed-width text (desktop.types.UTCDateTime)
 

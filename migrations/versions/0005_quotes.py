@@ -24,6 +24,9 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "增加报价、产品与汇率"
+summary_en = "Adding quotes, products and exchange rates"
 
 TS = sa.String(27)  # UTC time as fixed-width text (desktop.types.UTCDateTime)
 MONEY = sa.String(32)  # desktop.types.Money

@@ -21,6 +21,9 @@ revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "计算报价的折前金额"
+summary_en = "Computing the quotes' gross amounts"
 
 MONEY = sa.String(32)  # desktop.types.Money
 

@@ -22,6 +22,9 @@ revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "建立待跟进事项"
+summary_en = "Setting up follow-ups"
 
 TS = sa.String(27)  # UTC time as fixed-width text (desktop.types.UTCDateTime)
 

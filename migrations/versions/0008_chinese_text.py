@@ -17,10 +17,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from desktop.migrate import in_batches, report
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "补全排序与查找字段，重建搜索索引"
+summary_en = "Filling sort and search columns, rebuilding the search indexes"
 
 CUSTOMER_TEXT = "fm_search_text(name, short_name, region, city, address, industry, notes)"
 TOUCHPOINT_TEXT = "fm_search_text(summary, with_whom, reaction_note, next_step)"
@@ -31,11 +36,16 @@ INDEXES = (("ix_customers_name_sort", "customers", "name_sort"), ("ix_customers_
            ("ix_contacts_phone_digits", "contacts", "phone_digits"))
 
 
-# The SQL functions every Fieldmark connection registers (desktop.store), i.e. desktop.derived's rules.
-FILL = ("UPDATE customers SET name_sort = fm_company_key(name), name_key = fm_name_key(name), "
-        "phone_digits = fm_phone_digits(phone)",
-        "UPDATE contacts SET name_sort = fm_person_key(name), phone_digits = fm_phone_digits(phone)",
-        "UPDATE users SET name_sort = fm_person_key(display_name)")
+# The SQL functions every Fieldmark connection registers (desktop.store), i.e. desktop.derived's rules;
+# run a rowid range at a time (desktop.migrate.in_batches) so the start-up window can show progress.
+FILL = (("customers", "UPDATE customers SET name_sort = fm_company_key(name), name_key = fm_name_key(name), "
+         "phone_digits = fm_phone_digits(phone) WHERE rowid BETWEEN :low AND :high", "客户", "customers"),
+        ("contacts", "UPDATE contacts SET name_sort = fm_person_key(name), phone_digits = fm_phone_digits(phone) "
+         "WHERE rowid BETWEEN :low AND :high", "联系人", "contacts"),
+        ("users", "UPDATE users SET name_sort = fm_person_key(display_name) WHERE rowid BETWEEN :low AND :high",
+         "用户", "users"))
+SEARCH = (("customers", "customer_search", CUSTOMER_TEXT, "客户", "customer"),
+          ("touchpoints", "touchpoint_search", TOUCHPOINT_TEXT, "拜访记录", "touchpoint"))
 
 
 def add_columns() -> None:
@@ -46,15 +56,26 @@ def add_columns() -> None:
 
 
 def upgrade() -> None:
+    bind = op.get_bind()
     add_columns()
-    for statement in FILL:  # no search trigger fires: none watches the new columns
-        op.execute(statement)
+    # Progress in proportion to the rows each phase goes through (a search row costs about what a fill does).
+    rows = {table: bind.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("customers", "contacts", "users", "touchpoints")}
+    total = max(1, sum(rows[t] for t, *_ in FILL) + sum(rows[t] for t, *_ in SEARCH))
+    done = 0
+    for table, statement, zh, en in FILL:  # no search trigger fires: none watches the new columns
+        in_batches(bind, table, statement, f"计算{zh}的排序与查找字段", f"Computing the {en}' sort and search keys",
+                           start=done / total, share=rows[table] / total)
+        done += rows[table]
+    report(done / total, "建立查找索引", "Building the lookup indexes")
     for name, table, column in INDEXES:
         op.create_index(name, table, [column])
-    for table, index, body in (("customers", "customer_search", CUSTOMER_TEXT),
-                               ("touchpoints", "touchpoint_search", TOUCHPOINT_TEXT)):
+    for table, index, body, zh, en in SEARCH:
         op.execute(f"INSERT INTO {index}({index}) VALUES ('delete-all')")
-        op.execute(f"INSERT INTO {index}(rowid, body) SELECT rid, {body} FROM {table}")
+        in_batches(bind, table, f"INSERT INTO {index}(rowid, body) SELECT rid, {body} FROM {table} "
+                           "WHERE rowid BETWEEN :low AND :high", f"重建{zh}搜索索引", f"Rebuilding the {en} search index",
+                           start=done / total, share=rows[table] / total)
+        done += rows[table]
 
 
 def downgrade() -> None:

@@ -4033,7 +4033,32 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>正在准备演示组织…</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+1"/>
+        <source>Upgrading the database</source>
+        <translation>正在升级数据库</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Upgrading the database…</source>
+        <translation>正在升级数据库…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Upgrading the database (the backup is saved)…</source>
+        <translation>正在升级数据库（备份已保存）…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Step %1 of %2: %3</source>
+        <translation>第 %1 步，共 %2 步：%3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On a large database this takes a few minutes; Fieldmark continues by itself when it is done.</source>
+        <translation>数据量大时需要几分钟；完成后 Fieldmark 会自动继续。</translation>
+    </message>
+    <message>
+        <location line="+52"/>
         <source>Choose a new, empty folder for this computer&apos;s data</source>
         <translation>为本机数据选择一个新的空文件夹</translation>
     </message>
