@@ -26,6 +26,14 @@ from ui.progress import ProgressDialog
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = "0007"
+
+
+def _steps() -> int:
+    """The progress window's step count from OLD: the backup, each revision after it, the check."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    return len(list(script.iterate_revisions("head", OLD))) + 2
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "quotes", "quote_lines", "outbox",
           "audit_log", "approvals", "products", "exchange_rates", "device_state")
 # Large enough that rebuilding the touchpoint search index lasts a moment on a loaded machine.
@@ -126,7 +134,7 @@ def test_an_older_database_is_upgraded_behind_a_progress_window_the_event_loop_l
     assert not opened  # the upgrade runs on its own thread: the event loop goes on
     dialog = _progress_dialog()
     assert dialog is not None and dialog.windowTitle() == "正在升级数据库"
-    assert "第 1 步，共 3 步：备份数据库" in dialog.labelText()
+    assert f"第 1 步，共 {_steps()} 步：备份数据库" in dialog.labelText()
     # No Cancel; neither the close box nor Esc takes the window away while the upgrade runs.
     dialog.close()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
@@ -150,10 +158,10 @@ def test_an_older_database_is_upgraded_behind_a_progress_window_the_event_loop_l
     during = [t for t in ticks if started <= t <= finished]
     assert len(during) >= 10, f"the event loop ran {len(during)} times in {finished - started:.1f} s"
     saved = [label for label in labels if label.startswith("正在升级数据库（备份已保存）…")]
-    assert any("第 2 步，共 3 步：补全排序与查找字段，重建搜索索引" in label and "重建拜访记录搜索索引" in label
+    assert any(f"第 2 步，共 {_steps()} 步：补全排序与查找字段，重建搜索索引" in label and "重建拜访记录搜索索引" in label
                for label in saved), labels
     # the check is over too soon for a 10 ms timer to see it; the terminal line says it ran
-    assert "step 3 of 3: Checking the links between the records" in capfd.readouterr().err
+    assert f"step {_steps()} of {_steps()}: Checking the links between the records" in capfd.readouterr().err
     assert values == sorted(values) and values[-1] > values[0]  # the bar only moves forward
     assert _progress_dialog() is None  # gone once the store is open
 
@@ -284,3 +292,14 @@ def test_in_batches_reaches_every_row_whatever_the_gaps_between_rowids(tmp_path)
         migrate.in_batches(conn, "empty", "UPDATE empty SET n = 1 WHERE rowid BETWEEN :low AND :high")
         assert conn.execute(text("SELECT count(*), min(seen), max(seen) FROM t")).one() == (1000, 1, 1)
     engine.dispose()
+
+
+def test_every_schema_version_names_its_step_in_both_languages():
+    """The progress window names each revision's step; one without a summary would show its bare id."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    for revision in script.walk_revisions():
+        module = revision.module
+        assert getattr(module, "summary_zh", "").strip() and getattr(module, "summary_en", "").strip(), \
+            revision.revision

@@ -17,6 +17,9 @@ revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
+# The step as the start-up progress window names it (desktop.migrate.step_names).
+summary_zh = "为审批记录保存当轮所需的审批"
+summary_en = "Keeping with each approval what its round required"
 
 
 def upgrade() -> None:
