@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop import integrity, migrate, search
 from desktop.store import make_engine, open_store
 from ui import i18n, startup
+from ui.forms import alive
 from ui.progress import ProgressDialog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,6 +270,11 @@ def test_switching_to_an_older_data_folder_upgrades_it_behind_the_progress_windo
         qtbot.waitUntil(lambda: application.sign_in_dialog is not None and application.sign_in_dialog.isVisible())
         assert paths.chosen_data_dir() == old_folder.resolve()
     finally:
+        dialog = application.sign_in_dialog
+        if dialog is not None and alive(dialog):
+            dialog.blockSignals(True)  # closing it here is not the user cancelling the app
+            dialog.close()
+            dialog.deleteLater()
         application.context.tasks.shutdown()
         application.context.store.close()
         if remembered is None:
