@@ -90,9 +90,15 @@ def unknown_field(field: str) -> DomainError:
     return DomainError("unknown_field", f"不认识的字段“{field}”。", f"Unknown field {field!r}.", field)
 
 
-def not_found(field: str, label: Label, value: object) -> DomainError:
-    return DomainError("not_found", f"找不到{label.zh}（{value}）。", f"No {label.en.lower()} {value!r} exists.",
-                       field, {"id": value})
+def not_found(field: str, label: Label, value: object, name: str | None = None) -> DomainError:
+    """A row the mutation names is not there. An id means nothing to a person, so the message never
+    shows one (it stays in ``details`` for the log): a row that was here and has been removed is
+    named (``name``); one never seen here is "does not exist or was removed"."""
+    if name:
+        return DomainError("not_found", f"{label.zh}“{name}”已被删除。", f"The {label.en.lower()} “{name}” was removed.",
+                           field, {"id": value})
+    return DomainError("not_found", f"找不到该{label.zh}：它不存在或已被删除。",
+                       f"That {label.en.lower()} does not exist or was removed.", field, {"id": value})
 
 
 def forbidden(action_zh: str, action_en: str) -> DomainError:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from desktop.store import Store
 from sync import protocol
 from sync.token_store import TokenStore, open_token_store
 
+log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({408, 429})
 # A batch stays below what the server accepts after decompression, with room for the envelope.
 BATCH_BYTES = protocol.MAX_BODY_BYTES * 9 // 10
@@ -468,7 +470,13 @@ class SyncClient:
         try:
             return apply()
         except remote.RemoteDataError as exc:
-            raise _bad_response(str(exc)) from exc
+            # The detail names rows by id: for the log, not for a person.
+            log.warning("a page from the server was not applied: %s", exc)
+            raise SyncError("bad_response", "服务器发来的数据不完整，本机没有采用这一页，数据保持原样。请稍后再同步；"
+                            "如果一直出现，请把日志文件 fieldmark.log 发给管理员。",
+                            "A page from the server was incomplete and was not applied; nothing here changed. "
+                            "Sync again later; if it keeps happening, send the log file fieldmark.log to your "
+                            "administrator.") from exc
         except remote.NotRewindable as exc:
             raise SyncError("push_first", "请先发送本机较早的修改，再接收服务器的数据。",
                             "Send this computer's earlier changes first, then receive the server's data.") from exc

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from desktop import mutations, timeutil
 from desktop.errors import DomainError
 from desktop.ids import uuid7
-from desktop.models import CHANNELS, DECISION_ROLES, Customer, Touchpoint
+from desktop.models import CHANNELS, DECISION_ROLES, Contact, Customer, Touchpoint
 from desktop.store import Store
 from tests.conftest import Org, run
 
@@ -214,13 +214,18 @@ NOT_FOUND: dict[str, tuple[Case, str, str]] = {
 @pytest.mark.parametrize("case, field, label", NOT_FOUND.values(), ids=NOT_FOUND.keys())
 def test_unknown_reference_is_not_found(store, world, case, field, label):
     err = run_case(store, world, case, "not_found", field, label)
-    assert err.detail["id"] in err.message_zh and err.detail["id"] in err.message_en
+    # The id stays in the details for the log; a person is never shown one.
+    assert err.detail["id"] not in err.message_zh and err.detail["id"] not in err.message_en
+    assert "不存在或已被删除" in err.message_zh and "does not exist or was removed" in err.message_en
 
 
-def test_removed_contact_is_not_found(store, world):
+def test_removed_contact_is_not_found_and_named(store, world):
+    with store.read() as session:
+        name = session.get(Contact, world.contact).name
     run(store, world["rep"], "contact.remove", id=world.contact)
-    refused(store, world["rep"], "touchpoint.log", tp(world, contact_id=world.contact), "not_found", "contact_id",
-            "联系人")
+    err = refused(store, world["rep"], "touchpoint.log", tp(world, contact_id=world.contact), "not_found",
+                  "contact_id", "联系人")
+    assert err.message_zh == f"联系人“{name}”已被删除。" and world.contact not in err.message_en
     refused(store, world["rep"], "contact.update", {"id": world.contact, "title": "经理"}, "not_found", "id", "联系人")
 
 

@@ -867,6 +867,18 @@ def test_pull_pages_until_has_more_is_false_and_replays_on_top(client, http, sto
     assert cursor(store) == 9 and seen[-1] == (1.0, "pull")
 
 
+def test_a_page_that_cannot_be_applied_is_explained_without_ids(client, http, store, org, caplog):
+    orphan = touchpoint_row(uuid7(), org["rep"])  # its customer is in no page
+    http.script = [("status", 200, {"changes": [up("touchpoints", orphan)], "next_cursor": 4, "has_more": False,
+                                    "server_time": T})]
+    with pytest.raises(SyncError) as caught:
+        client.pull()
+    assert caught.value.code == "bad_response" and cursor(store) == 0
+    for text in (caught.value.message_zh, caught.value.message_en):
+        assert orphan["id"] not in text and orphan["customer_id"] not in text and "fieldmark.log" in text
+    assert orphan["customer_id"] in caplog.text  # the detail is in the log, for whoever reads it
+
+
 def test_cancelling_a_pull_keeps_the_pages_applied_so_far(client, http, store, org):
     customer = customer_row(org["rep"])
     http.script = [("status", 200, {"changes": [up("customers", customer)], "next_cursor": 4, "has_more": True,

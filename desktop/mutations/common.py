@@ -109,14 +109,15 @@ def not_new(session: Session, ids: Iterable[str]) -> None:
 def get_customer(session: Session, customer_id: str, field: str = "customer_id") -> Customer:
     customer = by_id(session, Customer, customer_id)
     if customer is None or customer.deleted_at is not None:
-        raise errors.not_found(field, CUSTOMER, customer_id)
+        raise errors.not_found(field, CUSTOMER, customer_id, customer.name if customer is not None else None)
     return customer
 
 
 def ensure_new(session: Session, model: type[T], row_id: str, label: Label) -> None:
     """Refuse an id that already exists (a replayed create must not make a twin)."""
     if by_id(session, model, row_id) is not None:
-        raise errors.conflict("id", f"{label.zh}（{row_id}）已存在。", f"{label.en} {row_id} already exists.")
+        raise errors.conflict("id", f"这条{label.zh}已经存在（同一修改不会做两次）。",
+                              f"This {label.en.lower()} exists already (the same change is never made twice).")
 
 
 def inserted(session: Session, entity: str, row: Any) -> Changes:

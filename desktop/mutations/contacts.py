@@ -31,7 +31,7 @@ DETAILS = {
 def get_contact(session: Session, contact_id: str, field: str = "id") -> Contact:
     contact = session.get(Contact, contact_id)
     if contact is None or contact.deleted_at is not None:
-        raise errors.not_found(field, CONTACT, contact_id)
+        raise errors.not_found(field, CONTACT, contact_id, contact.name if contact is not None else None)
     return contact
 
 
