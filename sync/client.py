@@ -472,11 +472,11 @@ class SyncClient:
         except remote.RemoteDataError as exc:
             # The detail names rows by id: for the log, not for a person.
             log.warning("a page from the server was not applied: %s", exc)
-            raise SyncError("bad_response", "服务器发来的数据不完整，本机没有采用这一页，数据保持原样。请稍后再同步；"
-                            "如果一直出现，请把日志文件 fieldmark.log 发给管理员。",
-                            "A page from the server was incomplete and was not applied; nothing here changed. "
-                            "Sync again later; if it keeps happening, send the log file fieldmark.log to your "
-                            "administrator.") from exc
+            raise SyncError("bad_response", "服务器发来的一页数据本机无法采用，已跳过，本机数据保持原样。请稍后再同步；如果一直出现，"
+                            "请确认 Fieldmark 已是最新版本，或把日志文件 fieldmark.log 发给管理员。",
+                            "A page from the server could not be used and was not applied; nothing here changed. "
+                            "Sync again later; if it keeps happening, check that this Fieldmark is up to date, "
+                            "or send the log file fieldmark.log to your administrator.") from exc
         except remote.NotRewindable as exc:
             raise SyncError("push_first", "请先发送本机较早的修改，再接收服务器的数据。",
                             "Send this computer's earlier changes first, then receive the server's data.") from exc

@@ -894,12 +894,13 @@ def test_cancelling_a_pull_keeps_the_pages_applied_so_far(client, http, store, o
     assert len(http.received) == 1
 
 
-def test_a_malformed_page_is_a_final_error_and_changes_nothing(client, http, store):
+def test_a_malformed_page_is_a_final_error_and_changes_nothing(client, http, store, caplog):
     http.script = [("status", 200, {"changes": [{"table": "passwords", "id": "x", "op": "upsert"}],
                                     "next_cursor": 5, "has_more": False, "server_time": T})]
     with pytest.raises(SyncError) as caught:
         client.pull()
-    assert caught.value.code == "bad_response" and "passwords" in caught.value.message_en
+    assert caught.value.code == "bad_response" and "up to date" in caught.value.message_en
+    assert "passwords" in caplog.text  # what was wrong, for the administrator
     assert cursor(store) == 0
 
 
