@@ -1,17 +1,32 @@
-"""What a data folder holds, for joining a server: nothing yet, demo or other local data, or a server's data."""
+"""What a data folder holds, for joining a server: nothing yet, demo or other local data, or a server's data;
+and erasing what it holds when the server withdrew the device (sync.revocation)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
 from desktop.errors import DomainError
 from desktop.models import AuditEntry, SyncState, User
+from desktop.paths import DB_NAME
 from desktop.store import Store
 
 NEW, DEMO, LOCAL, HALF_JOINED, JOINED = "new", "demo", "local", "half_joined", "joined"
+
+# Written when the server says the device was withdrawn, removed last once everything it names is gone:
+# an app closed (or killed) in between erases at its next start instead of opening the data again.
+ERASE_MARK = "erase-requested"
+# What a data folder holds that a withdrawn device erases: the database with its journal files, the
+# evidence files, their thumbnails and the backups made before upgrades (copies of the database). The
+# log and a company.json header are not the organisation's data and stay.
+DATABASE_FILES = ("", "-wal", "-shm", "-journal")  # suffixes of the database's own name
+ERASED_FOLDERS = ("attachments", "thumbnails", "backups")
 
 
 @dataclass(frozen=True)
@@ -86,3 +101,39 @@ def check_user(store: Store, user_id: str, username: str) -> None:
                           f"This folder already holds another user named “{username}” (from other data), "
                           "who cannot be merged with the server's user of that name. Choose or create a new, "
                           "empty folder.", "username")
+
+
+def request_erase(data_dir: Path, device_id: str) -> None:
+    """Mark the folder to be erased (the device the server withdrew is named, for its keyring entry)."""
+    mark = Path(data_dir) / ERASE_MARK
+    temporary = mark.with_name(mark.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(device_id + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, mark)
+
+
+def erase_requested(data_dir: Path) -> str | None:
+    """The device id of a pending erase of this folder ("" when unreadable), or None when none is pending."""
+    try:
+        return (Path(data_dir) / ERASE_MARK).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def erase_files(data_dir: Path, db_name: str = DB_NAME, also: tuple[str, ...] = ()) -> None:
+    """Remove the folder's data (the database and its journal files, ERASED_FOLDERS and the names in
+    ``also``), then the erase mark. The store must be closed. An OSError leaves the mark, so the next
+    start tries again."""
+    folder = Path(data_dir)
+    for name in (*(db_name + suffix for suffix in DATABASE_FILES), *also):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()
+    for name in ERASED_FOLDERS:
+        if (folder / name).exists():
+            shutil.rmtree(folder / name)
+    with contextlib.suppress(FileNotFoundError):
+        (folder / ERASE_MARK).unlink()

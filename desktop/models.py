@@ -477,6 +477,9 @@ class SyncState(Base):
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[dict[str, Any] | None]  # {code, message_zh, message_en, at}
     server_time_offset_s: Mapped[float | None]  # server clock minus ours, shown when large, never used to order
+    # The organisation's limit on offline sign-in since last_success_at, when the server sends one (0012);
+    # otherwise the app's own setting applies (desktop.auth.offline_limit).
+    offline_days: Mapped[int | None]
 
 
 class SyncProblem(Base):

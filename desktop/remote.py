@@ -64,7 +64,8 @@ UPSERT, FORGET = "upsert", "forget"
 APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
 PENDING = "pending"
 LIVE, REWOUND, FAILED, UNDONE = "live", "rewound", "failed", "undone"
-STATE_FIELDS = ("server_url", "user_id", "last_success_at", "last_attempt_at", "last_error", "server_time_offset_s")
+STATE_FIELDS = ("server_url", "user_id", "last_success_at", "last_attempt_at", "last_error", "server_time_offset_s",
+                "offline_days")
 
 
 class RemoteDataError(ValueError):

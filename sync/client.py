@@ -11,7 +11,10 @@ exponential backoff and full jitter, a bounded number of times per request; then
 :class:`SyncUnavailable`, and the caller tries again later - the outbox keeps everything meanwhile.
 Retrying is safe: the server answers a repeated push from its stored results, and pulls only read.
 Any other 4xx is final: :class:`SyncError` with the server's code and messages; 401 is
-:class:`SignInRequired`, 426 :class:`UpgradeRequired`.
+:class:`SignInRequired`, 426 :class:`UpgradeRequired`, 403 ``device_pending``
+:class:`ApprovalPending`. 410 ``device_revoked`` is :class:`DeviceRevoked`: the administrator withdrew
+this device, and before raising it the client marks the data folder to be erased and forgets the
+token (sync.revocation); whoever holds the store open then erases it.
 
 Evidence files go up before the mutations that name them: before each push batch, every file an
 ``attachment.add`` in it names is uploaded in chunks from the store's blob folder, resuming from what
@@ -41,7 +44,7 @@ from desktop.blobs import BlobError, is_sha256
 from desktop.models import OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
-from sync import protocol
+from sync import protocol, revocation
 from sync.token_store import TokenStore, open_token_store
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,15 @@ class SignInRequired(SyncError):
 
 class UpgradeRequired(SyncError):
     """The server no longer accepts this version of Fieldmark."""
+
+
+class DeviceRevoked(SyncError):
+    """The administrator withdrew this device (410 ``device_revoked``). Its token is gone and its folder is
+    marked for erasing; close the store and call sync.revocation.erase."""
+
+
+class ApprovalPending(SyncError):
+    """The server's administrator has not approved this device yet (403 ``device_pending``)."""
 
 
 class SyncUnavailable(SyncError):
@@ -154,6 +166,7 @@ class SyncClient:
         self._jitter = jitter
         self.http = session or requests.Session()
         self._offset: float | None = None
+        self._policy: dict[str, Any] = {}  # the last page's answer, for the organisation's settings in it
 
     # ---- Public API
 
@@ -179,6 +192,7 @@ class SyncClient:
         code = answer.get("device_code")
         if isinstance(code, str) and code:
             remote.adopt_device_code(self.store, code)
+        self._adopt_policy(answer)
         return user_id
 
     def sign_out(self) -> None:
@@ -374,7 +388,7 @@ class SyncClient:
                         failure = f"HTTP {status}"
                         retry_after = _seconds(response.headers.get("Retry-After"))
                     else:
-                        raise _final_error(response)
+                        raise self._refusal(response)
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
                 failure = f"{type(exc).__name__}: {exc}"
@@ -449,6 +463,7 @@ class SyncClient:
                     break
         finally:
             fetcher.shutdown(wait=False, cancel_futures=True)
+        self._adopt_policy(self._policy)
         replay = self._remote(lambda: remote.replay_pending(self.store))
         report.replayed, report.replay_failed = len(replay.replayed), replay.failed
         if cancelled:
@@ -463,7 +478,14 @@ class SyncClient:
         changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
         if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
             raise _bad_response("a page needs changes, next_cursor and has_more")
+        self._policy = answer
         return changes, next_cursor, has_more
+
+    def _adopt_policy(self, answer: dict[str, Any]) -> None:
+        """Keep the organisation's offline sign-in limit when the server sends one (desktop.auth)."""
+        days = answer.get("offline_days")
+        if _is_count(days) and 1 <= days <= 3650 and days != remote.read_state(self.store).offline_days:
+            remote.update_state(self.store, offline_days=days)
 
     def _remote(self, apply: Callable[[], Any]) -> Any:
         """Run a desktop.remote call, turning what it refuses into a SyncError."""
@@ -584,12 +606,20 @@ class SyncClient:
                     failure, reason = f"HTTP {status}", "http"
                     retry_after = _seconds(response.headers.get("Retry-After"))
                 else:
-                    raise _final_error(response)
+                    raise self._refusal(response)
             if attempt < attempts:
                 self._sleep(self._delay(attempt, retry_after))
         raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {attempts} 次）。修改都已保存在本机，稍后会再发送。",
                               f"The server could not be reached ({attempts} attempts: {failure}). "
                               "Your changes are kept on this computer and will be sent later.", reason=reason)
+
+    def _refusal(self, response: requests.Response) -> SyncError:
+        """The final error for a 4xx; a withdrawn device's folder is marked for erasing and its token
+        forgotten before anything else can happen (sync.revocation)."""
+        error = _final_error(response)
+        if isinstance(error, DeviceRevoked):
+            revocation.note(self.store, self.token_store)
+        return error
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter; a server's Retry-After is honoured up to the cap."""
@@ -677,4 +707,8 @@ def _final_error(response: requests.Response) -> SyncError:
         return UpgradeRequired(code, zh, en, status)
     if status == 401:
         return SignInRequired(code, zh, en, status)
+    if status == 410 and code == "device_revoked":
+        return DeviceRevoked(code, zh, en, status)
+    if status == 403 and code == "device_pending":
+        return ApprovalPending(code, zh, en, status)
     return SyncError(code, zh, en, status)

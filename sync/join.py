@@ -18,6 +18,7 @@ from desktop.errors import DomainError
 from desktop.models import User
 from desktop.store import Store
 from sync.client import (
+    DeviceRevoked,
     Progress,
     SignInRequired,
     SyncCancelled,
@@ -93,8 +94,8 @@ def join(client: SyncClient, username: str, password: str, device_name: str,
         stage = "pull"
         client.sync(_After(progress, 0.05))
         return _local_user(store, user_id)
-    except SyncCancelled:
-        raise
+    except (SyncCancelled, DeviceRevoked):
+        raise  # a withdrawn device: its folder is erased by whoever holds it open (sync.revocation)
     except Exception as exc:  # noqa: BLE001 - every failure becomes words for the window
         raise _explained(exc, stage, client.base_url) from exc
 

@@ -1,5 +1,9 @@
 """Sign in, offline: choose a user, type the password; checked against the local hash.
 
+On a desktop joined to a server, only within the offline window since its last contact (desktop.auth:
+the organisation's value, else the setting "signin/offline_days", 30 days): past it the dialog says to
+connect to the network and offers *Connect to server…*, which signs in online.
+
 With no one to choose (a folder that holds no accounts), it says so and offers to connect to the
 organisation's server instead (ui.dialogs.server_dialog).
 """
@@ -95,7 +99,8 @@ class SignInDialog(QDialog):
             self._show_error(self.tr("Enter your password."))
             return
         self.buttons.setEnabled(False)
-        QueryOp(self.context.tasks, lambda store: _sign_in(store, username, password)) \
+        days = _setting_days(self.context.settings().value("signin/offline_days", None))
+        QueryOp(self.context.tasks, lambda store: _sign_in(store, username, password, days)) \
             .success(self._signed_in).failure(self._failed).run()
 
     # ---- Private API
@@ -115,12 +120,23 @@ class SignInDialog(QDialog):
         self.password_edit.selectAll()
         self.password_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self._show_error(describe(exc, self.context.language))
+        if getattr(exc, "code", "") == "offline_too_long":
+            self.connect_button.show()  # online sign-in works: it syncs, and the count starts again
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
 
 
-def _sign_in(store, username: str, password: str) -> User:
+def _sign_in(store, username: str, password: str, days: int | None = None) -> User:
     with store.read() as session:
-        return auth.sign_in(session, username, password)
+        return auth.sign_in_offline(session, username, password, days)
+
+
+def _setting_days(value: object) -> int | None:
+    """The "signin/offline_days" setting as a number of days, or None when unset or not a number."""
+    try:
+        days = int(str(value))
+    except ValueError:
+        return None
+    return days if days >= 1 else None

@@ -31,6 +31,7 @@ from desktop.paths import (
     remember_data_dir,
 )
 from desktop.store import Store, open_store
+from sync import revocation
 from ui import app_log, i18n, wheel_guard
 from ui.context import AppContext
 from ui.forms import alive
@@ -73,8 +74,21 @@ def data_dir(args: argparse.Namespace) -> Path | None:
 
 def open_database(args: argparse.Namespace, language: str, then: Callable[[Store | None], None]) -> None:
     """Open the store of the data folder args name and hand it to then (None once a start-up database
-    problem was shown in the user's language); a database to upgrade is upgraded behind a progress window."""
-    open_store_then(database_path(data_dir(args)), None, language, then)
+    problem was shown in the user's language); a database to upgrade is upgraded behind a progress window.
+
+    A folder the server withdrew before the app could erase it (sync.revocation) is erased first; it
+    then opens empty, never seeded with demo data, and its first dialog says why (``args.erased``)."""
+    path = database_path(data_dir(args))
+    try:
+        args.erased = revocation.erase_if_requested(path)
+    except OSError as exc:
+        log.error("the withdrawn folder %s could not be erased: %s", path.parent, exc)
+        _say_cannot_open(exc, path, None, language)
+        then(None)
+        return
+    if args.erased:
+        args.no_demo = True
+    open_store_then(path, None, language, then)
 
 
 def open_store_then(path: Path, parent: QWidget | None, language: str, then: Callable[[Store | None], None]) -> None:
@@ -197,22 +211,23 @@ class Application:
         self.window = self._make_window(context)
         self.sign_in_dialog: QDialog | None = None
 
-    def start(self, user: User | None = None, view: str | None = None) -> None:
+    def start(self, user: User | None = None, view: str | None = None, notice: str = "") -> None:
         if user is None:
-            self.ask_sign_in()
+            self.ask_sign_in(notice)
             return
         self.signed_in(user)
         if view:
             self.window.show_view(view)
 
-    def ask_sign_in(self) -> None:
-        """The first dialog: sign in offline; on a folder where no one can (yet), join a server instead."""
+    def ask_sign_in(self, notice: str = "") -> None:
+        """The first dialog: sign in offline; on a folder where no one can (yet), join a server instead.
+        ``notice``: what the first dialog says first (the folder was just erased)."""
         from ui.sign_in_dialog import SignInDialog
 
         with self.context.store.read() as session:
             nobody = not auth.users_for_sign_in(session)
         if nobody or folder_.inspect(self.context.store).kind == folder_.HALF_JOINED:
-            self.ask_join()
+            self.ask_join(notice)
             return
         dialog = SignInDialog(self.context)
         dialog.sig_signed_in.connect(self.signed_in)
@@ -221,11 +236,13 @@ class Application:
         self.sign_in_dialog = dialog
         dialog.show()
 
-    def ask_join(self) -> None:
+    def ask_join(self, notice: str = "") -> None:
         """Join the organisation's server from this folder; its first pull ends on the user's workbench."""
         from ui.dialogs.server_dialog import ServerDialog
 
         dialog = ServerDialog(self.context, first=True)
+        if notice:
+            dialog.show_notice(notice)
         dialog.sig_joined.connect(self.signed_in)
         dialog.sig_new_folder_requested.connect(lambda: self.choose_new_folder(dialog))
         dialog.rejected.connect(self._sign_in_cancelled)
@@ -272,6 +289,13 @@ class Application:
 
     def _switch_to(self, folder: Path, store: Store) -> None:
         app_log.install(store.path.parent)
+        old = self._close_folder()
+        self._use(store, old)
+        remember_data_dir(folder)
+        self.ask_sign_in()
+
+    def _close_folder(self) -> AppContext:
+        """Close the dialogs, the window, the threads and the store of the folder open now; its context."""
         old, window = self.context, self.window
         for dialog in (self.sign_in_dialog, getattr(window, "server_dialog", None)):
             if dialog is not None and alive(dialog):
@@ -286,12 +310,36 @@ class Application:
         old.tasks.shutdown()
         old.store.close()
         window.deleteLater()
+        return old
+
+    def _use(self, store: Store, old: AppContext) -> None:
         context = AppContext(store, old.language)
         context.sync_client_options = old.sync_client_options
         self.context = context
         self.window = self._make_window(context)
-        remember_data_dir(folder)
-        self.ask_sign_in()
+
+    def device_withdrawn(self, context: AppContext) -> None:
+        """The server withdrew this device (a lost laptop): close the folder, erase its data and token
+        (sync.revocation), and start again from the first dialog of the now empty folder, which says so.
+
+        Whatever was open goes, unsaved forms included: the administrator decided that nothing of the
+        organisation's may stay on this computer."""
+        if context is not self.context:
+            return  # a folder closed already (a second run that heard the same answer)
+        path = self.context.store.path
+        device_id, _code = self.context.store.device()
+        tokens = getattr(self.context.sync_client, "token_store", None)
+        old = self._close_folder()
+        try:
+            revocation.erase(path.parent, device_id, tokens, db_name=path.name)
+        except OSError as exc:  # the mark stays: the next start erases before opening anything
+            log.error("the withdrawn folder %s could not be erased now: %s", path.parent, exc)
+        store = _open_store(path, None, old.language)
+        if store is None:
+            self.app.quit()
+            return
+        self._use(store, old)
+        self.ask_sign_in(revocation.erased_message(old.language))
 
     def signed_in(self, user: User) -> None:
         self.context.set_user(user)
@@ -314,6 +362,8 @@ class Application:
         if self.screenshot:
             window.resize(1280, 800)
         window.sig_sign_out_requested.connect(self.sign_out)
+        # Out of the signal's own call chain: the folder's threads are shut down from there.
+        context.sync.sig_device_revoked.connect(lambda: QTimer.singleShot(0, lambda: self.device_withdrawn(context)))
         window.sig_new_folder_requested.connect(lambda: self.choose_new_folder(window.server_dialog or window))
         return window
 
@@ -424,7 +474,8 @@ def launch(app: QApplication, args: argparse.Namespace, store: Store, language: 
                 exit_code[0] = 2
                 app.quit()
                 return
-        application.start(user, args.view)
+        notice = revocation.erased_message(language) if getattr(args, "erased", False) else ""
+        application.start(user, args.view, notice)
         freeze_long_lived_objects()
         if args.screenshot is not None:
             QTimer.singleShot(500, lambda: _screenshot(application, args.screenshot))

@@ -19,7 +19,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop import mutations, remote
 from desktop.store import Store
-from sync.client import SignInRequired, SyncCancelled, SyncClient, SyncError, SyncUnavailable, UpgradeRequired
+from sync.client import (
+    DeviceRevoked,
+    SignInRequired,
+    SyncCancelled,
+    SyncClient,
+    SyncError,
+    SyncUnavailable,
+    UpgradeRequired,
+)
 from sync.token_store import open_token_store
 from ui import sync_schedule as schedule_
 from ui.ops import Progress, QueryOp
@@ -93,6 +101,9 @@ class SyncController(QObject):
     """A sync the user asked for needs them to sign in again; carries the reason in their language."""
     sig_finished = Signal(object)
     """A run ended; carries its :class:`Finished`."""
+    sig_device_revoked = Signal()
+    """The server withdrew this device: its token is gone and its folder is marked for erasing
+    (sync.revocation). Whoever holds the store (ui.startup.Application) closes it and erases the folder."""
 
     def __init__(self, context: AppContext, intervals: SyncIntervals | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -191,7 +202,10 @@ class SyncController(QObject):
 
         def finished(future: Future[Finished]) -> None:
             if not future.cancelled():  # cancelled: the app is closing
-                done(future.result())
+                result = future.result()
+                done(result)
+                if isinstance(result.error, DeviceRevoked):
+                    self._withdrawn()
 
         self.context.tasks.run_net(work, finished)
 
@@ -284,9 +298,17 @@ class SyncController(QObject):
             waiter(result)
         self.sig_finished.emit(result)
         self.sig_changed.emit()
+        if isinstance(result.error, DeviceRevoked):
+            self._withdrawn()
+            return
         if announce and outcome == schedule_.SIGN_IN and isinstance(result.error, SyncError):
             self.sig_sign_in_required.emit(result.error.message(self.context.language))
         self._arm()
+
+    def _withdrawn(self) -> None:
+        """No sync will ever succeed from this folder again: stop, and hand it to whoever erases it."""
+        self.stop()
+        self.sig_device_revoked.emit()
 
     def _on_progress(self, fraction: float, what: str) -> None:
         self.fraction, self.what = fraction, what

@@ -26,6 +26,8 @@ from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
 
 STATUS = {"unauthorized": 401, "bad_credentials": 401, "user_disabled": 403, "forbidden": 403, "too_large": 413,
+          # a withdrawn device: 410 tells it to erase its data (sync.protocol); one waiting for approval: 403
+          "device_revoked": 410, "device_pending": 403,
           "upgrade_required": 426,
           # the rate source, not the caller, is at fault; 424 rather than 502 so that clients do not
           # retry it as if this server were unreachable, and show the message as it stands
@@ -121,10 +123,13 @@ def _whole_number(request: Request, name: str) -> int:
     return int(value)
 
 
-def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | None = None) -> FastAPI:
+def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | None = None,
+               approve_devices: bool = False, offline_days: int | None = None) -> FastAPI:
     """The API on an engine (or a database URL), creating the schema if needed. Evidence files are
     kept in ``<data_dir>/blobs``, whichever database the server uses. ``cfets_url``: where the
-    central parity is fetched from (CFETS itself unless given)."""
+    central parity is fetched from (CFETS itself unless given). ``approve_devices``: a new device gets
+    nothing until an administrator approves it. ``offline_days``: the organisation's limit on offline
+    sign-in since a desktop's last contact, sent to every desktop (None: each desktop's own setting)."""
     if isinstance(engine, str):
         engine = make_engine(engine)
     create_schema(engine)
@@ -163,18 +168,20 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     def _issue(body: dict[str, Any]) -> dict[str, Any]:
         with writing(engine) as session:
             issued, device = auth.issue(session, body["username"], body["password"], body["device_id"],
-                                        str(body.get("device_name", "")))
+                                        str(body.get("device_name", "")), approve_devices=approve_devices)
             return {"token": issued, "user_id": device.user_id, "device_id": device.id,
-                    "device_code": device.code, "expires_at": timeutil.to_text(device.expires_at)}
+                    "device_code": device.code, "expires_at": timeutil.to_text(device.expires_at),
+                    "approved": device.approved_at is not None or not approve_devices, **policy}
 
     # Pushes wait for their turn here, in arrival order, holding neither a thread nor a database
     # connection: the database serialises writers anyway, and pulls, sign-ins and health checks are
     # served meanwhile. The database work itself runs on the thread pool, never on the event loop.
     pushes = asyncio.Lock()
+    policy = {"offline_days": offline_days} if offline_days is not None else {}
 
     def _authenticate(token_: str) -> tuple[Any, Any]:
         with reading(engine) as session:
-            return auth.authenticate(session, token_)
+            return auth.authenticate(session, token_, approve_devices=approve_devices)
 
     @app.post("/v1/push")
     async def push_(request: Request) -> dict[str, Any]:
@@ -194,8 +201,7 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         """The rate feed: the rates the server holds for a pair and span (default: the last 30 days)."""
         _check_version(request)
         token_ = _token(request)
-        with reading(engine) as session:
-            auth.authenticate(session, token_)
+        _authenticate(token_)
         try:
             last = date.fromisoformat(end) if end else rate_feed.today()
             first = date.fromisoformat(start) if start else last - timedelta(days=29)
@@ -227,11 +233,11 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         token_ = _token(request)
         limit = max(1, min(limit, protocol.PULL_LIMIT))
         with reading(engine) as session:
-            user, _device = auth.authenticate(session, token_)
+            user, _device = auth.authenticate(session, token_, approve_devices=approve_devices)
             found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
         body = json.dumps({"changes": found, "next_cursor": next_cursor, "has_more": has_more,
-                           "server_time": timeutil.to_text(timeutil.utcnow())},
+                           "server_time": timeutil.to_text(timeutil.utcnow()), **policy},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {}
         if len(body) > PULL_GZIP_FROM and "gzip" in request.headers.get("accept-encoding", "").lower():

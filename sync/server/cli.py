@@ -1,10 +1,12 @@
 """fieldmark-server: run the sync server, and administer its users and devices.
 
     fieldmark-server [serve] [--data-dir DIR] [--host 127.0.0.1] [--port 8765] [--database-url URL]
+                     [--approve-devices] [--offline-days N]
     fieldmark-server user add NAME --role ROLE [--territory T] [--team T] [--display-name N] [--password P]
     fieldmark-server user disable NAME
     fieldmark-server device list
-    fieldmark-server device revoke DEVICE_ID
+    fieldmark-server device approve DEVICE        (its id or its code, D3)
+    fieldmark-server device revoke DEVICE         (the device erases its data at its next contact)
     fieldmark-server seed-demo [--users-only]
 """
 
@@ -90,6 +92,22 @@ def _update_user(engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def device_state(device: Device) -> str:
+    """What ``device list`` says of a device: revoked, pending (waiting for approval) or active. A device
+    registered before the server asked for approval, or while it did not, counts as approved."""
+    if device.revoked_at is not None:
+        return "revoked"
+    return "pending" if device.approved_at is None else "active"
+
+
+def _find_device(session, key: str) -> Device | None:
+    """A device by its id or its code (D3, as ``device list`` shows it); None, said on stderr, when none."""
+    found = session.get(Device, key) or session.scalars(select(Device).where(Device.code == key.upper())).first()
+    if found is None:
+        print(f"no device {key}", file=sys.stderr)
+    return found
+
+
 def _daily_fetch(engine, args: argparse.Namespace):
     """The background fetch of ``serve --fetch-rates-as USER`` (None, said on stderr, for an unknown
     user or one who may not record rates)."""
@@ -145,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--fetch-rates-as", default=None, metavar="USER",
                        help="fetch the central parity by itself after each publication, recorded as this finance "
                             "user or admin")
+    serve.add_argument("--approve-devices", action="store_true",
+                       help="a newly registered device gets no data until 'device approve' (the organisation's "
+                            "policy; devices registered before stay as they are)")
+    serve.add_argument("--offline-days", type=int, default=None, metavar="N",
+                       help="desktops allow offline sign-in only within N days of their last contact with this "
+                            "server (sent to every desktop; without it each desktop's own setting, 30 by default)")
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
     add.add_argument("name")
@@ -163,9 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     update.add_argument("--manager", help="the manager's username ('' for none)")
     update.add_argument("--display-name")
     device = sub.add_parser("device").add_subparsers(dest="action", required=True)
-    device.add_parser("list")
-    revoke = device.add_parser("revoke")
-    revoke.add_argument("device_id")
+    device.add_parser("list", help="every device: its code, user, name, state (active, pending, revoked), last seen")
+    approve = device.add_parser("approve", help="let a device registered under --approve-devices receive data")
+    approve.add_argument("device_id", metavar="DEVICE", help="its id or its code (D3)")
+    revoke = device.add_parser("revoke", help="withdraw a device for good (a lost laptop): it can never sign in "
+                                              "again, and erases its Fieldmark data at its next contact")
+    revoke.add_argument("device_id", metavar="DEVICE", help="its id or its code (D3)")
     seed = sub.add_parser("seed-demo", help="add the demo organisation: its users (password: fieldmark), "
                                             "customers, contacts and touchpoints")
     seed.add_argument("--users-only", action="store_true", help="only the users (an organisation with no data)")
@@ -198,8 +225,13 @@ def main(argv: list[str] | None = None) -> int:
             if fetcher is None:
                 return 1
             fetcher.start()
-        uvicorn.run(create_app(engine, args.data_dir, cfets_url=getattr(args, "cfets_url", None)), host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765),
-                    log_level="info")
+        offline_days = getattr(args, "offline_days", None)
+        if offline_days is not None and not 1 <= offline_days <= 3650:
+            print("--offline-days: a number of days from 1 to 3650", file=sys.stderr)
+            return 2
+        app = create_app(engine, args.data_dir, cfets_url=getattr(args, "cfets_url", None),
+                         approve_devices=getattr(args, "approve_devices", False), offline_days=offline_days)
+        uvicorn.run(app, host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765), log_level="info")
         return 0
     if args.command == "rates":
         return _rates(engine, args)
@@ -253,18 +285,31 @@ def main(argv: list[str] | None = None) -> int:
         with reading(engine) as session:
             names = dict(session.execute(select(User.id, User.username)).all())
             for dev in session.scalars(select(Device).order_by(Device.created_at)):
-                state = "revoked" if dev.revoked_at else "active"
-                print(f"{dev.id}  {names.get(dev.user_id, '?'):<16} {dev.name:<24} {state}  "
-                      f"last seen {dev.last_seen_at and timeutil.to_text(dev.last_seen_at)}")
+                print(f"{dev.id}  {dev.code or '-':<5} {names.get(dev.user_id, '?'):<16} {dev.name:<24} "
+                      f"{device_state(dev):<8} last seen {dev.last_seen_at and timeutil.to_text(dev.last_seen_at)}")
+        return 0
+    if args.command == "device" and args.action == "approve":
+        with writing(engine) as session:
+            dev = _find_device(session, args.device_id)
+            if dev is None:
+                return 1
+            if dev.revoked_at is not None:
+                print(f"{args.device_id} was revoked and stays revoked; the person signs in from a new "
+                      "installation, which registers as a new device", file=sys.stderr)
+                return 1
+            if dev.approved_at is None:
+                dev.approved_at = timeutil.utcnow()
+        print(f"approved {args.device_id}")
         return 0
     if args.command == "device" and args.action == "revoke":
         with writing(engine) as session:
-            dev = session.get(Device, args.device_id)
+            dev = _find_device(session, args.device_id)
             if dev is None:
-                print(f"no device {args.device_id}", file=sys.stderr)
                 return 1
-            dev.revoked_at = timeutil.utcnow()
-        print(f"revoked {args.device_id}")
+            dev.revoked_at = dev.revoked_at or timeutil.utcnow()
+            last_seen = dev.last_seen_at and timeutil.to_text(dev.last_seen_at)
+        print(f"revoked {args.device_id}: it can no longer sign in, and erases its Fieldmark data (with any "
+              f"change it has not sent since it was last seen, {last_seen}) at its next contact")
         return 0
     parser.print_help()
     return 2

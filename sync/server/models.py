@@ -28,7 +28,11 @@ class Device(ServerBase):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # Withdrawn by an administrator (fieldmark-server device revoke): it never signs in again, and its
+    # next contact is answered 410 device_revoked, on which it erases its data (docs/design-sync-server.md).
     revoked_at: Mapped[datetime | None]
+    # None: registered while the server asks for approval (serve --approve-devices), not approved yet.
+    approved_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
 
 

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import folder as folder_
+from desktop import remote
 from desktop.store import Store
 from sync import join
-from sync.client import SyncCancelled, SyncError
+from sync.client import DeviceRevoked, SyncCancelled, SyncError
 from ui.context import AppContext
 from ui.forms import ERROR_COLOR, alive
 from ui.ops import QueryOp
@@ -127,6 +128,11 @@ class ServerDialog(QDialog):
         self.reason_label.show()
         self.password_edit.setFocus()
 
+    def show_notice(self, text: str) -> None:
+        """What happened to this folder before the dialog opened (it was erased: sync.revocation)."""
+        self.state_label.setText(text)
+        self.state_label.show()
+
     def submit(self) -> None:
         """Check what was typed, then join on the network thread; what was typed stays whatever happens."""
         if self.busy:
@@ -197,14 +203,21 @@ class ServerDialog(QDialog):
         """Fill in what this computer already knows, unless the user has typed there meanwhile."""
         if not alive(self):
             return
-        url, username, folder = known
+        url, username, folder, last_error = known
         if url and not self.url_edit.text():
             self.url_edit.setText(url)
         if username and (not self.username_edit.text() or not self.username_edit.isModified()):
             self.username_edit.setText(username)
         if self.url_edit.text() and self.username_edit.text():
             self.password_edit.setFocus()
-        if folder.kind == folder_.HALF_JOINED:
+        if folder.kind == folder_.JOINED:
+            self.intro_label.hide()  # people can sign in here; this is signing in online
+        if folder.kind == folder_.HALF_JOINED and (last_error or {}).get("code") == "device_pending":
+            # Registered, waiting for the administrator: the server's own words say so.
+            self.state_label.setText(str(last_error.get("message_zh" if self.context.language.startswith("zh")
+                                                        else "message_en", "")))
+            self.state_label.show()
+        elif folder.kind == folder_.HALF_JOINED:
             self.state_label.setText(self.tr(
                 "The first download from %1 stopped before it finished. What arrived is kept on this computer, "
                 "but the folder cannot be used until the download is complete: type your password and press "
@@ -223,6 +236,8 @@ class ServerDialog(QDialog):
             return
         self._set_busy(False)
         exc = finished.error
+        if isinstance(exc, DeviceRevoked):
+            return  # the folder is being erased (ui.startup.Application); the next dialog says so
         if exc is None:
             user = finished.value
             self.context.settings().setValue("signin/last_user", user.username)
@@ -256,7 +271,8 @@ class ServerDialog(QDialog):
         self.adjustSize()
 
 
-def _known(store: Store) -> tuple[str, str, folder_.Folder]:
-    """The server address and user name this computer last signed in with, and what the folder holds."""
+def _known(store: Store) -> tuple[str, str, folder_.Folder, dict | None]:
+    """The server address and user name this computer last signed in with, what the folder holds, and
+    the last sync error."""
     folder = folder_.inspect(store)
-    return folder.server_url or "", folder.username or "", folder
+    return folder.server_url or "", folder.username or "", folder, remote.read_state(store).last_error
