@@ -136,7 +136,7 @@ def test_revoked_and_expired_tokens_are_refused(server):
     assert result.returncode == 0
     refused = create("辛公司")
     response = api.push(refused)
-    assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    assert response.status_code == 410 and response.json()["code"] == "device_revoked"  # erase, not sign in
     other = Api(server, "rep.zhang")
     with server_db(server) as db:
         mark = "?" if server.kind == "sqlite" else "%s"
