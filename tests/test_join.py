@@ -301,7 +301,9 @@ def test_a_server_that_does_not_answer_in_time(qtbot, context, server, proxy):
     assert "did not answer in time" in failed(qtbot, dialog)
 
 
-def test_a_device_revoked_during_the_first_pull(qtbot, context, server, proxy):
+def test_a_device_revoked_during_the_first_pull_erases_what_arrived(qtbot, contexts, tmp_path, server, proxy):
+    context = new_context(tmp_path / "revoked")
+    contexts.append(context)
     device_id, _code = context.store.device()
 
     def revoke_before_the_second_page(path: str, count: int) -> None:
@@ -310,15 +312,24 @@ def test_a_device_revoked_during_the_first_pull(qtbot, context, server, proxy):
         return None
 
     proxy.rule = revoke_before_the_second_page
-    dialog = ServerDialog(context, first=True)
-    qtbot.addWidget(dialog)
+    application = start(qtbot, context)
+    dialog = application.sign_in_dialog
     fill(dialog, proxy.url)
-    assert "withdrew this computer's sign-in" in failed(qtbot, dialog)
-    assert folder_.inspect(context.store).kind == folder_.HALF_JOINED
+    dialog.submit()
+    # The first page is in, the second is refused: the administrator withdrew the device, so what arrived
+    # goes, and the folder is back at its first dialog, which says why.
+    qtbot.waitUntil(lambda: application.context is not context and application.sign_in_dialog is not None
+                    and application.sign_in_dialog.isVisible(), timeout=30000)
+    contexts.append(application.context)
+    first = application.sign_in_dialog
+    assert isinstance(first, ServerDialog) and "withdrew this computer" in first.state_label.text()
+    assert folder_.inspect(application.context.store).kind == folder_.NEW
+    assert application.context.store.device()[0] != device_id
     proxy.rule = lambda _path, _count: None
-    dialog.submit()  # signing in again gives the device a new token; the download goes on
-    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=30000)
-    assert folder_.inspect(context.store).kind == folder_.JOINED
+    fill(first, proxy.url)
+    first.submit()  # a new device for the same person
+    qtbot.waitUntil(lambda: application.window.isVisible(), timeout=30000)
+    assert folder_.inspect(application.context.store).kind == folder_.JOINED
 
 
 # ---- Folders that cannot join
