@@ -1,11 +1,11 @@
 """The wire protocol between desktop and server (JSON over HTTPS), version 1.
 
     POST /v1/auth/token   {username, password, device_id, device_name}
-                          -> {token, user_id, device_id, expires_at}
+                          -> {token, user_id, device_id, device_code, expires_at, approved, offline_days?}
     POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
                           -> {results: [Result...], server_time}
     GET  /v1/pull?cursor=N&limit=M
-                          -> {changes: [Change...], next_cursor, has_more, server_time}
+                          -> {changes: [Change...], next_cursor, has_more, server_time, offline_days?}
 
 Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
 desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
@@ -46,6 +46,17 @@ as for a file that does not exist.
 Every request carries the app version and the schema version in headers; an app older than the
 server accepts is answered 426 with a message asking to upgrade. Errors are JSON
 {code, message_zh, message_en} with a 4xx status; a 5xx means "try again later".
+
+Devices. A device id is registered by its first token request and bound to that user. A device an
+administrator revoked (``fieldmark-server device revoke``) is answered **410** ``device_revoked`` on
+every request with its token and on every token request with the right password (a wrong one is
+``bad_credentials``, as for anyone): the device must erase its data and its token (sync.revocation)
+and never sends again; a new installation registers as a new device. Where the server approves
+devices (``serve --approve-devices``), a new device gets a token (``approved: false``) but every other
+request is **403** ``device_pending`` until ``fieldmark-server device approve``. 401 ``unauthorized``
+(an expired or unknown token, a disabled user) means: sign in again. ``offline_days``, when the server
+sends it (``serve --offline-days``), is the organisation's limit on offline sign-in since the device's
+last successful sync (desktop.auth).
 """
 
 from __future__ import annotations
