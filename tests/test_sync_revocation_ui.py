@@ -4,6 +4,7 @@ window, the sign-in dialog sends the user online."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from desktop import folder as folder_
 from desktop import mutations, paths, remote, timeutil
+from desktop.demo import generate
 from desktop.models import Customer, User
 from desktop.store import open_store
 from sync.token_store import FileTokenStore
@@ -22,6 +24,7 @@ from ui import sync_actions
 from ui.context import AppContext
 from ui.dialogs.server_dialog import ServerDialog
 from ui.sign_in_dialog import SignInDialog
+from ui import startup
 from ui.startup import Application
 from ui.sync_schedule import SyncIntervals
 
@@ -176,3 +179,29 @@ def test_a_device_waiting_for_approval_says_so_in_words(qtbot, contexts, tmp_pat
         qtbot.waitUntil(lambda: application.window.isVisible(), timeout=30000)
     finally:
         approving.stop()
+
+
+def test_an_erase_the_app_could_not_finish_happens_at_the_next_start_before_the_database_opens(
+        qtbot, contexts, tmp_path, monkeypatch):
+    folder = tmp_path / "laptop"
+    store = open_store(folder / "fieldmark.db")
+    generate(store, customers=3, touchpoints=4, months=1)
+    device_id, _code = store.device()
+    folder_.request_erase(folder, device_id)  # the server's answer arrived; then the app was killed
+    store.close()
+    monkeypatch.setattr(startup, "freeze_long_lived_objects", lambda: None)  # the test process goes on
+
+    args = argparse.Namespace(data_dir=folder, no_demo=False, screenshot=None, lang=None, user=None, view=None)
+    opened = []
+    startup.open_database(args, "en", opened.append)
+    assert args.erased and args.no_demo  # never seeded with demo data
+    fresh = opened[0]
+    assert fresh is not None and fresh.device()[0] != device_id and folder_.erase_requested(folder) is None
+    application = startup.launch(QApplication.instance(), args, fresh, "en", [0])
+    contexts.append(application.context)
+    qtbot.addWidget(application.window)
+    dialog = application.sign_in_dialog
+    assert isinstance(dialog, ServerDialog) and dialog.first and dialog.isVisible()
+    assert "administrator withdrew this computer" in dialog.state_label.text()
+    with fresh.read() as session:
+        assert session.scalar(select(func.count()).select_from(Customer)) == 0
