@@ -20,11 +20,10 @@ from desktop.models import Customer, User
 from desktop.store import open_store
 from sync.token_store import FileTokenStore
 from tests.server_process import ServerProcess
-from ui import sync_actions
+from ui import startup, sync_actions
 from ui.context import AppContext
 from ui.dialogs.server_dialog import ServerDialog
 from ui.sign_in_dialog import SignInDialog
-from ui import startup
 from ui.startup import Application
 from ui.sync_schedule import SyncIntervals
 
