@@ -307,9 +307,8 @@ def main(argv: list[str] | None = None) -> int:
             if dev is None:
                 return 1
             dev.revoked_at = dev.revoked_at or timeutil.utcnow()
-            last_seen = dev.last_seen_at and timeutil.to_text(dev.last_seen_at)
-        print(f"revoked {args.device_id}: it can no longer sign in, and erases its Fieldmark data (with any "
-              f"change it has not sent since it was last seen, {last_seen}) at its next contact")
+        print(f"revoked {args.device_id}: it can no longer sign in, and at its next contact it erases its "
+              "Fieldmark data, changes it has not sent yet included")
         return 0
     parser.print_help()
     return 2
