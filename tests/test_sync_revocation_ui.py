@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import func, select
 
 from desktop import folder as folder_
@@ -52,6 +52,11 @@ def contexts(qapp, qtbot, monkeypatch):
     monkeypatch.setattr(sync_actions, "open_token_store", lambda folder, _account: FileTokenStore(folder / "token"))
     made: list[AppContext] = []
     yield made
+    for dialog in QApplication.topLevelWidgets():  # the first dialogs the tests left open are not the next test's
+        if isinstance(dialog, QDialog) and dialog.isVisible():
+            dialog.blockSignals(True)  # closing it here is not the user cancelling the app
+            dialog.close()
+            dialog.deleteLater()
     for ctx in made:
         ctx.sync.stop()
         ctx.sync.cancel()
