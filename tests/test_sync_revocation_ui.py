@@ -149,6 +149,17 @@ def test_past_the_offline_window_the_sign_in_dialog_sends_the_user_online(qtbot,
     assert "31 days" in dialog.error_label.text() and "Connect to the network" in dialog.error_label.text()
     assert context.user is None and dialog.connect_button.isVisibleTo(dialog)
 
+    # This computer's own setting (the server sends none here) widens the window.
+    QSettings().setValue("signin/offline_days", 45)
+    dialog.submit()
+    qtbot.waitUntil(lambda: application.window.isVisible() and context.user is not None, timeout=10000)
+    application.window._sign_out()
+    QSettings().remove("signin/offline_days")
+    dialog = application.sign_in_dialog
+    dialog.password_edit.setText("fieldmark")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.connect_button.isVisibleTo(dialog), timeout=10000)
+
     dialog.connect_button.click()  # online sign-in works
     online = application.sign_in_dialog
     assert isinstance(online, ServerDialog) and online.isVisible()
