@@ -1,8 +1,10 @@
 """Many devices pushing at once to a real server process over loopback HTTP.
 
-    python -m bench.sync_concurrent [--devices 50] [--mutations 200] [--batch 20] [--postgres]
+    python -m bench.sync_concurrent [--devices 50] [--mutations 200] [--batch 20] [--postgres] [--workers 1 4]
 
-Starts ``fieldmark-server`` on SQLite (or on a private PostgreSQL cluster with --postgres). Each
+Starts ``fieldmark-server`` on SQLite (or on a private PostgreSQL cluster with --postgres). With
+``--workers 1 4`` the whole measurement runs once per count, one after the other in the same run, each
+on a fresh server with that many worker processes (``serve --workers N``) and a fresh database. Each
 device is one sign-in of a demo user who may own customers (several devices per user, as when a
 rep has a laptop and a tablet); before the clock starts it signs in, creates its own customer and
 encodes its N touchpoint.log mutations into request bodies of ``--batch`` mutations.
@@ -100,10 +102,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutations", type=int, default=200, help="per device")
     parser.add_argument("--batch", type=int, default=20, help=f"mutations per request (desktop: {protocol.PUSH_BATCH})")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="server worker processes; several counts are measured one after the other")
     args = parser.parse_args(argv)
     cluster = postgres.start() if args.postgres else None
+    failed = False
+    try:
+        for workers in args.workers:
+            failed |= measure(args, cluster, workers)
+    finally:
+        if cluster:
+            cluster.stop()
+    return 1 if failed else 0
+
+
+def measure(args: argparse.Namespace, cluster: postgres.PostgresCluster | postgres.ExternalPostgres | None,
+            workers: int) -> bool:
+    """One measurement on a fresh server with ``workers`` processes; prints it, returns whether anything failed."""
     folder = Path(tempfile.mkdtemp(prefix="fieldmark-bench-"))
-    server = ServerProcess(folder, cluster.database() if cluster else None)
+    server = ServerProcess(folder, cluster.database() if cluster else None, workers=workers)
     kind = "PostgreSQL" if cluster else "SQLite"
     try:
         alone = Device(server, USERS[0], 0, args.mutations, args.batch)
@@ -138,26 +155,25 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - began
     finally:
         server.stop()
-        if cluster:
-            cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
     latencies = [x for d in devices for x in d.latencies]
     errors = [e for d in devices for e in d.errors]
     total = args.devices * args.mutations
     ms = 1000
-    print(f"{kind}: {args.devices} devices x {args.mutations} touchpoint.log mutations, batches of {args.batch} "
-          f"({len(latencies)} requests)")
+    print(f"{kind}, {workers} worker{'s' if workers > 1 else ''}: {args.devices} devices x {args.mutations} "
+          f"touchpoint.log mutations, batches of {args.batch} ({len(latencies)} requests)")
     print(f"  baseline, one device alone: {args.mutations} mutations in {alone_time:.2f} s, request latency "
           f"p50 {statistics.median(alone.latencies) * ms:.0f} ms, max {max(alone.latencies) * ms:.0f} ms")
     print(f"  all at once: {total:,} mutations in {elapsed:.1f} s ({total / elapsed:,.0f}/s); request latency "
           f"p50 {statistics.median(latencies) * ms:.0f} ms, p95 {percentile(latencies, 0.95) * ms:.0f} ms, "
           f"max {max(latencies) * ms:.0f} ms; errors: {len(errors)}")
     print(f"  /v1/health meanwhile: {len(health)} requests, p50 {statistics.median(health) * ms:.1f} ms, "
-          f"p95 {percentile(health, 0.95) * ms:.1f} ms, max {max(health) * ms:.1f} ms; errors: {health_errors}")
+          f"p95 {percentile(health, 0.95) * ms:.1f} ms, max {max(health) * ms:.1f} ms; errors: {health_errors}",
+          flush=True)
     for error in errors[:10]:
         print("   ", error)
-    return 1 if errors or health_errors else 0
+    return bool(errors or health_errors)
 
 
 if __name__ == "__main__":
