@@ -20,6 +20,10 @@ Printed: request latency p50 / p95 / max, total throughput, and errors (any non-
 failed request, any result that is not "applied"); meanwhile a further thread asks /v1/health every
 50 ms, to show that the server still answers other requests while it writes. The baseline,
 measured in the same run before the storm, is one device pushing the same queue alone.
+
+After the push storm, every device pulls everything it may see from cursor 0, all at once (pages of
+1,000, gzip): reading, encoding and compressing pages is the work that more worker processes share
+out, where pushes all wait for the database's one writer lock.
 """
 
 from __future__ import annotations
@@ -153,6 +157,7 @@ def measure(args: argparse.Namespace, cluster: postgres.PostgresCluster | postgr
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
+        pulled, pull_times, pull_elapsed = pull_storm(devices)
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
@@ -171,9 +176,35 @@ def measure(args: argparse.Namespace, cluster: postgres.PostgresCluster | postgr
     print(f"  /v1/health meanwhile: {len(health)} requests, p50 {statistics.median(health) * ms:.1f} ms, "
           f"p95 {percentile(health, 0.95) * ms:.1f} ms, max {max(health) * ms:.1f} ms; errors: {health_errors}",
           flush=True)
+    print(f"  then every device pulls everything it may see, all at once: {pulled:,} changes in "
+          f"{pull_elapsed:.1f} s; per device p50 {statistics.median(pull_times):.2f} s, "
+          f"max {max(pull_times):.2f} s", flush=True)
     for error in errors[:10]:
         print("   ", error)
     return bool(errors or health_errors)
+
+
+def pull_storm(devices: list[Device]) -> tuple[int, list[float], float]:
+    """Every device pulls from cursor 0 at once (pages of 1,000, gzip): changes pulled, each device's
+    time, the time of all."""
+    counts = [0] * len(devices)
+    times = [0.0] * len(devices)
+    start = threading.Barrier(len(devices) + 1)
+
+    def pull(n: int) -> None:
+        start.wait()
+        began = time.perf_counter()
+        counts[n] = len(devices[n].api.pull_all(limit=1000)[0])
+        times[n] = time.perf_counter() - began
+
+    threads = [threading.Thread(target=pull, args=(n,)) for n in range(len(devices))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return sum(counts), times, time.perf_counter() - began
 
 
 if __name__ == "__main__":
