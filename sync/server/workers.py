@@ -29,7 +29,7 @@ from typing import Any
 DATA_DIR_ENV = "FIELDMARK_SERVER_DATA_DIR"
 DATABASE_URL_ENV = "FIELDMARK_SERVER_DATABASE_URL"
 CFETS_URL_ENV = "FIELDMARK_SERVER_CFETS_URL"
-WORKER_HEADER = "Fieldmark-Worker"
+WORKER_HEADER = "X-Fieldmark-Worker"
 FACTORY = "sync.server.workers:app_from_environment"
 
 
