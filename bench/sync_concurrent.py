@@ -1,8 +1,10 @@
 """Many devices pushing at once to a real server process over loopback HTTP.
 
-    python -m bench.sync_concurrent [--devices 50] [--mutations 200] [--batch 20] [--postgres]
+    python -m bench.sync_concurrent [--devices 50] [--mutations 200] [--batch 20] [--postgres] [--workers 1 4]
 
-Starts ``fieldmark-server`` on SQLite (or on a private PostgreSQL cluster with --postgres). Each
+Starts ``fieldmark-server`` on SQLite (or on a private PostgreSQL cluster with --postgres). With
+``--workers 1 4`` the whole measurement runs once per count, one after the other in the same run, each
+on a fresh server with that many worker processes (``serve --workers N``) and a fresh database. Each
 device is one sign-in of a demo user who may own customers (several devices per user, as when a
 rep has a laptop and a tablet); before the clock starts it signs in, creates its own customer and
 encodes its N touchpoint.log mutations into request bodies of ``--batch`` mutations.
@@ -18,6 +20,10 @@ Printed: request latency p50 / p95 / max, total throughput, and errors (any non-
 failed request, any result that is not "applied"); meanwhile a further thread asks /v1/health every
 50 ms, to show that the server still answers other requests while it writes. The baseline,
 measured in the same run before the storm, is one device pushing the same queue alone.
+
+After the push storm, every device pulls everything it may see from cursor 0, all at once (pages of
+1,000, gzip): reading, encoding and compressing pages is the work that more worker processes share
+out, where pushes all wait for the database's one writer lock.
 """
 
 from __future__ import annotations
@@ -100,10 +106,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutations", type=int, default=200, help="per device")
     parser.add_argument("--batch", type=int, default=20, help=f"mutations per request (desktop: {protocol.PUSH_BATCH})")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="server worker processes; several counts are measured one after the other")
     args = parser.parse_args(argv)
     cluster = postgres.start() if args.postgres else None
+    failed = False
+    try:
+        for workers in args.workers:
+            failed |= measure(args, cluster, workers)
+    finally:
+        if cluster:
+            cluster.stop()
+    return 1 if failed else 0
+
+
+def measure(args: argparse.Namespace, cluster: postgres.PostgresCluster | postgres.ExternalPostgres | None,
+            workers: int) -> bool:
+    """One measurement on a fresh server with ``workers`` processes; prints it, returns whether anything failed."""
     folder = Path(tempfile.mkdtemp(prefix="fieldmark-bench-"))
-    server = ServerProcess(folder, cluster.database() if cluster else None)
+    server = ServerProcess(folder, cluster.database() if cluster else None, workers=workers)
     kind = "PostgreSQL" if cluster else "SQLite"
     try:
         alone = Device(server, USERS[0], 0, args.mutations, args.batch)
@@ -136,28 +157,54 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
+        pulled, pull_times, pull_elapsed = pull_storm(devices)
     finally:
         server.stop()
-        if cluster:
-            cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
     latencies = [x for d in devices for x in d.latencies]
     errors = [e for d in devices for e in d.errors]
     total = args.devices * args.mutations
     ms = 1000
-    print(f"{kind}: {args.devices} devices x {args.mutations} touchpoint.log mutations, batches of {args.batch} "
-          f"({len(latencies)} requests)")
+    print(f"{kind}, {workers} worker{'s' if workers > 1 else ''}: {args.devices} devices x {args.mutations} "
+          f"touchpoint.log mutations, batches of {args.batch} ({len(latencies)} requests)")
     print(f"  baseline, one device alone: {args.mutations} mutations in {alone_time:.2f} s, request latency "
           f"p50 {statistics.median(alone.latencies) * ms:.0f} ms, max {max(alone.latencies) * ms:.0f} ms")
     print(f"  all at once: {total:,} mutations in {elapsed:.1f} s ({total / elapsed:,.0f}/s); request latency "
           f"p50 {statistics.median(latencies) * ms:.0f} ms, p95 {percentile(latencies, 0.95) * ms:.0f} ms, "
           f"max {max(latencies) * ms:.0f} ms; errors: {len(errors)}")
     print(f"  /v1/health meanwhile: {len(health)} requests, p50 {statistics.median(health) * ms:.1f} ms, "
-          f"p95 {percentile(health, 0.95) * ms:.1f} ms, max {max(health) * ms:.1f} ms; errors: {health_errors}")
+          f"p95 {percentile(health, 0.95) * ms:.1f} ms, max {max(health) * ms:.1f} ms; errors: {health_errors}",
+          flush=True)
+    print(f"  then every device pulls everything it may see, all at once: {pulled:,} changes in "
+          f"{pull_elapsed:.1f} s; per device p50 {statistics.median(pull_times):.2f} s, "
+          f"max {max(pull_times):.2f} s", flush=True)
     for error in errors[:10]:
         print("   ", error)
-    return 1 if errors or health_errors else 0
+    return bool(errors or health_errors)
+
+
+def pull_storm(devices: list[Device]) -> tuple[int, list[float], float]:
+    """Every device pulls from cursor 0 at once (pages of 1,000, gzip): changes pulled, each device's
+    time, the time of all."""
+    counts = [0] * len(devices)
+    times = [0.0] * len(devices)
+    start = threading.Barrier(len(devices) + 1)
+
+    def pull(n: int) -> None:
+        start.wait()
+        began = time.perf_counter()
+        counts[n] = len(devices[n].api.pull_all(limit=1000)[0])
+        times[n] = time.perf_counter() - began
+
+    threads = [threading.Thread(target=pull, args=(n,)) for n in range(len(devices))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return sum(counts), times, time.perf_counter() - began
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ as for a file that does not exist.
 
 Every request carries the app version and the schema version in headers; an app older than the
 server accepts is answered 426 with a message asking to upgrade. Errors are JSON
-{code, message_zh, message_en} with a 4xx status; a 5xx means "try again later".
+{code, message_zh, message_en} with a 4xx status; a 5xx means "try again later". Every answer names
+the server process that gave it (``X-Fieldmark-Worker``: its pid), for diagnostics only.
 
 Devices. A device id is registered by its first token request and bound to that user. A device an
 administrator revoked (``fieldmark-server device revoke``) is answered **410** ``device_revoked`` on

@@ -15,6 +15,8 @@ from desktop import __version__
 from desktop.ids import uuid7
 from sync import protocol
 
+STARTED = "Application startup complete."  # uvicorn's line, once per worker
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -25,7 +27,7 @@ def free_port() -> int:
 class ServerProcess:
     """``fieldmark-server serve`` on 127.0.0.1, with the demo users seeded (and no other data)."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None, *serve_options: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, *serve_options: str, workers: int = 1) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = free_port()
@@ -34,19 +36,29 @@ class ServerProcess:
         if database_url:
             base += ["--database-url", database_url]
         self.base = base
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
         # The demo users only: each test makes the data it needs.
         subprocess.run(base + ["seed-demo", "--users-only"], check=True, capture_output=True, timeout=60)
-        self.process = subprocess.Popen(base + ["serve", "--port", str(self.port), *serve_options], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+        # The server's log goes to a file (a pipe nobody reads would fill up and block it).
+        self.log_path = Path(data_dir) / "server.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(base + ["serve", "--port", str(self.port), "--workers", str(workers),
+                                                    *serve_options], stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if requests.get(self.url + "/v1/health", timeout=1).ok:
+                # Every worker up: each says so in the log once its app is built.
+                if requests.get(self.url + "/v1/health", timeout=1).ok and self.log().count(STARTED) >= workers:
                     return
             except requests.ConnectionError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self.stop()
-        raise RuntimeError("the server did not start: " + self.process.stderr.read().decode(errors="replace"))
+        raise RuntimeError("the server did not start: " + self.log())
+
+    def log(self) -> str:
+        """What the server has written to its log so far."""
+        return self.log_path.read_text(errors="replace")
 
     def admin(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(self.base + list(args), capture_output=True, text=True, timeout=60)

@@ -88,13 +88,16 @@ def test_an_admin_imports_a_rates_file_on_the_server(site_and_server, tmp_path):
     assert not any(d == date(2026, 11, 24) for d, *_x in cached(desk))
 
 
-def test_the_server_fetches_the_central_parity_by_itself(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_server_fetches_the_central_parity_by_itself(tmp_path, workers):
     """serve --fetch-rates-as: with no rate as new as the newest publication, the server fetches on its
-    own, recorded under that finance user; a user who may not record rates is refused at start."""
+    own, recorded under that finance user; a user who may not record rates is refused at start. With
+    several worker processes it fetches once, from the parent process, not once per worker."""
     import time
 
     with cfets_site() as site:
-        server = ServerProcess(tmp_path / "server", None, "--cfets-url", site, "--fetch-rates-as", "finance.sun")
+        server = ServerProcess(tmp_path / "server", None, "--cfets-url", site, "--fetch-rates-as", "finance.sun",
+                               workers=workers)
         try:
             rep = Api(server, "rep.li")
             deadline = time.monotonic() + 30
@@ -103,6 +106,10 @@ def test_the_server_fetches_the_central_parity_by_itself(tmp_path):
                 found = rep.get("/v1/rates", params={"start": "2026-11-01"}).json()["rates"]
                 time.sleep(0.2)
             assert [(r["rate_date"], r["rate"]) for r in found] == [(d.isoformat(), str(v)) for d, v in RECORDED]
+            while time.monotonic() < deadline and "rates: fetched" not in server.log():
+                time.sleep(0.1)
+            time.sleep(0.5)  # a second fetcher, if there were one, would have said so by now
+            assert server.log().count("rates: fetched the central parity") == 1
             refused = server.admin("serve", "--port", "1", "--fetch-rates-as", "rep.li")
             assert refused.returncode == 1 and "not a finance user or admin" in refused.stderr
         finally:

@@ -35,6 +35,27 @@ def test_migrations_match_the_models(kind, tmp_path, request):
     engine.dispose()
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_processes_starting_together_on_a_new_database_migrate_it_once(kind, tmp_path, request):
+    """Three `fieldmark-server migrate` at once on an empty database (as workers and an administrator's
+    command may start together): all succeed, and the schema is this version's."""
+    import subprocess
+    import sys
+
+    from sync.server import schema
+
+    url = _url(kind, tmp_path, request)
+    command = [sys.executable, "-m", "sync.server.cli", "--data-dir", str(tmp_path), "--database-url", url, "migrate"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    answers = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], [err for _out, err in answers]
+    engine = make_engine(url)
+    head = schema.ScriptDirectory.from_config(schema.config()).get_current_head()
+    assert schema.current(engine) == head
+    assert all(head in out for out, _err in answers)
+    engine.dispose()
+
+
 def test_a_database_from_a_newer_server_is_refused(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
     create_schema(engine)

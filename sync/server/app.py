@@ -176,6 +176,8 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     # Pushes wait for their turn here, in arrival order, holding neither a thread nor a database
     # connection: the database serialises writers anyway, and pulls, sign-ins and health checks are
     # served meanwhile. The database work itself runs on the thread pool, never on the event loop.
+    # This queue is one process's only: across worker processes (sync.server.workers) the database's
+    # writer lock (sync.server.db.writing) is what serialises, and nothing relies on this one for more.
     pushes = asyncio.Lock()
     policy = {"offline_days": offline_days} if offline_days is not None else {}
 

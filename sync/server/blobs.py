@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -42,9 +45,17 @@ from sync import protocol
 from sync.server.db import reading, writing
 from sync.server.models import Upload
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 # Chunks of one person's upload of one file are written one at a time (a resend racing the
-# original would otherwise append twice). Striped: a fixed set of locks, no table that grows.
-_LOCKS = [threading.Lock() for _ in range(64)]
+# original would otherwise append twice), whichever worker process receives them: a thread lock
+# within the process, then an exclusive flock on a lock file in the blob folder, which the workers
+# share. Striped by a stable hash: a fixed set of locks and files, nothing that grows.
+STRIPES = 64
+_LOCKS = [threading.Lock() for _ in range(STRIPES)]
 SWEEP_GRACE = timedelta(days=7)
 
 
@@ -101,6 +112,7 @@ class ServerBlobs:
     def __init__(self, root: Path) -> None:
         self.store = BlobStore(root)
         self._incoming = Path(root) / "incoming"
+        self._locks = Path(root) / "locks"  # not a kept file's folder: those are named by two characters
 
     def incoming(self, user_id: str) -> BlobStore:
         """Where ``user_id``'s uploads are received until they are complete and checked."""
@@ -140,7 +152,11 @@ class ServerBlobs:
         if sent and self.whole(sha):
             return {"received": self.store.size(sha), "complete": True}  # a resend of the last chunk
         incoming = self.incoming(user.id)
-        with _LOCKS[hash((user.id, sha)) % len(_LOCKS)]:
+        with self._upload_lock(user.id, sha):
+            with reading(engine) as session:  # finished by another request while this one waited?
+                sent = _sent(session, user.id, sha)
+            if sent and self.whole(sha):
+                return {"received": self.store.size(sha), "complete": True}
             try:  # a chunk wholly received already (a resend after a lost answer) changes nothing
                 received = incoming.append(sha, offset, data, max_bytes=total)
             except BlobError as exc:  # not where the upload stands: say where it does
@@ -154,11 +170,26 @@ class ServerBlobs:
                               "The file received does not match its SHA-256; it was thrown away, send it again.",
                               422) from exc
             self._keep(incoming, sha)
-        with writing(engine) as session:
-            if not _sent(session, user.id, sha):
-                session.add(Upload(sha256=sha, user_id=user.id, device_id=device_id, size=size,
-                                   uploaded_at=timeutil.utcnow()))
+            # Recorded before the lock is let go: a request waiting for it then sees the upload done.
+            with writing(engine) as session:
+                if not _sent(session, user.id, sha):
+                    session.add(Upload(sha256=sha, user_id=user.id, device_id=device_id, size=size,
+                                       uploaded_at=timeutil.utcnow()))
         return {"received": size, "complete": True}
+
+    @contextmanager
+    def _upload_lock(self, user_id: str, sha: str) -> Iterator[None]:
+        """Held while one person's chunk of one file is written: one writer across threads and worker
+        processes on this machine (the lock files are in the blob folder)."""
+        stripe = zlib.crc32(f"{user_id}/{sha}".encode()) % STRIPES
+        with _LOCKS[stripe]:
+            if fcntl is None:  # not on Linux: one process only (docs/deploy.md)
+                yield
+                return
+            self._locks.mkdir(parents=True, exist_ok=True)
+            with open(self._locks / f"{stripe:02d}", "a+b") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # let go when the file is closed
+                yield
 
     def _keep(self, incoming: BlobStore, sha: str) -> None:
         """Move a checked upload into the kept files (same folder tree, so a rename): over a damaged

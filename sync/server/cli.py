@@ -1,7 +1,8 @@
 """fieldmark-server: run the sync server, and administer its users and devices.
 
-    fieldmark-server [serve] [--data-dir DIR] [--host 127.0.0.1] [--port 8765] [--database-url URL]
+    fieldmark-server [--data-dir DIR] [--database-url URL] [serve] [--host 127.0.0.1] [--port 8765] [--workers N]
                      [--approve-devices] [--offline-days N]
+    fieldmark-server migrate
     fieldmark-server user add NAME --role ROLE [--territory T] [--team T] [--display-name N] [--password P]
     fieldmark-server user disable NAME
     fieldmark-server device list
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +26,7 @@ from desktop import derived, passwords, timeutil
 from desktop.demo import vocabulary
 from desktop.ids import uuid7
 from desktop.models import ROLES, User
-from sync.server import changes, rescope
+from sync.server import changes, rescope, workers
 from sync.server.db import create_schema, database_url, make_engine, reading, writing
 from sync.server.models import Device
 
@@ -151,14 +153,42 @@ def _rates(engine, args: argparse.Namespace) -> int:
     return 0 if not result.problems else 2
 
 
+def _serve(engine, url: str, args: argparse.Namespace) -> int:
+    """The HTTP server, in this process or in ``--workers`` processes (sync.server.workers). The schema
+    was migrated already, here, before any worker starts; the daily rate fetch runs here too, in the
+    one parent process, never in a worker."""
+    count = getattr(args, "workers", 1)
+    if count < 1:
+        print("--workers: at least 1", file=sys.stderr)
+        return 2
+    if getattr(args, "fetch_rates_as", None):
+        fetcher = _daily_fetch(engine, args)
+        if fetcher is None:
+            return 1
+        fetcher.start()
+    offline_days = getattr(args, "offline_days", None)
+    if offline_days is not None and not 1 <= offline_days <= 3650:
+        print("--offline-days: a number of days from 1 to 3650", file=sys.stderr)
+        return 2
+    engine.dispose()  # the workers open their own connections
+    workers.serve(data_dir=args.data_dir, database_url=url, cfets_url=getattr(args, "cfets_url", None),
+                  options={"approve_devices": getattr(args, "approve_devices", False), "offline_days": offline_days},
+                  host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765), workers=count)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fieldmark-server", description="Fieldmark's central sync server.")
-    parser.add_argument("--data-dir", type=Path, default=Path("server-data"))
-    parser.add_argument("--database-url", default=None, help="e.g. postgresql+psycopg://user:pw@host/db")
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get(workers.DATA_DIR_ENV) or "server-data"),
+                        help=f"the evidence files, and the SQLite database if no URL is given (${workers.DATA_DIR_ENV})")
+    parser.add_argument("--database-url", default=os.environ.get(workers.DATABASE_URL_ENV) or None,
+                        help=f"e.g. postgresql+psycopg://user:pw@host/db (${workers.DATABASE_URL_ENV})")
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the HTTP server (the default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes serving the one address (docs/deploy.md: about one per core)")
     serve.add_argument("--cfets-url", default=None, help="where to fetch the central parity (CFETS by default)")
     serve.add_argument("--fetch-rates-as", default=None, metavar="USER",
                        help="fetch the central parity by itself after each publication, recorded as this finance "
@@ -169,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--offline-days", type=int, default=None, metavar="N",
                        help="desktops allow offline sign-in only within N days of their last contact with this "
                             "server (sent to every desktop; without it each desktop's own setting, 30 by default)")
+    sub.add_parser("migrate", help="bring the database to this version's schema, then stop (before an upgrade's start)")
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
     add.add_argument("name")
@@ -215,24 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.data_dir, args.database_url)
     engine = make_engine(url)
     create_schema(engine)
-    if args.command in (None, "serve"):
-        import uvicorn
+    if args.command == "migrate":
+        from sync.server import schema
 
-        from sync.server.app import create_app
-
-        if getattr(args, "fetch_rates_as", None):
-            fetcher = _daily_fetch(engine, args)
-            if fetcher is None:
-                return 1
-            fetcher.start()
-        offline_days = getattr(args, "offline_days", None)
-        if offline_days is not None and not 1 <= offline_days <= 3650:
-            print("--offline-days: a number of days from 1 to 3650", file=sys.stderr)
-            return 2
-        app = create_app(engine, args.data_dir, cfets_url=getattr(args, "cfets_url", None),
-                         approve_devices=getattr(args, "approve_devices", False), offline_days=offline_days)
-        uvicorn.run(app, host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8765), log_level="info")
+        print(f"the database is at schema {schema.current(engine)} (this server's newest)")
         return 0
+    if args.command in (None, "serve"):
+        return _serve(engine, url, args)
     if args.command == "rates":
         return _rates(engine, args)
     if args.command == "blobs" and args.action == "sweep":

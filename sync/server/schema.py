@@ -24,6 +24,10 @@ def upgrade(engine: Engine) -> None:
     cfg = config()
     script = ScriptDirectory.from_config(cfg)
     with engine.connect() as conn:
+        # Serialised: server processes starting together (serve --workers N, a command run meanwhile)
+        # migrate once; the others wait, then find the schema current. On SQLite the write option
+        # makes the transaction BEGIN IMMEDIATE (sync.server.db), which takes the file's writer lock.
+        conn = conn.execution_options(write=True)
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
@@ -34,3 +38,10 @@ def upgrade(engine: Engine) -> None:
                                    "upgrade the server")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+
+def current(engine: Engine) -> str | None:
+    """The schema revision the database is at (None: never migrated)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn, opts={"version_table": "server_alembic_version"}) \
+            .get_current_revision()
