@@ -1,0 +1,215 @@
+"""Nothing a client sends makes the server fail: every request that once answered 500 now gets a 4xx in
+the API's error form (or, for one bad mutation, a rejected result while the rest of its batch applies);
+a real fault still answers 5xx "try again later", logged, with no traceback in the answer."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+
+import pytest
+import requests
+
+from desktop.errors import DomainError, Label
+from desktop.ids import uuid7
+from desktop.mutations.fields import INT_RANGE, Field
+from sync import protocol
+from sync.server import limits
+from tests.server_process import Api, ServerProcess
+from tests.test_sync_server import create, rows
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    url = request.getfixturevalue("postgres").database() if request.param == "postgresql" else None
+    process = ServerProcess(tmp_path_factory.mktemp("server"), url)
+    process.kind = request.param
+    yield process
+    process.stop()
+
+
+def refusal(response: requests.Response, status: int = 422) -> dict:
+    """The answer, checked to be a refusal in the API's own form (never FastAPI's or a 500)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] and body["message_zh"] and body["message_en"], body
+    assert "Traceback" not in response.text
+    return body
+
+
+def deep(levels: int, inner: str = "1") -> str:
+    return "[" * levels + inner + "]" * levels
+
+
+def item(seq: int, name: str, args: dict) -> dict:
+    return {"seq": seq, "mutation_id": uuid7(), "name": name, "args": args, "base_version": None,
+            "schema_version": "0002", "client_time": None}
+
+
+# ---- Query parameters
+
+
+def test_a_cursor_beyond_64_bits_is_refused_and_the_largest_one_reads_an_empty_page(server):
+    api = Api(server, "rep.li")
+    for cursor in (2**63, 10**30, -1, "1e3", "x"):
+        body = refusal(api.get("/v1/pull", params={"cursor": cursor}))
+        assert body["field"] == "cursor"
+    page = api.get("/v1/pull", params={"cursor": protocol.MAX_INT, "limit": protocol.MAX_INT})
+    assert page.status_code == 200 and page.json()["changes"] == [] and not page.json()["has_more"]
+
+
+def test_rate_dates_at_the_ends_of_the_calendar_are_refused_not_overflowed(server):
+    api = Api(server, "finance.sun")
+    for params in ({"end": "0001-01-01"}, {"start": "0001-01-01", "end": "2026-11-20"}, {"end": "9999-99-99"},
+                   {"end": "2026-1-1"}, {"start": "２０２６-01-01"}):
+        refusal(api.get("/v1/rates", params=params))
+    assert api.get("/v1/rates", params={"end": "1900-01-01"}).json() == {"rates": []}  # start clamped, not overflowed
+    assert api.get("/v1/rates", params={"start": "9999-12-31", "end": "9999-12-31"}).json() == {"rates": []}
+
+
+def test_upload_offsets_and_sizes_are_bounded(server):
+    api = Api(server, "rep.li")
+    sha = "a" * 64
+    for params in ({"offset": 2**63, "total": 10}, {"offset": 0, "total": 2**64}, {"offset": -1, "total": 10},
+                   {"total": 10}, {"offset": 0}):
+        response = requests.put(f"{server.url}/v1/blobs/{sha}", params=params, data=b"x", timeout=10,
+                                headers={**api.headers, "Content-Type": "application/octet-stream"})
+        refusal(response)
+    huge = requests.put(f"{server.url}/v1/blobs/{sha}", params={"offset": 0, "total": protocol.MAX_INT}, data=b"x",
+                        headers=api.headers, timeout=10)
+    assert refusal(huge, 413)["code"] == "too_large"
+    assert refusal(api.get("/v1/blobs/not-a-hash/status"))["message_en"].startswith("A file is named by its SHA-256")
+
+
+def test_unknown_addresses_and_methods_answer_in_the_api_form(server):
+    api = Api(server, "rep.li")
+    assert refusal(api.get("/v1/nothing-here"), 404)["code"] == "not_found"
+    assert refusal(requests.delete(server.url + "/v1/push", timeout=10), 405)["code"] == "method_not_allowed"
+
+
+# ---- Bodies
+
+
+@pytest.mark.parametrize("path", ["/v1/push", "/v1/auth/token", "/v1/rates/fetch"])
+def test_json_nested_100000_deep_is_refused_before_it_is_parsed(server, path):
+    """Sign-in reads its body with no token; push and rate fetches ask for the token first."""
+    headers = {} if path == "/v1/auth/token" else Api(server, "admin").headers
+    body = ('{"username": ' + deep(100_000) + "}").encode()
+    for extra in ({}, {"Content-Encoding": "gzip"}):
+        data = gzip.compress(body) if extra else body
+        answer = refusal(requests.post(server.url + path, data=data, timeout=30,
+                                       headers={**headers, "Content-Type": "application/json", **extra}))
+        assert str(protocol.MAX_JSON_DEPTH) in answer["message_en"]
+    # Brackets inside strings are text, not nesting.
+    answer = requests.post(server.url + "/v1/auth/token", timeout=30, json={
+        "username": "[" * 150, "password": "{" * 1000, "device_id": uuid7()})
+    assert refusal(answer, 401)["code"] == "bad_credentials"
+
+
+def test_a_push_seq_beyond_what_the_server_stores_refuses_the_batch(server):
+    api = Api(server, "rep.li")
+    for seq in (2**63, protocol.MAX_SEQ + 1, 0, True, 1.0):
+        response = api.post("/v1/push", {"device_id": api.device_id, "mutations": [item(seq, *create("甲公司"))]})
+        assert "seq" in refusal(response)["message_en"]
+    last = api.post("/v1/push", {"device_id": api.device_id, "mutations": [item(protocol.MAX_SEQ, *create("乙公司"))]})
+    assert last.status_code == 200
+    assert last.json()["results"][0] | {"mutation_id": None} == {
+        "seq": protocol.MAX_SEQ, "mutation_id": None, "status": protocol.OUT_OF_ORDER, "expected": 1}
+
+
+def test_sign_in_text_no_database_can_hold_is_refused_not_a_fault(server):
+    for username, password in (("rep.li\x00", "fieldmark"), ("rep\ud800", "fieldmark"), ("rep.li", "x\ud800"),
+                               ("x" * 300, "fieldmark")):
+        body = json.dumps({"username": username, "password": password, "device_id": uuid7()})
+        refusal(requests.post(server.url + "/v1/auth/token", data=body.encode("ascii"), timeout=30,
+                              headers={"Content-Type": "application/json"}))
+    refusal(requests.post(server.url + "/v1/auth/token", json={"username": "rep.li", "password": "fieldmark",
+                                                               "device_id": uuid7(), "device_name": 5}, timeout=30))
+
+
+def test_rates_fetch_days_are_bounded(server):
+    api = Api(server, "finance.sun")
+    for days in (2**63, 0, 367, "10", None):
+        assert "days" in refusal(api.post("/v1/rates/fetch", {"days": days}))["message_en"]
+
+
+# ---- One bad mutation is rejected alone
+
+
+def test_args_too_deep_or_out_of_range_reject_their_mutation_alone(server):
+    api = Api(server, "rep.li")
+    first, last = create("丙公司"), create("丁公司")
+    too_deep = create("戊公司")
+    too_deep[1]["notes"] = json.loads(deep(protocol.MAX_ARGS_DEPTH))  # args (1) + 32 lists: 33 levels
+    big = create("己公司")
+    big[1]["notes"] = 2**64
+    infinite = create("庚公司")
+    infinite[1]["notes"] = float("inf")
+    bad_id = create("辛公司")
+    bad_id[1]["id"] = "\x00" * 36  # an id no database can compare, on the batch's lookup of new ids
+    items = [item(seq, name, args) for seq, (name, args) in
+             enumerate([first, too_deep, big, infinite, bad_id, last], start=api.seq + 1)]
+    api.seq += len(items)
+    text = json.dumps({"device_id": api.device_id, "mutations": items})  # inf travels as Infinity
+    response = requests.post(server.url + "/v1/push", data=text, timeout=30,
+                             headers={**api.headers, "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "rejected", "rejected", "applied"]
+    assert [r["error"]["field"] for r in results[1:5]] == ["notes", "notes", "notes", "id"]
+    assert str(protocol.MAX_ARGS_DEPTH) in results[1]["error"]["message_en"]
+    names = {row["name"] for row in rows(api, "customers").values()}
+    assert {first[1]["name"], last[1]["name"]} <= names
+    assert not {too_deep[1]["name"], big[1]["name"], infinite[1]["name"], bad_id[1]["name"]} & names
+    # The deepest args a body can carry are a rejection too, not a refused batch.
+    name, args = create("壬公司")
+    args["notes"] = json.loads(deep(protocol.MAX_JSON_DEPTH - 4))
+    assert api.push((name, args)).json()["results"][0]["status"] == "rejected"
+
+
+def test_args_nested_50000_deep_refuse_the_request_before_it_is_parsed(server):
+    api = Api(server, "rep.li")
+    name, args = create("癸公司")
+    text = json.dumps({"device_id": api.device_id, "mutations": [item(api.seq + 1, name, {**args, "notes": 0})]})
+    text = text.replace('"notes": 0', '"notes": ' + deep(50_000))
+    response = requests.post(server.url + "/v1/push", data=text, timeout=30,
+                             headers={**api.headers, "Content-Type": "application/json"})
+    refusal(response)
+
+
+def test_an_int_field_refuses_what_a_database_integer_cannot_hold():
+    position = Field(Label("行号", "Position"), "int")
+    assert position.parse("position", INT_RANGE[1]) == INT_RANGE[1]
+    for value in (INT_RANGE[1] + 1, INT_RANGE[0] - 1, 2**63):
+        with pytest.raises(DomainError) as refused:
+            position.parse("position", value)
+        assert refused.value.code == "invalid_value" and refused.value.field == "position"
+
+
+def test_the_depth_scan_counts_only_brackets_outside_strings():
+    assert limits.depth(b'{"a": [1, {"b": "[[[[\\"]]]"}], "c": "{"}', 10) == 3
+    assert limits.depth(b"[]" * 1000, 10) == 1
+    assert limits.depth(deep(1000).encode(), 64) == 65  # stops counting past the limit
+    with pytest.raises(limits.TooDeep):
+        limits.read_json(deep(65).encode())
+    assert limits.read_json(deep(64).encode()) == json.loads(deep(64))
+
+
+# ---- A real fault
+
+
+def test_a_fault_answers_try_again_later_is_logged_and_shows_no_traceback(tmp_path):
+    server = ServerProcess(tmp_path)
+    try:
+        api = Api(server, "rep.li")
+        with sqlite3.connect(server.data_dir / "fieldmark-server.db") as db:
+            db.execute("DROP TABLE server_processed")  # the database breaks under the running server
+        response = api.push(create("子公司"))
+        body = refusal(response, 500)
+        assert body["code"] == "server_error" and "try again later" in body["message_en"]
+        assert "server_processed" not in response.text
+    finally:
+        server.stop()
+    log = server.process.stderr.read().decode(errors="replace")
+    assert "Traceback" in log and "server_processed" in log
