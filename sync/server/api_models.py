@@ -204,7 +204,8 @@ def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseMode
     elif ok is not None:
         responses[200] = {"model": ok, "description": "OK"}
     extra: dict[str, Any] = {"parameters": [{
-        "name": protocol.APP_HEADER, "in": "header", "required": False, "schema": {"type": "string"},
+        "name": protocol.APP_HEADER, "in": "header", "required": False,
+        "schema": {"type": "string", "pattern": r"^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$"},
         "description": "the app's version, e.g. 0.1.0; older than the server accepts: 426"}]}
     if auth:
         extra["security"] = [{BEARER: []}]
