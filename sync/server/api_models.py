@@ -191,11 +191,12 @@ MEANING = {
 
 
 def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
-          auth: bool = True, binary: bool = False) -> dict[str, Any]:
+          auth: bool = True, versioned: bool = True, binary: bool = False) -> dict[str, Any]:
     """Keyword arguments for a route's decorator: its answers (``ok`` for 200, ``statuses`` for the
-    refusals, always 426 and 500, and 401 when ``auth``), its request body (read by the route itself)
-    and, when ``auth``, the bearer token. The route's own return value is not filtered through ``ok``."""
-    codes = set(statuses) | {426, 500} | ({401} if auth else set())
+    refusals, always 500, 401 when ``auth``, 426 and the app-version header when ``versioned``), its
+    request body (read by the route itself) and, when ``auth``, the bearer token. The route's own
+    return value is not filtered through ``ok``."""
+    codes = set(statuses) | {500} | ({401} if auth else set()) | ({426} if versioned else set())
     responses: dict[int | str, Any] = {code: {"model": ApiError, "description": MEANING[code]} for code in sorted(codes)}
     if binary:
         content = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
@@ -203,10 +204,12 @@ def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseMode
         responses[206] = {"description": "The part of the file asked for with Range", "content": content}
     elif ok is not None:
         responses[200] = {"model": ok, "description": "OK"}
-    extra: dict[str, Any] = {"parameters": [{
-        "name": protocol.APP_HEADER, "in": "header", "required": False,
-        "schema": {"type": "string", "pattern": r"^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$"},
-        "description": "the app's version, e.g. 0.1.0; older than the server accepts: 426"}]}
+    extra: dict[str, Any] = {}
+    if versioned:
+        extra["parameters"] = [{
+            "name": protocol.APP_HEADER, "in": "header", "required": False,
+            "schema": {"type": "string", "pattern": r"^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$"},
+            "description": "the app's version, e.g. 0.1.0; older than the server accepts: 426"}]
     if auth:
         extra["security"] = [{BEARER: []}]
     if body is not None:

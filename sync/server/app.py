@@ -206,7 +206,7 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.code, 422))
 
-    @app.get("/v1/health", **api_models.route(ok=api_models.Health, auth=False))
+    @app.get("/v1/health", **api_models.route(ok=api_models.Health, auth=False, versioned=False))
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "protocol": protocol.PROTOCOL,
                 "server_time": timeutil.to_text(timeutil.utcnow())}
@@ -303,13 +303,13 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
     # body on the event loop and hands the file and database work to the pool.
 
-    @app.get("/v1/blobs/{sha256}/status", **api_models.route(404, 422, ok=api_models.BlobStatus))
+    @app.get("/v1/blobs/{sha256}/status", **api_models.route(422, ok=api_models.BlobStatus))
     def blob_status(request: Request, sha256: str = _SHA256) -> dict[str, Any]:
         _check_version(request)
         user, _device = _authenticate(_token(request))
         return blobs.status(engine, user, sha256)
 
-    @app.put("/v1/blobs/{sha256}", **api_models.route(404, 409, 413, 415, 422, ok=api_models.BlobStatus))
+    @app.put("/v1/blobs/{sha256}", **api_models.route(409, 413, 415, 422, ok=api_models.BlobStatus))
     async def blob_put(request: Request, sha256: str = _SHA256,
                        offset: int = Query(ge=0, le=protocol.MAX_INT, description="where this chunk starts"),
                        total: int = Query(ge=0, le=protocol.MAX_INT, description="the file's size in bytes")
