@@ -83,3 +83,16 @@ def test_every_answer_is_one_the_document_describes(server, tokens, mode):
     assert len(called) == (9 if mode is GenerationMode.POSITIVE else 8)  # every route (health: nothing to break)
     if mode is GenerationMode.POSITIVE:
         assert answered["POST /v1/push", 200] and answered["GET /v1/pull", 200]  # the batch and the page were reached
+
+
+@pytest.mark.parametrize("headers, status", [({}, 200), ({"Range": "bytes=4-"}, 206), ({"Range": "bytes=99-"}, 416),
+                                             ({"Range": "pages=1-"}, 400)])
+def test_a_real_file_download_is_answered_as_the_document_says(server, tokens, headers, status):
+    """Generated names never hit a file that exists: one is uploaded, then fetched whole, in part, and
+    with ranges Starlette refuses."""
+    rep = tokens["rep.li"]
+    sha = rep.upload(b"evidence bytes of a visit photo")
+    schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
+    case = schema["/v1/blobs/{sha256}"]["GET"].Case(path_parameters={"sha256": sha},
+                                                    headers={"Authorization": rep.headers["Authorization"], **headers})
+    assert case.call_and_validate(base_url=server.url, checks=CHECKS, timeout=30).status_code == status

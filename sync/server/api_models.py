@@ -182,7 +182,6 @@ MEANING = {
     409: "Conflicts with what the server holds (wrong_offset: `expected` says where to continue; damaged)",
     413: "Too large (body, batch, chunk or file)",
     415: "Sent compressed where the bytes must come as they are",
-    416: "The range asked for is not in the file",
     422: "The request is not valid: the message says what is wrong",
     424: "The rate source (CFETS) could not be reached or answered something unreadable",
     426: "This app is older than the server accepts: upgrade",
@@ -202,6 +201,10 @@ def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseMode
         content = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
         responses[200] = {"description": "The file", "content": content}
         responses[206] = {"description": "The part of the file asked for with Range", "content": content}
+        # Starlette's own answers to a Range header, as text (not the API's error form).
+        responses[400] = {"description": "The Range header is malformed", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        responses[416] = {"description": "The range asked for is not in the file (Content-Range: bytes */size)",
+                          "content": {"text/plain": {"schema": {"type": "string"}}}}
     elif ok is not None:
         responses[200] = {"model": ok, "description": "OK"}
     extra: dict[str, Any] = {}
@@ -210,6 +213,10 @@ def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseMode
             "name": protocol.APP_HEADER, "in": "header", "required": False,
             "schema": {"type": "string", "pattern": r"^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$"},
             "description": "the app's version, e.g. 0.1.0; older than the server accepts: 426"}]
+    if binary:
+        extra.setdefault("parameters", []).append({
+            "name": "Range", "in": "header", "required": False, "schema": {"type": "string", "pattern": r"^bytes=[0-9]+-$"},
+            "description": "resumes a download: bytes=N- (answered 206)"})
     if auth:
         extra["security"] = [{BEARER: []}]
     if body is not None:

@@ -53,8 +53,8 @@ def _bad(message_zh: str, message_en: str) -> ApiError:
 
 
 async def _json_body(request: Request) -> Any:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > protocol.MAX_BODY_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > protocol.MAX_BODY_BYTES:
         raise ApiError("too_large", "请求内容过大。", "The request is too large.", 413)
     body = await request.body()
     if len(body) > protocol.MAX_BODY_BYTES:
@@ -126,8 +126,8 @@ async def _chunk_body(request: Request) -> bytes:
     if request.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
         raise ApiError("unsupported_encoding", "文件内容应原样发送，不要压缩。",
                        "Send a file's bytes as they are, not compressed.", 415)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > protocol.MAX_CHUNK_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > protocol.MAX_CHUNK_BYTES:
         raise server_blobs.chunk_too_large()
     body = bytearray()
     async for part in request.stream():
@@ -320,7 +320,7 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         data = await _chunk_body(request)
         return await run_in_threadpool(blobs.put, engine, user, device.id, sha256, offset, total, data)
 
-    @app.get("/v1/blobs/{sha256}", **api_models.route(404, 409, 416, 422, binary=True))
+    @app.get("/v1/blobs/{sha256}", **api_models.route(404, 409, 422, binary=True))
     def blob_get(request: Request, sha256: str = _SHA256) -> Response:
         _check_version(request)
         user, _device = _authenticate(_token(request))
