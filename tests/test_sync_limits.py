@@ -194,6 +194,10 @@ def test_the_depth_scan_counts_only_brackets_outside_strings():
     with pytest.raises(limits.TooDeep):
         limits.read_json(deep(65).encode())
     assert limits.read_json(deep(64).encode()) == json.loads(deep(64))
+    # UTF-16 could hide brackets from the scan inside what looks like a string ("嬢" is 22 5b): refused.
+    with pytest.raises(ValueError):
+        limits.read_json(('["嬢", ' + deep(100_000) + "]").encode("utf-16-le"))
+    assert limits.read_json(b'\xef\xbb\xbf{"a": "\xe8\x8b\x8f"}') == {"a": "苏"}  # a BOM is allowed
 
 
 # ---- A real fault

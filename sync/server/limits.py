@@ -46,11 +46,19 @@ def depth(body: bytes, limit: int) -> int:
 
 
 def read_json(body: bytes, max_depth: int = protocol.MAX_JSON_DEPTH) -> Any:
-    """``body`` parsed, once it is known to nest at most ``max_depth`` deep (TooDeep otherwise).
-    Raises ValueError (or UnicodeDecodeError) for text that is not JSON, as json.loads does."""
+    """``body`` (UTF-8, as JSON between systems is) parsed, once it is known to nest at most
+    ``max_depth`` deep (TooDeep otherwise). Raises ValueError (UnicodeDecodeError included) for
+    anything else that is not JSON.
+
+    Only UTF-8: its multi-byte sequences hold no ASCII byte, so the scan cannot mistake part of a
+    character for a quote or a bracket (in UTF-16 it could, and hide nesting from it)."""
+    text = body.decode("utf-8-sig")
     if depth(body, max_depth) > max_depth:
         raise TooDeep(f"nested more than {max_depth} deep")
-    return json.loads(body)
+    try:
+        return json.loads(text)
+    except RecursionError as exc:  # cannot happen after the scan; kept so that it could never be a 500
+        raise TooDeep(f"nested more than {max_depth} deep") from exc
 
 
 def check_args(args: dict[str, Any]) -> None:
