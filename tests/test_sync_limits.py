@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
+import os
+import time
 
 import pytest
 import requests
@@ -17,7 +18,7 @@ from desktop.mutations.fields import INT_RANGE, Field
 from sync import protocol
 from sync.server import limits
 from tests.server_process import Api, ServerProcess
-from tests.test_sync_server import create, rows
+from tests.test_sync_server import create, rows, server_db
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -251,17 +252,40 @@ def test_the_depth_scan_counts_only_brackets_outside_strings():
 # ---- A real fault
 
 
-def test_a_fault_answers_try_again_later_is_logged_and_shows_no_traceback(tmp_path):
-    server = ServerProcess(tmp_path)
+def test_a_fault_answers_try_again_later_is_logged_and_shows_no_traceback(server):
+    """The database breaks under the running server (a table renamed away, then back): the push is
+    answered 500 server_error, with no traceback or SQL in the answer, and the traceback is in the log."""
+    api = Api(server, "rep.li")
+    db = server_db(server)
     try:
-        api = Api(server, "rep.li")
-        with sqlite3.connect(server.data_dir / "fieldmark-server.db") as db:
-            db.execute("DROP TABLE server_processed")  # the database breaks under the running server
-        response = api.push(create("子公司"))
-        body = refusal(response, 500)
-        assert body["code"] == "server_error" and "try again later" in body["message_en"]
-        assert "server_processed" not in response.text
+        db.execute("ALTER TABLE server_processed RENAME TO server_processed_away")
+        db.commit()
+        try:
+            response = api.push(create("子公司"))
+        finally:
+            db.execute("ALTER TABLE server_processed_away RENAME TO server_processed")
+            db.commit()
     finally:
-        server.stop()
-    log = server.process.stderr.read().decode(errors="replace")
+        db.close()
+    body = refusal(response, 500)
+    assert body["code"] == "server_error" and "try again later" in body["message_en"]
+    assert "server_processed" not in response.text
+    log = _stderr_so_far(server, until="server_processed")
     assert "Traceback" in log and "server_processed" in log
+    api.seq -= 1  # nothing of the batch was committed: the device sends it again, and now it applies
+    assert api.push(create("子公司")).json()["results"][0]["status"] == protocol.APPLIED
+
+
+def _stderr_so_far(server: ServerProcess, until: str, wait_s: float = 10.0) -> str:
+    """What the running server has written to its stderr, read without waiting for it to end
+    (uvicorn logs a fault just after answering it)."""
+    stream = server.process.stderr
+    os.set_blocking(stream.fileno(), False)
+    text, deadline = "", time.monotonic() + wait_s
+    while until not in text and time.monotonic() < deadline:
+        chunk = stream.read()
+        if chunk:
+            text += chunk.decode(errors="replace")
+        else:
+            time.sleep(0.05)
+    return text
