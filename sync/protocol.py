@@ -48,12 +48,12 @@ server accepts is answered 426 with a message asking to upgrade. Errors are JSON
 {code, message_zh, message_en} with a 4xx status, plus ``field`` (the input at fault) where there is
 one and ``expected`` for wrong_offset; a 5xx (same form, code ``server_error``) means "try again later".
 
-Limits: nothing a client sends can make the server answer 5xx. A JSON body is at most MAX_BODY_BYTES
-(after gzip) and nests at most MAX_JSON_DEPTH deep, checked on the bytes before it is parsed (sign-in
-included): more is 413 / 422. Every whole number a client sends is bounded: ``cursor`` 0..MAX_INT,
-``limit`` 1..MAX_INT (then capped at PULL_LIMIT), ``seq`` 1..MAX_SEQ, ``offset`` and ``total``
-0..MAX_INT, ``days`` 1..366, rate dates 1900-01-01..9999-12-31; outside them, or of the wrong type
-(strict: "1" is not 1, nor is 1.0), the request is 422. Within a push, a mutation whose args nest
+Limits: nothing a client sends can make the server answer 5xx. A JSON body is UTF-8, at most
+MAX_BODY_BYTES (after gzip) and nests at most MAX_JSON_DEPTH deep, checked on the bytes before it is
+parsed (sign-in included): more is 413 / 422. Every whole number a client sends is bounded: ``cursor``
+0..MAX_INT, ``limit`` 1..MAX_INT (then capped at PULL_LIMIT), ``seq`` 1..MAX_SEQ, ``offset`` and
+``total`` 0..MAX_INT, ``days`` 1..366, rate dates 1900-01-01..9999-12-31; outside them, or of the
+wrong type (in a JSON body strictly: "1" is not 1, nor is 1.0), the request is 422. Within a push, a mutation whose args nest
 more than MAX_ARGS_DEPTH deep, or hold a number beyond MAX_INT or one that is not finite, is rejected
 alone (``invalid_value``, final like any rejection); the rest of the batch goes on. The OpenAPI
 document (/openapi.json, sync.server.api_models) describes every request, answer and status code.
