@@ -45,7 +45,8 @@ as for a file that does not exist.
 
 Every request carries the app version and the schema version in headers; an app older than the
 server accepts is answered 426 with a message asking to upgrade. Errors are JSON
-{code, message_zh, message_en} with a 4xx status; a 5xx means "try again later". Every answer names
+{code, message_zh, message_en} with a 4xx status, plus ``field`` (the input at fault) where there is
+one and ``expected`` for wrong_offset; a 5xx (same form, code ``server_error``) means "try again later". Every answer names
 the server process that gave it (``X-Fieldmark-Worker``: its pid), for diagnostics only.
 
 Devices. A device id is registered by its first token request and bound to that user. A device an
@@ -58,6 +59,16 @@ request is **403** ``device_pending`` until ``fieldmark-server device approve``.
 (an expired or unknown token, a disabled user) means: sign in again. ``offline_days``, when the server
 sends it (``serve --offline-days``), is the organisation's limit on offline sign-in since the device's
 last successful sync (desktop.auth).
+
+Limits: nothing a client sends can make the server answer 5xx. A JSON body is UTF-8, at most
+MAX_BODY_BYTES (after gzip) and nests at most MAX_JSON_DEPTH deep, checked on the bytes before it is
+parsed (sign-in included): more is 413 / 422. Every whole number a client sends is bounded: ``cursor``
+0..MAX_INT, ``limit`` 1..MAX_INT (then capped at PULL_LIMIT), ``seq`` 1..MAX_SEQ, ``offset`` and
+``total`` 0..MAX_INT, ``days`` 1..366, rate dates 1900-01-01..9999-12-31; outside them, or of the
+wrong type (in a JSON body strictly: "1" is not 1, nor is 1.0), the request is 422. Within a push, a mutation whose args nest
+more than MAX_ARGS_DEPTH deep, or hold a number beyond MAX_INT or one that is not finite, is rejected
+alone (``invalid_value``, final like any rejection); the rest of the batch goes on. The OpenAPI
+document (/openapi.json, sync.server.api_models) describes every request, answer and status code.
 """
 
 from __future__ import annotations
@@ -67,6 +78,10 @@ APP_HEADER = "X-Fieldmark-App"
 SCHEMA_HEADER = "X-Fieldmark-Schema"
 MIN_APP_VERSION = (0, 1, 0)
 MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # how deep a request's JSON may nest ([ and {), checked before it is parsed
+MAX_ARGS_DEPTH = 32  # how deep one mutation's args may nest (deeper: that mutation alone is rejected)
+MAX_INT = 2**63 - 1  # the largest whole number a client may send anywhere (a 64-bit database integer)
+MAX_SEQ = 2**31 - 1  # the largest mutation seq (server_processed.seq is a 32-bit integer on PostgreSQL)
 PUSH_BATCH = 200
 PULL_LIMIT = 20000
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file

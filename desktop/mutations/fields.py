@@ -18,14 +18,17 @@ from desktop.errors import Label
 from desktop.ids import is_uuid
 from desktop.text_rules import has_invalid_code_points
 
+# What an integer column holds on every database (PostgreSQL's INTEGER is 32 bits): an "int" field's
+# default bounds, so that a value the column cannot hold is the user's error, not the database's.
+INT_RANGE = (-(2**31), 2**31 - 1)
 # Tabs and line breaks are text; NUL and other control characters are not (they break exports and PDFs).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a mutation. ``kind`` is text, id, time, choice, money, bool, int, number (a finite
-    float, within ``low``..``high`` when given), decimal (exact, from text, within ``low``..``high``
+    """One input of a mutation. ``kind`` is text, id, time, choice, money, bool, int (within ``low``..``high``, by
+    default INT_RANGE), number (a finite float, within ``low``..``high`` when given), decimal (exact, from text, within ``low``..``high``
     and with at most ``places`` decimal places), date (``YYYY-MM-DD`` text), choices (a list of
     distinct ``choices``) or objects (a list of JSON objects, checked by the mutation)."""
 
@@ -151,6 +154,11 @@ class Field:
     def _parse_int(self, name: str, value: Any) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
             raise errors.wrong_type(name, self.label, "整数", "a whole number")
+        low = INT_RANGE[0] if self.low is None else self.low
+        high = INT_RANGE[1] if self.high is None else self.high
+        if not low <= value <= high:
+            raise errors.invalid_value(name, f"“{self.label.zh}”应在 {low} 到 {high} 之间。",
+                                       f"{self.label.en} must be between {low} and {high}.")
         return value
 
     def _parse_number(self, name: str, value: Any) -> float:

@@ -10,17 +10,21 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from desktop import __version__, timeutil
 from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
 from sync import fx_fetch, protocol
-from sync.server import auth, changes, push
+from sync.server import api_models, auth, changes, limits, push
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
@@ -36,6 +40,8 @@ STATUS = {"unauthorized": 401, "bad_credentials": 401, "user_disabled": 403, "fo
 # level 1 shrinks it 5.5x in a third of the time of level 9 (6.8x).
 PULL_GZIP_FROM = 1024
 PULL_GZIP_LEVEL = 1
+# The rate feed's dates: wide enough for any rate, narrow enough that date arithmetic never overflows.
+RATE_DATES = (date(1900, 1, 1), date(9999, 12, 31))
 
 
 class ApiError(Exception):
@@ -49,8 +55,8 @@ def _bad(message_zh: str, message_en: str) -> ApiError:
 
 
 async def _json_body(request: Request) -> Any:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > protocol.MAX_BODY_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > protocol.MAX_BODY_BYTES:
         raise ApiError("too_large", "请求内容过大。", "The request is too large.", 413)
     body = await request.body()
     if len(body) > protocol.MAX_BODY_BYTES:
@@ -64,9 +70,22 @@ async def _json_body(request: Request) -> Any:
         if len(body) > protocol.MAX_BODY_BYTES:
             raise ApiError("too_large", "请求内容过大。", "The request is too large.", 413)
     try:
-        return json.loads(body)
+        return limits.read_json(body)
+    except limits.TooDeep as exc:
+        raise _bad(f"请求内容的嵌套超过 {protocol.MAX_JSON_DEPTH} 层。",
+                   f"The request body is nested more than {protocol.MAX_JSON_DEPTH} levels deep.") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise _bad("请求内容不是有效的 JSON。", "The request body is not valid JSON.") from exc
+
+
+def _validated(model: type[BaseModel], body: Any) -> Any:
+    """``body`` once it has the shape of ``model`` (api_models); a 422 naming what is wrong otherwise."""
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        zh, en, _field = api_models.invalid(exc)
+        raise _bad(zh, en) from exc
+    return body
 
 
 def _check_version(request: Request) -> None:
@@ -91,13 +110,17 @@ def _mutation_items(body: Any) -> tuple[str, list[dict[str, Any]]]:
     if len(items) > protocol.PUSH_BATCH:
         raise ApiError("too_large", f"每次最多发送 {protocol.PUSH_BATCH} 项修改。",
                        f"Send at most {protocol.PUSH_BATCH} mutations at a time.", 413)
-    for item in items:
-        if not (isinstance(item, dict) and isinstance(item.get("seq"), int) and not isinstance(item["seq"], bool)
-                and item["seq"] >= 1 and is_uuid(item.get("mutation_id")) and isinstance(item.get("name"), str)
-                and isinstance(item.get("args"), dict)):
-            raise _bad("修改项格式不正确：需要 seq（正整数）、mutation_id、name 和 args。",
-                       "A mutation needs seq (a positive whole number), mutation_id, name and args.")
-    return str(body.get("device_id", "")), items
+    try:
+        api_models.PushRequest.model_validate(body)
+    except ValidationError:
+        valid = False
+    else:
+        valid = all(is_uuid(item["mutation_id"]) for item in items)
+    if not valid:
+        raise _bad(f"修改项格式不正确：需要 device_id，以及每项的 seq（1 到 {protocol.MAX_SEQ} 的整数）、mutation_id、name 和 args。",
+                   f"A push needs a device_id, and each mutation seq (a whole number from 1 to {protocol.MAX_SEQ}), "
+                   "mutation_id, name and args.")
+    return body["device_id"], items
 
 
 async def _chunk_body(request: Request) -> bytes:
@@ -105,8 +128,8 @@ async def _chunk_body(request: Request) -> bytes:
     if request.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
         raise ApiError("unsupported_encoding", "文件内容应原样发送，不要压缩。",
                        "Send a file's bytes as they are, not compressed.", 415)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > protocol.MAX_CHUNK_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > protocol.MAX_CHUNK_BYTES:
         raise server_blobs.chunk_too_large()
     body = bytearray()
     async for part in request.stream():
@@ -116,11 +139,46 @@ async def _chunk_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _whole_number(request: Request, name: str) -> int:
-    value = request.query_params.get(name, "")
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise _bad(f"需要参数 {name}（非负整数）。", f"The parameter {name} (a whole number, 0 or more) is required.")
-    return int(value)
+def _rate_date(text: str, default: date) -> date:
+    try:
+        day = date.fromisoformat(text) if text else default
+    except ValueError:
+        raise _bad("日期应写作 2026-11-20。", "Dates are written like 2026-11-20.") from None
+    if not RATE_DATES[0] <= day <= RATE_DATES[1]:
+        raise _bad(f"日期应在 {RATE_DATES[0]} 到 {RATE_DATES[1]} 之间。",
+                   f"Dates must be from {RATE_DATES[0]} to {RATE_DATES[1]}.")
+    return day
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every answer that is not a route's own in the API's error form ({code, message_zh, message_en}):
+    FastAPI's refusals of parameters (422), Starlette's unknown paths and methods (404, 405), and any
+    fault (500, "try again later"; uvicorn logs its traceback: the answer carries none)."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        zh, en, field = api_models.invalid(exc)
+        return JSONResponse({"code": "bad_request", "message_zh": zh, "message_en": en, "field": field},
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            body = {"code": "not_found", "message_zh": "没有这个地址。", "message_en": "No such address."}
+        elif exc.status_code == 405:
+            body = {"code": "method_not_allowed", "message_zh": "这个地址不接受此类请求。",
+                    "message_en": "This address does not take this kind of request."}
+        else:
+            body = {"code": f"http_{exc.status_code}", "message_zh": "请求未被接受。", "message_en": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _fault(_request: Request, _exc: Exception) -> JSONResponse:
+        return JSONResponse({"code": "server_error", "message_zh": "服务器出了问题，请稍后再试。",
+                             "message_en": "The server ran into a problem; try again later."}, status_code=500)
+
+
+_SHA256 = PathParam(pattern=api_models.SHA256_PATTERN, description="the file's SHA-256, 64 hexadecimal characters")
 
 
 def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | None = None,
@@ -134,6 +192,8 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         engine = make_engine(engine)
     create_schema(engine)
     app = FastAPI(title="Fieldmark sync server", version=__version__)
+    app.openapi = lambda: api_models.openapi(app)  # type: ignore[method-assign]
+    _error_handlers(app)
     app.state.engine = engine
     blobs = server_blobs.ServerBlobs(Path(data_dir) / "blobs")
     app.state.blobs = blobs
@@ -151,18 +211,17 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.code, 422))
 
-    @app.get("/v1/health")
+    @app.get("/v1/health", **api_models.route(ok=api_models.Health, auth=False, versioned=False))
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "protocol": protocol.PROTOCOL,
                 "server_time": timeutil.to_text(timeutil.utcnow())}
 
-    @app.post("/v1/auth/token")
+    @app.post("/v1/auth/token", **api_models.route(401, 403, 410, 413, 422, ok=api_models.SignedIn, body=api_models.SignIn,
+                                                   auth=False))
     async def token(request: Request) -> dict[str, Any]:
         _check_version(request)
         body = await _json_body(request)
-        if not isinstance(body, dict) or not all(isinstance(body.get(k), str)
-                                                 for k in ("username", "password", "device_id")):
-            raise _bad("需要用户名、密码和设备编号。", "username, password and device_id are required.")
+        _validated(api_models.SignIn, body)
         return await run_in_threadpool(_issue, body)  # scrypt and a write: never on the event loop
 
     def _issue(body: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +244,7 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         with reading(engine) as session:
             return auth.authenticate(session, token_, approve_devices=approve_devices)
 
-    @app.post("/v1/push")
+    @app.post("/v1/push", **api_models.route(403, 413, 422, ok=api_models.PushAnswer, body=api_models.PushRequest))
     async def push_(request: Request) -> dict[str, Any]:
         _check_version(request)
         token_ = _token(request)
@@ -198,28 +257,27 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             results = await run_in_threadpool(push.push, engine, user.id, device.id, items, blobs)
         return {"results": results, "server_time": timeutil.to_text(timeutil.utcnow())}
 
-    @app.get("/v1/rates")
-    def rates_(request: Request, pair: str = "USD/CNY", start: str = "", end: str = "") -> dict[str, Any]:
+    @app.get("/v1/rates", **api_models.route(422, ok=api_models.Rates))
+    def rates_(request: Request, pair: str = Query("USD/CNY", max_length=20),
+               start: str = Query("", pattern=api_models.DATE_PATTERN, description="YYYY-MM-DD; default: end - 29 days"),
+               end: str = Query("", pattern=api_models.DATE_PATTERN, description="YYYY-MM-DD; default: today")
+               ) -> dict[str, Any]:
         """The rate feed: the rates the server holds for a pair and span (default: the last 30 days)."""
         _check_version(request)
         token_ = _token(request)
         _authenticate(token_)
-        try:
-            last = date.fromisoformat(end) if end else rate_feed.today()
-            first = date.fromisoformat(start) if start else last - timedelta(days=29)
-        except ValueError:
-            raise _bad("日期应写作 2026-11-20。", "Dates are written like 2026-11-20.") from None
+        last = _rate_date(end, rate_feed.today())
+        first = _rate_date(start, max(last - timedelta(days=29), RATE_DATES[0]))
         return {"rates": rate_feed.history(engine, normalise_pair(pair), first, last)}
 
-    @app.post("/v1/rates/fetch")
+    @app.post("/v1/rates/fetch", **api_models.route(403, 413, 422, 424, ok=api_models.Recorded,
+                                                    body=api_models.RatesFetch))
     async def rates_fetch(request: Request) -> dict[str, Any]:
         """Fetch the central parity from CFETS here and keep it for every desktop (finance, admins)."""
         _check_version(request)
         token_ = _token(request)
         body = await _json_body(request)
-        days = body.get("days", 10) if isinstance(body, dict) else None
-        if not isinstance(days, int) or isinstance(days, bool):
-            raise _bad("需要天数（days）。", "days is required.")
+        days = _validated(api_models.RatesFetch, body).get("days", 10)
         user, _device = await run_in_threadpool(_authenticate, token_)
 
         def fetcher(pair: str, first: date, last: date) -> list[Any]:
@@ -229,8 +287,11 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             result = await run_in_threadpool(rate_feed.fetch, engine, user.id, days, fetcher)
         return result.to_dict()
 
-    @app.get("/v1/pull")
-    def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT) -> Response:
+    @app.get("/v1/pull", **api_models.route(422, ok=api_models.PullPage))
+    def pull(request: Request,
+             cursor: int = Query(0, ge=0, le=protocol.MAX_INT, description="next_cursor of the page before; 0 at first"),
+             limit: int = Query(protocol.PULL_LIMIT, ge=1, le=protocol.MAX_INT,
+                                description=f"entries per page, capped at {protocol.PULL_LIMIT}")) -> Response:
         _check_version(request)
         token_ = _token(request)
         limit = max(1, min(limit, protocol.PULL_LIMIT))
@@ -250,23 +311,25 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
     # body on the event loop and hands the file and database work to the pool.
 
-    @app.get("/v1/blobs/{sha256}/status")
-    def blob_status(request: Request, sha256: str) -> dict[str, Any]:
+    @app.get("/v1/blobs/{sha256}/status", **api_models.route(422, ok=api_models.BlobStatus))
+    def blob_status(request: Request, sha256: str = _SHA256) -> dict[str, Any]:
         _check_version(request)
         user, _device = _authenticate(_token(request))
         return blobs.status(engine, user, sha256)
 
-    @app.put("/v1/blobs/{sha256}")
-    async def blob_put(request: Request, sha256: str) -> dict[str, Any]:
+    @app.put("/v1/blobs/{sha256}", **api_models.route(409, 413, 415, 422, ok=api_models.BlobStatus))
+    async def blob_put(request: Request, sha256: str = _SHA256,
+                       offset: int = Query(ge=0, le=protocol.MAX_INT, description="where this chunk starts"),
+                       total: int = Query(ge=0, le=protocol.MAX_INT, description="the file's size in bytes")
+                       ) -> dict[str, Any]:
         _check_version(request)
         token_ = _token(request)
-        offset, total = _whole_number(request, "offset"), _whole_number(request, "total")
         user, device = await run_in_threadpool(_authenticate, token_)
         data = await _chunk_body(request)
         return await run_in_threadpool(blobs.put, engine, user, device.id, sha256, offset, total, data)
 
-    @app.get("/v1/blobs/{sha256}")
-    def blob_get(request: Request, sha256: str) -> Response:
+    @app.get("/v1/blobs/{sha256}", **api_models.route(404, 409, 422, binary=True))
+    def blob_get(request: Request, sha256: str = _SHA256) -> Response:
         _check_version(request)
         user, _device = _authenticate(_token(request))
         path = blobs.readable(engine, user, sha256)

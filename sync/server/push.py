@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from desktop import mutations, timeutil
 from desktop.blobs import SESSION_KEY
 from desktop.errors import DomainError
+from desktop.ids import is_uuid
 from desktop.models import User
 from desktop.mutations import common
 from desktop.mutations import quotes as quote_mutations
 from desktop.mutations.registry import REGISTRY, Actor, load_actor
 from desktop.text_rules import printable
 from sync import protocol
-from sync.server import auth, changes, rescope
+from sync.server import auth, changes, limits, rescope
 from sync.server.blobs import ServerBlobs, UserBlobs
 from sync.server.db import writing
 from sync.server.models import Device, Processed
@@ -82,7 +83,7 @@ def _new_ids(items: Any) -> list[str]:
     for item in items:
         spec = REGISTRY.get(item["name"])
         if spec is not None:
-            out += [item["args"].get(name) for name in spec.id_fields]
+            out += [value for name in spec.id_fields if is_uuid(value := item["args"].get(name))]
     return out
 
 
@@ -91,6 +92,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
     entries are added to ``log`` only if it was applied."""
     result: dict[str, Any] = {"seq": item["seq"], "mutation_id": item["mutation_id"]}
     try:
+        limits.check_args(item["args"])  # nesting and numbers the server can hold: else rejected alone
         with session.begin_nested():
             outcome = mutations.execute(session, actor, item["name"], copy.deepcopy(item["args"]))
             session.flush()
