@@ -65,7 +65,7 @@ UPSERT, FORGET = "upsert", "forget"
 
 # Tables that travel, in the order a page must be applied in (parents before children).
 SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
-                 "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals")
+                 "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals", "field_changes")
 
 
 def parse_version(text: str) -> tuple[int, ...]:
