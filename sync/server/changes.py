@@ -148,6 +148,7 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
     json_columns = [c.name for c in MODELS[table].__table__.columns if isinstance(c.type, JSON)]
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    decoded = conn.dialect.name != "sqlite"  # SQLite's driver hands the stored text back as it is
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(ids)
     for start in range(0, len(wanted), CHUNK):
@@ -156,8 +157,8 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
                                      f"WHERE id IN ({', '.join([mark] * len(chunk))})", chunk).fetchall()
         for values in found:
             row = dict(zip(names, values, strict=True))
-            for name in json_columns:  # PostgreSQL hands JSON back decoded; its storage form is the text
-                if row[name] is not None and not isinstance(row[name], str):
+            for name in json_columns:  # PostgreSQL hands JSON back decoded (a JSON string too: str);
+                if row[name] is not None and (decoded or not isinstance(row[name], str)):  # storage form is text
                     row[name] = json.dumps(row[name])
             out[row["id"]] = row
     return out

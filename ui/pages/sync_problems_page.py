@@ -1,7 +1,9 @@
 """Changes the server refused (or that no longer apply here): the user's version beside the server's.
 
 Each can be let go (Discard); sent again as it is (Send again), when the reason may have gone - the
-same mutation is queued again and the problem stays, marked as waiting, until the server answers; or,
+same mutation is queued again and the problem stays, marked as waiting, until the server answers (for
+a change someone else overwrote unseen, the same button applies the user's value again as a new
+change: "Apply my value again"); or,
 for the changes that have a form, corrected and sent again (Edit and resend): the form opens with the
 user's refused values, the stored (server's) value under each field that differs; saving runs a new
 mutation the normal way and sets the old problem aside. Fields are shown under their labels with values
@@ -203,7 +205,7 @@ class SyncProblemsPage(QWidget):
         heading.setStyleSheet("font-weight: bold;")
         heading.setWordWrap(True)
         head.addWidget(heading, 1)
-        again = QPushButton(self.tr("Send again"))
+        again = QPushButton(self.tr("Apply my value again") if view.overwritten else self.tr("Send again"))
         again.setObjectName("send_again")
         if view.waiting:
             again.setEnabled(False)
@@ -215,6 +217,9 @@ class SyncProblemsPage(QWidget):
             again.setEnabled(False)
             again.setToolTip(self.tr("This change is still waiting to be sent; the server decides at the next "
                                      "sync."))
+        elif view.overwritten:
+            again.setToolTip(self.tr("Set your value again as a new change, on top of the other person's; it "
+                                     "goes to the server with the next sync and replaces theirs."))
         else:
             again.setToolTip(self.tr("Send this change again exactly as it is, for when the reason has gone "
                                      "(a permission granted, the server upgraded). If the server refuses it "
@@ -245,6 +250,8 @@ class SyncProblemsPage(QWidget):
         if view.waiting:
             button.setToolTip(self.tr("Stop showing this problem. The change sent again still goes to the "
                                       "server; if the server refuses it, it comes back here."))
+        elif view.overwritten:
+            button.setToolTip(self.tr("Keep the other person's value; yours stays in the customer's history."))
         else:
             button.setToolTip(self.tr("Let this change go; the server's version stays."))
         button.clicked.connect(lambda _checked=False, pid=problem.id: self.discard(pid))
