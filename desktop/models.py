@@ -538,7 +538,8 @@ class FieldChange(Base):
     __tablename__ = "field_changes"
     __table_args__ = (
         Index("ix_field_changes_customer", "customer_id", "changed_at"),
-        Index("ix_field_changes_row", "table_name", "row_id", "row_version"),
+        Index("ix_field_changes_field", "table_name", "row_id", "field", "row_version"),
+        Index("ix_field_changes_device", "table_name", "row_id", "device_id", "row_version"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -547,6 +548,9 @@ class FieldChange(Base):
     row_id: Mapped[str] = mapped_column(String(36))
     row_version: Mapped[int]  # the row's version this change made
     base_version: Mapped[int | None]  # the version its author's device had when the change was made
+    # The server's version its author had really seen: base_version, less the device's own changes of
+    # the row it was numbered on top of (sync.server.history)
+    seen_version: Mapped[int | None]
     field: Mapped[str | None] = mapped_column(String(64))
     old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     new_value: Mapped[Any] = mapped_column(JSON, nullable=True)

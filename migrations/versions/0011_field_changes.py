@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("row_id", sa.String(36), nullable=False),
         sa.Column("row_version", sa.Integer, nullable=False),
         sa.Column("base_version", sa.Integer),
+        sa.Column("seen_version", sa.Integer),
         sa.Column("field", sa.String(64)),
         sa.Column("old_value", sa.JSON),
         sa.Column("new_value", sa.JSON),
@@ -48,7 +49,8 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
     )
     op.create_index("ix_field_changes_customer", "field_changes", ["customer_id", "changed_at"])
-    op.create_index("ix_field_changes_row", "field_changes", ["table_name", "row_id", "row_version"])
+    op.create_index("ix_field_changes_field", "field_changes", ["table_name", "row_id", "field", "row_version"])
+    op.create_index("ix_field_changes_device", "field_changes", ["table_name", "row_id", "device_id", "row_version"])
     with op.batch_alter_table("sync_problems") as batch:  # a CHECK changes only by rebuilding the table
         batch.drop_constraint("ck_sync_problems_source", type_="check")
         batch.create_check_constraint("ck_sync_problems_source", NEW_SOURCES)
@@ -59,6 +61,7 @@ def downgrade() -> None:
     with op.batch_alter_table("sync_problems") as batch:
         batch.drop_constraint("ck_sync_problems_source", type_="check")
         batch.create_check_constraint("ck_sync_problems_source", OLD_SOURCES)
-    op.drop_index("ix_field_changes_row", "field_changes")
+    op.drop_index("ix_field_changes_device", "field_changes")
+    op.drop_index("ix_field_changes_field", "field_changes")
     op.drop_index("ix_field_changes_customer", "field_changes")
     op.drop_table("field_changes")

@@ -13,8 +13,10 @@ version was overwritten unseen; the new row names who lost (``overwrote_user_id`
 writer's device turns it into a sync problem at its next pull (desktop.remote).
 
 A device with several changes of one row waiting numbers them on top of each other (base 3, 4, 5,
-while the server may have other versions in between): the chain of that device's own changes whose
-bases lead up to this one's is followed back to the version it really saw.
+while the server may have other versions in between): each row keeps the version its author really
+saw (``seen_version``), and a change numbered just above the device's own last change of the row
+(base - 1) inherits what that one had seen. Each check is a lookup by index: a queue of thousands of
+changes to one row costs the same per change as one.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from desktop.mutations.registry import Actor, Changes
 CREATES = {"customer.create": "customers", "contact.add": "contacts"}
 UPDATES = {"customer.update": "customers", "contact.update": "contacts", "contact.remove": "contacts"}
 MODELS = {"customers": Customer, "contacts": Contact}
-CHAIN_LIMIT = 1000  # a device's own waiting changes of one row followed back at most
 
 
 def record(session: Session, actor: Actor, item: dict[str, Any], outcome: Changes, received: datetime,
@@ -59,11 +60,11 @@ def record(session: Session, actor: Actor, item: dict[str, Any], outcome: Change
     elif name == "contact.remove":
         made = [FieldChange(id=uuid7(), field="deleted_at", old_value=None, new_value=row.name, **common)]
     else:
-        unseen = _unseen(session, table, row.id, actor.device_id, base) if base is not None else {}
+        seen = _seen(session, table, row.id, actor.device_id, base) if base is not None else None
         made = []
         for field, (before, after) in outcome.diff.items():
-            lost = unseen.get(field)
-            made.append(FieldChange(id=uuid7(), field=field, old_value=before, new_value=after,
+            lost = _overwritten(session, table, row.id, actor.device_id, field, seen) if seen is not None else None
+            made.append(FieldChange(id=uuid7(), field=field, old_value=before, new_value=after, seen_version=seen,
                                     overwrote_user_id=lost.user_id if lost else None,
                                     overwrote_mutation_id=lost.mutation_id if lost else None, **common))
     session.add_all(made)
@@ -73,18 +74,21 @@ def record(session: Session, actor: Actor, item: dict[str, Any], outcome: Change
     return made, overwrites
 
 
-def _unseen(session: Session, table: str, row_id: str, device_id: str, base: int) -> dict[str, FieldChange]:
-    """Per field: its latest recorded change, if another device made it after the version the change
-    at ``base`` was made on."""
-    later = list(session.scalars(select(FieldChange).where(
-        FieldChange.table_name == table, FieldChange.row_id == row_id, FieldChange.field.is_not(None))
-        .order_by(FieldChange.row_version)))
-    mine = {c.base_version for c in later if c.device_id == device_id and c.base_version is not None}
-    seen = base
-    while seen - 1 in mine and base - seen < CHAIN_LIMIT:  # this device's own waiting changes beneath it
-        seen -= 1
-    latest: dict[str, FieldChange] = {}
-    for change in later:
-        if change.row_version > seen:
-            latest[str(change.field)] = change
-    return {field: change for field, change in latest.items() if change.device_id != device_id}
+def _seen(session: Session, table: str, row_id: str, device_id: str, base: int) -> int:
+    """The server's version of the row the author had seen: ``base``, or, when the device's own last
+    change of the row was made just beneath it (base - 1, both waiting there), what that one had seen."""
+    previous = session.execute(select(FieldChange.base_version, FieldChange.seen_version).where(
+        FieldChange.table_name == table, FieldChange.row_id == row_id, FieldChange.device_id == device_id)
+        .order_by(FieldChange.row_version.desc()).limit(1)).first()
+    if previous is not None and previous.base_version == base - 1 and previous.seen_version is not None:
+        return int(previous.seen_version)
+    return base
+
+
+def _overwritten(session: Session, table: str, row_id: str, device_id: str, field: str,
+                 seen: int) -> FieldChange | None:
+    """The field's latest recorded change, if another device made it after version ``seen``."""
+    latest = session.scalars(select(FieldChange).where(
+        FieldChange.table_name == table, FieldChange.row_id == row_id, FieldChange.field == field,
+        FieldChange.row_version > seen).order_by(FieldChange.row_version.desc()).limit(1)).first()
+    return latest if latest is not None and latest.device_id != device_id else None

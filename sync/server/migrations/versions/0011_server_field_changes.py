@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("row_id", sa.String(36), nullable=False),
         sa.Column("row_version", sa.Integer, nullable=False),
         sa.Column("base_version", sa.Integer),
+        sa.Column("seen_version", sa.Integer),
         sa.Column("field", sa.String(64)),
         sa.Column("old_value", sa.JSON),
         sa.Column("new_value", sa.JSON),
@@ -46,13 +47,15 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
     )
     op.create_index("ix_field_changes_customer", "field_changes", ["customer_id", "changed_at"])
-    op.create_index("ix_field_changes_row", "field_changes", ["table_name", "row_id", "row_version"])
+    op.create_index("ix_field_changes_field", "field_changes", ["table_name", "row_id", "field", "row_version"])
+    op.create_index("ix_field_changes_device", "field_changes", ["table_name", "row_id", "device_id", "row_version"])
     op.add_column("server_processed", sa.Column("client_time", TS))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("server_processed") as batch:
         batch.drop_column("client_time")
-    op.drop_index("ix_field_changes_row", "field_changes")
+    op.drop_index("ix_field_changes_device", "field_changes")
+    op.drop_index("ix_field_changes_field", "field_changes")
     op.drop_index("ix_field_changes_customer", "field_changes")
     op.drop_table("field_changes")
