@@ -55,6 +55,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                                                           Processed.seq.in_({i["seq"] for i in items}))).all())
         actor = load_actor(session, user_id, device_id)
         common.note_new_ids(session, _new_ids(item for item in items if item["seq"] not in done))
+        history.preload(session, [item for item in items if item["seq"] not in done])
         for item in items:
             if item["seq"] in done:  # a resend after a lost acknowledgement: the same answer, no twin
                 results.append(done[item["seq"]])
@@ -71,6 +72,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                               "processed_at": received, "client_time": client_time})
             last = item["seq"]
         # Bulk inserts at the end: the log keeps the mutations' order, and no ORM object per row.
+        history.write(session)
         changes.write(session, log)
         if processed:
             session.execute(insert(Processed), processed)
@@ -106,7 +108,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
             mine = []
             for table in dict.fromkeys(r.table for r in outcome.rows):
                 mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
-            mine += changes.entries(session, "field_changes", [c.id for c in made])
+            mine += history.log_entries(made)
             if outcome.entity == "customer" and "owner_id" in outcome.diff:
                 mine += changes.customer_tree(session, outcome.entity_id)
             if outcome.entity == "user" and rescope.moved_by(outcome.diff):
@@ -114,6 +116,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
                 if user is not None:
                     mine += rescope.user_changed(session, user, outcome.diff)
         log.extend(mine)
+        history.keep(session, made)
         result["status"] = protocol.APPLIED
         # What this run wrote: a device whose own run wrote other rows takes the server's (protocol).
         result["rows"] = [[r.table, r.id] for r in outcome.rows]
