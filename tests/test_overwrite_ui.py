@@ -85,6 +85,13 @@ def test_the_overwritten_value_is_applied_again_with_one_click(qtbot, raced, con
         assert [table.item(0, 0).text(), table.item(0, 1).text()] == ["0510-2222", "0510-3333"]  # theirs, now
         shown = [w.text() for w in page.findChildren(QLabel)] + [b.text() for b in page.findChildren(QAbstractButton)]
         assert not any(UUID.search(text) for text in shown)
+        # Edit and resend opens the form with their value, and says what happened, not "refused".
+        page.edit_and_resend(page.problems[0].id)
+        qtbot.waitUntil(lambda: page.editor is not None and page.editor.is_ready, timeout=5000)
+        assert page.editor.edits["phone"].text() == "0510-2222"
+        assert "王建华" in page.editor.note.text() and "did not accept" not in page.editor.note.text()
+        page.editor.reject()
+        page.editor = None
         [button] = page.findChildren(QAbstractButton, "send_again")
         assert button.text() == ("Apply my value again" if language == "en" else "重新应用我的值")
         assert button.isEnabled()

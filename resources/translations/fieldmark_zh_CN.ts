@@ -2543,12 +2543,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+59"/>
-        <source>Changes the server did not accept</source>
-        <translation>服务器未接受的修改</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+61"/>
         <source>No sync problems: the server has refused none of the changes sent from this computer.</source>
         <translation>没有同步问题：本机发送的修改均未被服务器拒绝。</translation>
     </message>
@@ -2578,7 +2573,14 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>本机上已没有这位联系人，因此无法修改后重新发送此修改。请放弃它。</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
+        <source>%1
+Save to set your values again as a new change. Cancel leaves everything as it is.</source>
+        <translation>%1
+保存即把您的值作为一次新的修改重新设置。取消则不做任何更改。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>The server did not accept this change: %1
 Correct it and save to send it as a new change. Cancel leaves everything as it is.</source>
         <translation>服务器没有接受此修改：%1
@@ -2657,7 +2659,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-189"/>
+        <source>Changes the server did not accept, or that someone else&apos;s edit replaced</source>
+        <translation>服务器未接受的修改，或被他人修改覆盖的修改</translation>
+    </message>
+    <message>
+        <location line="+193"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>

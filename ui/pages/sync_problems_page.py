@@ -56,7 +56,7 @@ class SyncProblemsPage(QWidget):
         self._send_errors: dict[int, str] = {}  # problem id -> why Send again did not queue it (shown)
         self.editor: FormDialog | None = None  # the form of the last Edit and resend
         self._blocked: dict[int, str] = {}  # problem id -> why it cannot be edited (CUSTOMER_GONE, ...)
-        self.title = QLabel(self.tr("Changes the server did not accept"))
+        self.title = QLabel(self.tr("Changes the server did not accept, or that someone else's edit replaced"))
         self.title.setStyleSheet("font-weight: bold;")
         self.empty_label = QLabel(self.tr("No sync problems: the server has refused none of the changes sent from this computer."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -172,8 +172,12 @@ class SyncProblemsPage(QWidget):
             dialog = TouchpointDialog(self.context, self, customer_id=args.get("customer_id"), initial=args)
         zh = self.context.language.lower().startswith("zh")
         reason = problem.message_zh if zh else problem.message_en
-        dialog.show_note(self.tr("The server did not accept this change: %1\nCorrect it and save to send it as a "
-                                 "new change. Cancel leaves everything as it is.").replace("%1", reason))
+        if problem.source == "overwritten":
+            dialog.show_note(self.tr("%1\nSave to set your values again as a new change. Cancel leaves everything "
+                                     "as it is.").replace("%1", reason))
+        else:
+            dialog.show_note(self.tr("The server did not accept this change: %1\nCorrect it and save to send it "
+                                     "as a new change. Cancel leaves everything as it is.").replace("%1", reason))
         dialog.sig_saved.connect(lambda _outcome, pid=problem.id: self._resolve(pid))  # type: ignore[attr-defined]
         self.editor = dialog
         open_form(dialog)
