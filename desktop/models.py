@@ -41,7 +41,7 @@ TOUCHPOINT_STATUSES = ("draft", "submitted")
 ATTACHMENT_KINDS = ("photo", "audio", "document")
 RULE_SCOPES = ("default", "visit_type", "segment")
 OUTBOX_STATUSES = ("pending", "applied", "rejected")
-PROBLEM_SOURCES = ("rejected", "replay")
+PROBLEM_SOURCES = ("rejected", "replay", "overwritten")
 CURRENCIES = ("CNY", "USD")
 QUOTE_STATUSES = ("draft", "awaiting_approval", "approved", "rejected", "sent", "superseded")
 DECISIONS = ("approve", "reject")
@@ -502,7 +502,9 @@ class SyncProblem(Base):
     entity: Mapped[str] = mapped_column(String(32), default="")  # table of the row the change is about
     entity_id: Mapped[str] = mapped_column(String(36), default="")
     server_row: Mapped[dict[str, Any] | None]
-    source: Mapped[str] = mapped_column(String(16))  # rejected: by the server; replay: failed here
+    # rejected: by the server; replay: failed here; overwritten: applied, then replaced by someone's edit
+    # made without seeing it (args: the user's overwritten values, server_row: the row as it is now)
+    source: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(64))
     message_zh: Mapped[str] = mapped_column(Text)
@@ -525,7 +527,47 @@ class SyncedRow(Base):
     version: Mapped[int | None]
 
 
+class FieldChange(Base):
+    """One field of a customer or contact changed by an applied update, as the server recorded it: who,
+    when (the server's receipt time beside the device's), old and new value. Made by the server only
+    (sync.server.history) and sent to the devices that may see the customer; never written here by a
+    mutation. ``field`` is null for the row's creation.
+
+    An overwrite is a change whose old value someone else had written after the version this change
+    was made on (``base_version``), unseen by its author: ``overwrote_user_id`` lost their value (the
+    old value) and ``overwrote_mutation_id`` names their change, so their device can tell it is theirs.
+    """
+
+    __tablename__ = "field_changes"
+    __table_args__ = (
+        Index("ix_field_changes_customer", "customer_id", "changed_at"),
+        Index("ix_field_changes_field", "table_name", "row_id", "field", "row_version"),
+        Index("ix_field_changes_device", "table_name", "row_id", "device_id", "row_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    table_name: Mapped[str] = mapped_column(String(32))  # customers | contacts
+    row_id: Mapped[str] = mapped_column(String(36))
+    row_version: Mapped[int]  # the row's version this change made
+    base_version: Mapped[int | None]  # the version its author's device had when the change was made
+    # The server's version its author had really seen: base_version, less the device's own changes of
+    # the row it was numbered on top of (sync.server.history)
+    seen_version: Mapped[int | None]
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[str] = mapped_column(String(36))
+    changed_at: Mapped[datetime]  # the server's clock when it received the change: what orders them
+    client_time: Mapped[datetime]  # the device's time of the change, within the plausible window
+    overwrote_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    overwrote_mutation_id: Mapped[str | None] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(default=1)  # never changes: a record
+
+
 # Tables whose rows are business data: every change to them goes through a mutation
 # (or, for rows the server already holds, through desktop.snapshot).
 DATA_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
-               "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals")
+               "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals", "field_changes")

@@ -30,6 +30,7 @@ from desktop.models import (
     User,
 )
 from desktop.mutations import registry
+from desktop.overwrites import SOURCE as OVERWRITTEN
 
 # Internals a user cannot read or act on: the row's own id (the title says what it is), a file's hash,
 # a password's hash, the version an approval was made against.
@@ -78,6 +79,7 @@ class ProblemView:
     waiting: bool = False  # sent again: waiting for the server's answer
     can_send_again: bool = False  # refused by the server, and what it needs is still here
     missing_file: str = ""  # the attachment's file is no longer here
+    overwritten: bool = False  # applied, then replaced by someone else's edit: Send again applies the value again
 
 
 def read(store: Any) -> list[ProblemView]:
@@ -98,9 +100,11 @@ def _view(store: Any, session: Session, problem: SyncProblem) -> ProblemView:
              for key in fields if key not in HIDDEN and key != "at" and key in args]
     entry = session.get(OutboxEntry, problem.outbox_seq)
     view = ProblemView(problem, items)
-    view.waiting = entry is not None and entry.status == remote.PENDING and problem.source == "rejected"
+    view.waiting = entry is not None and entry.status == remote.PENDING and problem.source in ("rejected", OVERWRITTEN)
     view.missing_file = remote.missing_file(store, problem.mutation, args)
-    view.can_send_again = entry is not None and entry.status == remote.REJECTED and not view.missing_file
+    view.overwritten = problem.source == OVERWRITTEN
+    sendable = remote.APPLIED if view.overwritten else remote.REJECTED
+    view.can_send_again = entry is not None and entry.status == sendable and not view.missing_file
     wanted: dict[str, str] = {}
     for key, table in REFERENCES.items():
         for value in (args.get(key), server.get(key)):

@@ -53,7 +53,7 @@ from sqlalchemy import String, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desktop import audit, rows, search, timeutil
+from desktop import audit, overwrites, rows, search, timeutil
 from desktop.errors import DomainError
 from desktop.models import DATA_TABLES, Base, DeviceState, OutboxEntry, SyncProblem, SyncState
 from desktop.mutations import registry  # importing the package registers every mutation
@@ -139,11 +139,17 @@ def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> i
             live = [e for e in _pending(session) if _state_of(e) == LIVE]
             if live and (forgets or not _touched(live).isdisjoint(page)):
                 _rewind(session, live)
+            history = [c.row for c in page.values() if c.table == "field_changes" and c.row is not None
+                       and c.row.get("overwrote_mutation_id")]
+            if history:  # only records new here can tell of an overwrite not yet shown
+                held = rows.read_many(conn, "field_changes", [r["id"] for r in history])
+                history = [r for r in history if r["id"] not in held]
             for table in DATA_TABLES:  # parents before children
                 _write(session, table, [c.row for c in page.values() if c.table == table and c.row is not None])
             for table in reversed(DATA_TABLES):
                 rows.delete(conn, table, [c.id for c in forgets if c.table == table])
             _note_versions(session, page.values())
+            overwrites.note(session, history)  # changes made here that someone else's replaced unseen
             if forgets:
                 _note_forgotten(session)
             state.cursor = next_cursor
@@ -586,7 +592,8 @@ def resolve_problem(store: Any, problem_id: int) -> None:
 
 
 def send_again(store: Any, problem_id: int, user_id: str) -> registry.Outcome:
-    """Queue a refused change again as it is, as a new outbox entry the problem now follows.
+    """Queue a refused change again as it is, as a new outbox entry the problem now follows; for an
+    overwritten one (desktop.overwrites), a new change setting the user's overwritten values again.
 
     The reason may have gone since (a permission granted, a server that now reads the file): the same
     mutation runs again here through the mutation path, in the sync writer's transaction, so the new
@@ -602,7 +609,8 @@ def send_again(store: Any, problem_id: int, user_id: str) -> registry.Outcome:
         entry = session.get(OutboxEntry, problem.outbox_seq) if problem is not None else None
         if problem is None or problem.resolved_at is not None or entry is None:
             raise DomainError("problem_gone", "此问题已处理。", "This problem has already been dealt with.")
-        if entry.status != REJECTED:
+        overwritten = problem.source == overwrites.SOURCE
+        if entry.status != (APPLIED if overwritten else REJECTED):
             raise DomainError("already_queued", "此修改已在等待发送。", "This change is already waiting to be sent.")
         if entry.actor_id != user_id:
             raise DomainError("forbidden", "只有做此修改的人可以重新发送。",
@@ -612,7 +620,10 @@ def send_again(store: Any, problem_id: int, user_id: str) -> registry.Outcome:
             raise DomainError("file_gone", f"文件“{missing}”已不在本机，无法重新发送。",
                               f"The file {missing} is no longer on this computer, so it cannot be sent again.")
         actor = registry.load_actor(session, user_id, device_id)
-        outcome = registry.run_in(session, actor, entry.name, copy.deepcopy(entry.args), schema_version)
+        # An overwritten change is applied again as a new one, now: only its overwritten fields, on the
+        # row as it is (so its base is the version that holds the other person's value).
+        args = {k: v for k, v in problem.args.items() if k != "at"} if overwritten else copy.deepcopy(entry.args)
+        outcome = registry.run_in(session, actor, entry.name, args, schema_version)
         problem.outbox_seq = outcome.seq
         return outcome
 

@@ -8,15 +8,26 @@
                           -> {changes: [Change...], next_cursor, has_more, server_time, offline_days?}
 
 Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
-desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
+desktop's outbox row. ``base_version`` is the version of the changed row on the device when the change
+was made (the last version its user saw); ``args.at`` is the device's clock then, which the server keeps
+only inside a plausible window (not over 5 minutes ahead of its own clock, not before 2000, not before
+the row it is about existed - an approval not before its quote's submission): outside it, ``at`` is
+replaced by the server's receipt time and the result says so (``clock``: {sent, stored, reason}). Device
+times never order anything. Result: {seq, mutation_id, status, error?, change_seq?, rows?, overwrote?,
+clock?} where status is
 "applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
 "out_of_order" (the server expected an earlier seq; processing of the batch stopped there). An
 applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
 where the device's own run wrote others (approval.decide approving a quote here that the server,
 under its rate, leaves waiting for the finance director), the device undoes its effect and takes the
 server's rows from the pull (desktop.remote.mark_results).
+``overwrote`` ([{field, user_id, old, new}...]) lists the fields whose value another device had set after
+the mutation's base_version and that it has now replaced (the write still wins: server order).
 Change: {seq, table, id, op, version, row} where op is "upsert" (row = the row's columns in storage
 form) or "forget" (the row left the user's scope or was deleted: remove it locally).
+``field_changes`` rows (the change history of customers and contacts, written by the server alone) travel
+like the rest of their customer; one whose ``overwrote_mutation_id`` names a change of the device's own
+tells it that change was overwritten (desktop.overwrites).
 
 A page holds at most PULL_LIMIT change-log entries (``limit`` is capped there). A row travels with
 the rows it refers to, in the same page, unless the server knows the device holds them as they are
@@ -92,7 +103,7 @@ UPSERT, FORGET = "upsert", "forget"
 
 # Tables that travel, in the order a page must be applied in (parents before children).
 SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
-                 "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals")
+                 "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals", "field_changes")
 
 
 def parse_version(text: str) -> tuple[int, ...]:

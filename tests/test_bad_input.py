@@ -311,16 +311,21 @@ def test_args_that_are_not_a_set_of_fields(store, world):
 
 
 def test_edge_times_are_stored_readably(store, world):
-    """Times near the ends of the calendar are either refused (above) or stored as text that reads back."""
-    run(store, world["rep"], "touchpoint.log", **tp(world, occurred_at="0005-03-01T08:00:00Z", summary="远古"))
+    """Times near the ends of the calendar are either refused (above) or stored as text that reads back.
+    A touchpoint before 2000 is a reset clock or a slip of the keyboard: refused, saying so."""
+    with pytest.raises(DomainError) as caught:
+        run(store, world["rep"], "touchpoint.log", **tp(world, occurred_at="0005-03-01T08:00:00Z", summary="远古"))
+    assert (caught.value.code, caught.value.field) == ("invalid_value", "occurred_at")
+    assert "2000" in caught.value.message_zh and "2000" in caught.value.message_en
+    run(store, world["rep"], "touchpoint.log", **tp(world, occurred_at="2000-01-01T00:00:00Z", summary="远古"))
     run(store, world["rep"], "touchpoint.log", **tp(world, occurred_at="9999-12-31T23:50:00Z",
                                                      at="9999-12-31T23:55:00Z", summary="末日"))
     with store.read() as s:
         stored = dict(s.connection().exec_driver_sql("SELECT summary, occurred_at FROM touchpoints").fetchall())
-        assert stored["远古"] == "0005-03-01T08:00:00.000000Z"  # fixed width: sorts as text
+        assert stored["远古"] == "2000-01-01T00:00:00.000000Z"  # fixed width: sorts as text
         assert sorted(stored.values()) == sorted(stored.values(), key=timeutil.from_text)
         years = {t.summary: t.occurred_at.year for t in s.scalars(select(Touchpoint))}
-    assert years["远古"] == 5 and years["末日"] == 9999
+    assert years["远古"] == 2000 and years["末日"] == 9999
 
 
 # ---- a value outside the allowed choices

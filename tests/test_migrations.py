@@ -498,3 +498,40 @@ def test_0008_fills_sort_keys_and_phone_digits_and_refolds_the_search_index(stor
             assert [c.id for c in search.search_customers(s, "精工")] == [customer_id]
     finally:
         reopened.close()
+
+
+def test_0011_keeps_open_sync_problems_and_lets_a_problem_say_it_was_overwritten(tmp_path):
+    """0011 rebuilds sync_problems for its CHECK: the rows are kept, "overwritten" is accepted, an
+    unknown source still is not; downgrading drops the new kind and the history table, and comes back."""
+    path = tmp_path / "fieldmark.db"
+    _build_at(path, "0009")
+    problem = ("INSERT INTO sync_problems (outbox_seq, mutation, args, entity, entity_id, source, code, message_zh, "
+               "message_en, created_at) VALUES (1, 'customer.update', '{}', 'customers', 'c1', ?, 'forbidden', "
+               "'拒绝', 'Refused', '2026-12-04T00:00:00.000000Z')")
+    with _raw(path) as conn:
+        conn.execute("INSERT INTO outbox (seq, device_id, mutation_id, name, args, schema_version, client_time, "
+                     "actor_id, changes, status) VALUES (1, 'dev-1', 'm1', 'customer.update', '{}', '0009', "
+                     "'2026-12-04T00:00:00.000000Z', 'u1', '{}', 'rejected')")
+        conn.execute(problem, ("rejected",))
+        conn.commit()
+    open_store(path).close()
+    assert _revision(path) == HEAD
+    with _raw(path) as conn:
+        assert conn.execute("SELECT source, message_en FROM sync_problems").fetchall() == [("rejected", "Refused")]
+        conn.execute(problem, ("overwritten",))
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(problem, ("lost",))
+        conn.commit()
+        assert "field_changes" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    engine = make_engine(path)
+    try:
+        cfg = migrate.alembic_config()
+        with engine.connect() as conn:
+            conn = conn.execution_options(fm_writer="migration")
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0009")
+                assert conn.exec_driver_sql("SELECT source FROM sync_problems").scalars().all() == ["rejected"]
+                command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from desktop import customer_profile
+from desktop import change_history, customer_profile
 from desktop.customer_profile import CustomerProfile, TimelineEntry
 from desktop.cut import Cut
 from desktop.store import Store
@@ -50,6 +50,7 @@ from ui.labels import (
     segment_name,
 )
 from ui.ops import QueryOp, describe
+from ui.problem_text import field_label, value_text
 from ui.signals import blocked
 
 TIMELINE_PAGE = 50
@@ -231,11 +232,27 @@ class CustomerDetail(QWidget):
         bottom_layout.addWidget(self.timeline, 1)
         bottom_layout.addWidget(self.timeline_status)
 
+        # Who changed what and when, from the server's records of the customer and its contacts.
+        self.history = QListWidget()
+        self.history.setObjectName("history")
+        self.history.setWordWrap(True)
+        self.history.setAlternatingRowColors(True)
+        self.history_status = QLabel()
+        self.history_status.setWordWrap(True)
+        history = QWidget()
+        history_layout = QVBoxLayout(history)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(QLabel(self.tr("Change history")))
+        history_layout.addWidget(self.history, 1)
+        history_layout.addWidget(self.history_status)
+
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
+        self.splitter.addWidget(history)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 1)
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -288,6 +305,49 @@ class CustomerDetail(QWidget):
             self._maybe_load_older()
 
         QueryOp(self.context.tasks, op).success(done).failure(lambda exc: self._failed(generation, exc)).run()
+        self._load_history(customer_id, generation)
+
+    def _load_history(self, customer_id: str, generation: int) -> None:
+        """Read the customer's change history (after its profile: a customer the user may not see fails there)."""
+        user_id = self.context.user_id
+
+        def op(store: Store) -> tuple[list[change_history.HistoryEntry], dict[str, str]]:
+            with store.read() as session:
+                customer_profile.load_profile(session, user_id, customer_id)  # may the user see it?
+                return change_history.customer_history(session, customer_id)
+
+        def done(result: tuple[list[change_history.HistoryEntry], dict[str, str]]) -> None:
+            if isValid(self) and generation == self._generation:
+                self._show_history(*result)
+
+        QueryOp(self.context.tasks, op).success(done).failure(lambda _exc: None).run()
+
+    def _show_history(self, entries: list[change_history.HistoryEntry], names: dict[str, str]) -> None:
+        from desktop.problem_views import Item, Ref
+
+        refs: dict[str, Ref | None] = {user_id: Ref("users", name) for user_id, name in names.items()}
+        self.history.clear()
+        for entry in entries:
+            head = f"{local_time(entry.changed_at)} · {entry.user_name}"
+            subject = self.tr("Contact %1").replace("%1", entry.contact_name) if entry.table == "contacts" else ""
+            if entry.action == "create":
+                what = (self.tr("Added contact %1").replace("%1", entry.contact_name) if entry.table == "contacts"
+                        else self.tr("Created the customer"))
+            elif entry.action == "remove":
+                what = self.tr("Removed contact %1").replace("%1", entry.contact_name)
+            else:
+                item = Item(entry.key, entry.label, entry.kind, None, None) if entry.label is not None else None
+                label = field_label(item, self.context.language) if item is not None else self.tr("Other field")
+                empty = self.tr("(empty)")
+                old = (value_text(item, entry.old, refs) if item is not None else "") or empty
+                new = (value_text(item, entry.new, refs) if item is not None else "") or empty
+                what = f"{subject} · " if subject else ""
+                what += self.tr("%1: %2 → %3").replace("%1", label).replace("%2", old).replace("%3", new)
+                if entry.overwrote_name:
+                    what += " " + self.tr("(overwrote %1's value without having seen it)").replace(
+                        "%1", entry.overwrote_name)
+            self.history.addItem(QListWidgetItem(f"{head}\n{what}"))
+        self.history_status.setText("" if entries else self.tr("No changes recorded by the server yet."))
 
     def _maybe_load_older(self) -> None:
         """Read the page before the last entry when the trail is scrolled near its end (or does not fill it)."""

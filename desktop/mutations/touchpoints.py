@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +20,8 @@ from desktop.permissions import can_log_touchpoint
 TOUCHPOINT = Label("触点记录", "Touchpoint")
 # A device clock may run a little fast; a touchpoint far in the future is a typing mistake.
 FUTURE_SLACK = timedelta(minutes=10)
+# Before this, a time is a device clock that was reset or a slip of the keyboard, not a touchpoint.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @mutation("touchpoint.log", {
@@ -48,6 +50,9 @@ def log_touchpoint(session: Session, actor: Actor, args: dict[str, Any]) -> Chan
     if args["occurred_at"] - args["at"] > FUTURE_SLACK:  # a difference cannot overflow; a sum near 9999 can
         raise errors.invalid_value("occurred_at", "发生时间晚于现在，请检查日期和时间。",
                                    "The time is in the future; check the date and time.")
+    if args["occurred_at"] < EARLIEST:
+        raise errors.invalid_value("occurred_at", "发生时间早于 2000 年，请检查日期。",
+                                   "The time is before 2000; check the date.")
     due = args.get("next_step_due")
     if due is not None and due < args["occurred_at"]:
         raise errors.invalid_value("next_step_due", "下一步期限早于发生时间。",

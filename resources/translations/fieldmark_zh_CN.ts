@@ -127,7 +127,7 @@
 <context>
     <name>ApprovalsPage</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="+212"/>
+        <location filename="../../ui/pages/approvals_page.py" line="+259"/>
         <source>No quotes are waiting for your approval.
 
 Quotes appear here when reps submit them; you will see which approval rules fired and why.</source>
@@ -181,6 +181,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>（提交后按今日汇率新增的要求）</translation>
     </message>
     <message>
+        <location line="+2"/>
         <source>(required at an earlier decision on this submission; it stays required)</source>
         <translation>（本轮审批中先前已触发的要求，本轮内继续有效）</translation>
     </message>
@@ -282,13 +283,13 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>CustomerDetail</name>
     <message>
-        <location filename="../../ui/customer_detail.py" line="+104"/>
-        <location line="+143"/>
+        <location filename="../../ui/customer_detail.py" line="+105"/>
+        <location line="+159"/>
         <source>Select a customer to see its profile, contacts and touchpoints.</source>
         <translation>选择一个客户，查看其档案、联系人和触点记录。</translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-120"/>
         <source>Short name:</source>
         <translation>简称：</translation>
     </message>
@@ -418,7 +419,57 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>触点记录</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+16"/>
+        <source>Change history</source>
+        <translation>修改记录</translation>
+    </message>
+    <message>
+        <location line="+87"/>
+        <source>Contact %1</source>
+        <translation>联系人 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Added contact %1</source>
+        <translation>添加联系人 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Created the customer</source>
+        <translation>新建客户</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Removed contact %1</source>
+        <translation>删除联系人 %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Other field</source>
+        <translation>其他字段</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(overwrote %1&apos;s value without having seen it)</source>
+        <translation>（覆盖了 %1 的值，修改时未看到该值）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No changes recorded by the server yet.</source>
+        <translation>服务器尚未记录任何修改。</translation>
+    </message>
+    <message>
+        <location line="+49"/>
         <source>Searching…</source>
         <translation>搜索中…</translation>
     </message>
@@ -830,12 +881,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ImportDialog</name>
     <message>
-        <location filename="../../ui/dialogs/import_dialog.py" line="+117"/>
+        <location filename="../../ui/dialogs/import_dialog.py" line="+118"/>
         <source>Import touchpoints from CSV</source>
         <translation>从 CSV 导入触点</translation>
     </message>
     <message>
-        <location line="+266"/>
+        <location line="+270"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
@@ -845,17 +896,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>尚未选择文件。</translation>
     </message>
     <message>
-        <location line="-267"/>
+        <location line="-271"/>
         <source>The first row names the columns: customer, channel, time and summary are required; contact, with whom, reaction, next step and next step due may follow. Chinese or English column names (客户, 渠道, 时间, 内容 …). UTF-8 or GBK/GB18030, as Excel saves it. Visits cannot be imported.</source>
         <translation>第一行为列名：客户、渠道、时间、内容为必填列；联系人、沟通对象、客户反应、下一步、下一步期限可选。列名可用中文或英文（客户、渠道、时间、内容 …）。编码为 UTF-8 或 GBK/GB18030，与 Excel 保存的格式相同。拜访不能导入。</translation>
     </message>
     <message>
-        <location line="+281"/>
+        <location line="+285"/>
         <source>All rows</source>
         <translation>全部行</translation>
     </message>
     <message>
-        <location line="-271"/>
+        <location line="-275"/>
         <source>To import</source>
         <translation>待导入</translation>
     </message>
@@ -875,7 +926,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>已导入</translation>
     </message>
     <message>
-        <location line="+274"/>
+        <location line="+278"/>
         <source>Show:</source>
         <translation>显示：</translation>
     </message>
@@ -905,12 +956,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在读取文件…</translation>
     </message>
     <message>
-        <location line="-357"/>
+        <location line="-361"/>
         <source>Importing touchpoints…</source>
         <translation>正在导入触点…</translation>
     </message>
     <message>
-        <location line="+380"/>
+        <location line="+384"/>
         <source>Save error report</source>
         <translation>保存错误报告</translation>
     </message>
@@ -920,7 +971,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>The error report could not be saved: %1</source>
         <translation>无法保存错误报告：%1</translation>
     </message>
@@ -951,19 +1002,8 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <source>Row %1: %2</source>
         <translation>第 %1 行：%2</translation>
     </message>
-    <message>
-        <location line="-398"/>
-        <location line="+9"/>
-        <source>, </source>
-        <translation>，</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>.</source>
-        <translation>。</translation>
-    </message>
     <message numerus="yes">
-        <location line="+397"/>
+        <location line="+9"/>
         <source>Import %n row(s)</source>
         <translation>
             <numerusform>导入 %n 行</numerusform>
@@ -973,7 +1013,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>InboxModel</name>
     <message>
-        <location filename="../../ui/pages/approvals_page.py" line="-264"/>
+        <location filename="../../ui/pages/approvals_page.py" line="-278"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -1013,7 +1053,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>%1 第 %2 版</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+15"/>
         <source>, </source>
         <comment>between the roles in a list</comment>
         <translation>、</translation>
@@ -1151,12 +1191,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>PreviewModel</name>
     <message>
-        <location filename="../../ui/dialogs/import_dialog.py" line="-270"/>
+        <location filename="../../ui/dialogs/import_dialog.py" line="-278"/>
         <source>Row</source>
         <translation>行号</translation>
     </message>
     <message>
-        <location line="-180"/>
+        <location line="-178"/>
         <source>Customer</source>
         <translation>客户</translation>
     </message>
@@ -1176,12 +1216,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>内容</translation>
     </message>
     <message>
-        <location line="+179"/>
+        <location line="+177"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location line="-151"/>
+        <location line="-149"/>
         <source>OK</source>
         <translation>可导入</translation>
     </message>
@@ -1196,7 +1236,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>重复：%1</translation>
     </message>
     <message>
-        <location line="+178"/>
+        <location line="+176"/>
         <source>Error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -1608,7 +1648,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>QuoteDialog</name>
     <message>
-        <location filename="../../ui/dialogs/quote_dialog.py" line="+187"/>
+        <location filename="../../ui/dialogs/quote_dialog.py" line="+194"/>
         <source>Quote</source>
         <translation>报价单</translation>
     </message>
@@ -1768,7 +1808,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>没有需要保存的修改。</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+55"/>
         <location line="+66"/>
         <source>Quote %1</source>
         <translation>报价单 %1</translation>
@@ -2503,12 +2543,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+57"/>
-        <source>Changes the server did not accept</source>
-        <translation>服务器未接受的修改</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+61"/>
         <source>No sync problems: the server has refused none of the changes sent from this computer.</source>
         <translation>没有同步问题：本机发送的修改均未被服务器拒绝。</translation>
     </message>
@@ -2538,7 +2573,14 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>本机上已没有这位联系人，因此无法修改后重新发送此修改。请放弃它。</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
+        <source>%1
+Save to set your values again as a new change. Cancel leaves everything as it is.</source>
+        <translation>%1
+保存即把您的值作为一次新的修改重新设置。取消则不做任何更改。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>The server did not accept this change: %1
 Correct it and save to send it as a new change. Cancel leaves everything as it is.</source>
         <translation>服务器没有接受此修改：%1
@@ -2550,14 +2592,19 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>重新发送</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Apply my value again</source>
+        <translation>重新应用我的值</translation>
+    </message>
+    <message>
         <location line="+4"/>
-        <location line="+24"/>
-        <location line="+31"/>
+        <location line="+27"/>
+        <location line="+33"/>
         <source>Sent again: waiting for the server&apos;s answer at the next sync.</source>
         <translation>已重新发送：等待下次同步时服务器的答复。</translation>
     </message>
     <message>
-        <location line="-52"/>
+        <location line="-57"/>
         <source>The file is no longer on this computer, so it cannot be sent again.</source>
         <translation>文件已不在本机，无法重新发送。</translation>
     </message>
@@ -2565,6 +2612,11 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <location line="+3"/>
         <source>This change is still waiting to be sent; the server decides at the next sync.</source>
         <translation>此修改仍在等待发送，下次同步时由服务器决定。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Set your value again as a new change, on top of the other person&apos;s; it goes to the server with the next sync and replaces theirs.</source>
+        <translation>把您的值作为一次新的修改重新设置在对方的值之上；下次同步时发送到服务器，替换对方的值。</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2587,7 +2639,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>不再显示此问题。已重新发送的修改仍会发往服务器；如果服务器拒绝，它会回到这里。</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+3"/>
+        <source>Keep the other person&apos;s value; yours stays in the customer&apos;s history.</source>
+        <translation>保留对方的值；您的值仍保留在客户的修改记录中。</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>Your version (new: the server has no earlier version)</source>
         <translation>您的版本（新增：服务器上没有之前的版本）</translation>
     </message>
@@ -2597,17 +2654,22 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>服务器的原因与此字段有关。</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="-62"/>
         <source>Open the form with your values, correct them and save: the corrected change is sent as a new one and this one is set aside.</source>
         <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-189"/>
+        <source>Changes the server did not accept, or that someone else&apos;s edit replaced</source>
+        <translation>服务器未接受的修改，或被他人修改覆盖的修改</translation>
+    </message>
+    <message>
+        <location line="+193"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>Let this change go; the server&apos;s version stays.</source>
         <translation>放弃此修改，保留服务器上的版本。</translation>
     </message>
@@ -2858,52 +2920,63 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>TouchpointImporter</name>
     <message numerus="yes">
+        <location filename="../../ui/dialogs/import_dialog.py" line="-94"/>
         <source>%n to import</source>
         <translation>
             <numerusform>%n 行待导入</numerusform>
         </translation>
     </message>
     <message numerus="yes">
+        <location line="+1"/>
         <source>%n duplicate(s)</source>
         <translation>
             <numerusform>%n 行重复</numerusform>
         </translation>
     </message>
     <message numerus="yes">
+        <location line="+1"/>
+        <location line="+6"/>
         <source>%n error(s)</source>
         <translation>
             <numerusform>%n 行有错误</numerusform>
         </translation>
     </message>
     <message numerus="yes">
+        <location line="-5"/>
         <source>%n row(s) in the file: </source>
         <translation>
             <numerusform>文件共 %n 行：</numerusform>
         </translation>
     </message>
     <message>
+        <location line="+0"/>
+        <location line="+8"/>
         <source>, </source>
         <translation>，</translation>
     </message>
     <message numerus="yes">
+        <location line="-5"/>
         <source>%n imported</source>
         <translation>
             <numerusform>已导入 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
+        <location line="+1"/>
         <source>%n duplicate(s) skipped</source>
         <translation>
             <numerusform>跳过重复 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
+        <location line="+3"/>
         <source>import cancelled, %n row(s) not imported yet</source>
         <translation>
             <numerusform>导入已取消，还有 %n 行未导入</numerusform>
         </translation>
     </message>
     <message>
+        <location line="+1"/>
         <source>.</source>
         <translation>。</translation>
     </message>
@@ -3061,12 +3134,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
     </message>
     <message>
         <location line="+2"/>
-        <location line="+389"/>
+        <location line="+391"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="-388"/>
+        <location line="-390"/>
         <source>Submit</source>
         <translation>提交</translation>
     </message>
@@ -3081,7 +3154,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>选择“%1”的原文件</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+46"/>
         <source>%1 cannot be read: %2</source>
         <translation>无法读取 %1：%2</translation>
     </message>
@@ -3622,7 +3695,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>dialog</name>
     <message>
-        <location filename="../../ui/progress.py" line="+46"/>
+        <location filename="../../ui/progress.py" line="+83"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -4007,18 +4080,17 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../ui/startup.py" line="+80"/>
-        <location line="+4"/>
+        <location filename="../../ui/startup.py" line="+153"/>
         <source>Cannot open the database</source>
         <translation>无法打开数据库</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+8"/>
         <source>The data folder %1 cannot be used (%2). Choose another folder.</source>
         <translation>无法使用数据文件夹 %1（%2）。请选择其他文件夹。</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Demo data</source>
         <translation>演示数据</translation>
     </message>
@@ -4033,12 +4105,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>正在准备演示组织…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-89"/>
         <source>Upgrading the database</source>
         <translation>正在升级数据库</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+35"/>
         <source>Upgrading the database…</source>
         <translation>正在升级数据库…</translation>
     </message>
@@ -4058,7 +4130,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>数据量大时需要几分钟；完成后 Fieldmark 会自动继续。</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+106"/>
         <source>Choose a new, empty folder for this computer&apos;s data</source>
         <translation>为本机数据选择一个新的空文件夹</translation>
     </message>

@@ -21,6 +21,7 @@ from desktop.models import (
     Contact,
     Customer,
     ExchangeRate,
+    FieldChange,
     Product,
     Quote,
     QuoteLine,
@@ -35,7 +36,7 @@ MODELS: dict[str, type[Base]] = {"users": User, "capture_rules": CaptureRule, "c
                                   "contacts": Contact, "touchpoints": Touchpoint, "attachments": Attachment,
                                   "products": Product, "exchange_rates": ExchangeRate,
                                   "approval_policies": ApprovalPolicy, "quotes": Quote, "quote_lines": QuoteLine,
-                                  "approvals": Approval}
+                                  "approvals": Approval, "field_changes": FieldChange}
 LOCAL_ONLY = {"rid"}  # the desktop numbers these itself
 CHUNK = 500  # ids per IN (...) when reading a page's rows in bulk
 
@@ -43,7 +44,7 @@ CHUNK = 500  # ids per IN (...) when reading a page's rows in bulk
 def _customer_of(session: Session, table: str, row: Any) -> str | None:
     if table == "customers":
         return row.id
-    if table in ("contacts", "touchpoints", "quotes"):
+    if table in ("contacts", "touchpoints", "quotes", "field_changes"):
         return row.customer_id
     if table == "attachments":
         touchpoint = by_id(session, Touchpoint, row.touchpoint_id)
@@ -85,8 +86,8 @@ def write(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
-    """Entries re-announcing a customer's contacts, touchpoints, attachments, quotes, quote lines and
-    approvals (after it changed hands, the new owner has never received them)."""
+    """Entries re-announcing a customer's contacts, touchpoints, attachments, quotes, quote lines,
+    approvals and change history (after it changed hands, the new owner has never received them)."""
     # Every row found here belongs to customer_id, so the entries need no row read one by one.
     now = timeutil.utcnow()
     touchpoints = select(Touchpoint.id).where(Touchpoint.customer_id == customer_id)
@@ -99,7 +100,9 @@ def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
                        ("attachments", select(Attachment.id).where(Attachment.touchpoint_id.in_(touchpoints))),
                        ("quotes", quotes),
                        ("quote_lines", select(QuoteLine.id).where(QuoteLine.quote_id.in_(quote_ids))),
-                       ("approvals", select(Approval.id).where(Approval.quote_id.in_(quote_ids)))):
+                       ("approvals", select(Approval.id).where(Approval.quote_id.in_(quote_ids))),
+                       ("field_changes", select(FieldChange.id).where(FieldChange.customer_id == customer_id)
+                        .order_by(FieldChange.changed_at, FieldChange.id))):
         out += [{"table_name": table, "row_id": row_id, "committed_at": now, "customer_id": customer_id}
                 for row_id in session.scalars(ids)]
     return out
@@ -119,6 +122,7 @@ REFERENCES = {
                ("supersedes_id", "quotes")),
     "quote_lines": (("quote_id", "quotes"), ("product_id", "products")),
     "approvals": (("approver_id", "users"), ("quote_id", "quotes")),
+    "field_changes": (("customer_id", "customers"), ("user_id", "users"), ("overwrote_user_id", "users")),
 }
 
 
@@ -144,6 +148,7 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
     json_columns = [c.name for c in MODELS[table].__table__.columns if isinstance(c.type, JSON)]
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    decoded = conn.dialect.name != "sqlite"  # SQLite's driver hands the stored text back as it is
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(ids)
     for start in range(0, len(wanted), CHUNK):
@@ -152,8 +157,8 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
                                      f"WHERE id IN ({', '.join([mark] * len(chunk))})", chunk).fetchall()
         for values in found:
             row = dict(zip(names, values, strict=True))
-            for name in json_columns:  # PostgreSQL hands JSON back decoded; its storage form is the text
-                if row[name] is not None and not isinstance(row[name], str):
+            for name in json_columns:  # PostgreSQL hands JSON back decoded (a JSON string too: str);
+                if row[name] is not None and (decoded or not isinstance(row[name], str)):  # storage form is text
                     row[name] = json.dumps(row[name])
             out[row["id"]] = row
     return out

@@ -49,7 +49,8 @@ class Processed(ServerBase):
     name: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     result: Mapped[dict[str, Any]]
-    processed_at: Mapped[datetime]
+    processed_at: Mapped[datetime]  # the server's clock when it received the mutation
+    client_time: Mapped[datetime | None]  # the device's time of the change, once found plausible (sync.server.clock)
 
 
 class ChangeLogEntry(ServerBase):

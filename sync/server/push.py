@@ -18,7 +18,7 @@ from desktop.mutations import quotes as quote_mutations
 from desktop.mutations.registry import REGISTRY, Actor, load_actor
 from desktop.text_rules import printable
 from sync import protocol
-from sync.server import auth, changes, limits, rescope
+from sync.server import auth, changes, clock, history, limits, rescope
 from sync.server.blobs import ServerBlobs, UserBlobs
 from sync.server.db import writing
 from sync.server.models import Device, Processed
@@ -56,6 +56,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                                                           Processed.seq.in_({i["seq"] for i in items}))).all())
         actor = load_actor(session, user_id, device_id)
         common.note_new_ids(session, _new_ids(item for item in items if item["seq"] not in done))
+        history.preload(session, [item for item in items if item["seq"] not in done])
         for item in items:
             if item["seq"] in done:  # a resend after a lost acknowledgement: the same answer, no twin
                 results.append(done[item["seq"]])
@@ -64,13 +65,15 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                 results.append({"seq": item["seq"], "mutation_id": item["mutation_id"],
                                 "status": protocol.OUT_OF_ORDER, "expected": last + 1})
                 break
-            result = _apply(session, actor, item, log)
+            received = timeutil.utcnow()
+            result, client_time = _apply(session, actor, item, log, received)
             results.append(result)
             processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
                               "name": printable(item["name"])[:64], "status": result["status"], "result": result,
-                              "processed_at": timeutil.utcnow()})
+                              "processed_at": received, "client_time": client_time})
             last = item["seq"]
         # Bulk inserts at the end: the log keeps the mutations' order, and no ORM object per row.
+        history.write(session)
         changes.write(session, log)
         if processed:
             session.execute(insert(Processed), processed)
@@ -87,19 +90,28 @@ def _new_ids(items: Any) -> list[str]:
     return out
 
 
-def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
+def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]],
+           received: Any) -> tuple[dict[str, Any], Any]:
     """One mutation under the authenticated user (never a user named in the payload); its change-log
-    entries are added to ``log`` only if it was applied."""
+    entries are added to ``log`` only if it was applied. Returns the result and the device's time of
+    the change as kept (sync.server.clock: an implausible one is replaced by ``received``)."""
     result: dict[str, Any] = {"seq": item["seq"], "mutation_id": item["mutation_id"]}
+    overwrites: list[dict[str, Any]] = []
+    client_time = received
     try:
         limits.check_args(item["args"])  # nesting and numbers the server can hold: else rejected alone
+        args, client_time, note = clock.plausible(session, item["name"], copy.deepcopy(item["args"]), received)
+        if note is not None:
+            result["clock"] = note
         with session.begin_nested():
-            outcome = mutations.execute(session, actor, item["name"], copy.deepcopy(item["args"]))
+            outcome = mutations.execute(session, actor, item["name"], args)
             session.flush()
             common.not_new(session, [r.id for r in outcome.rows])
+            made, overwrites = history.record(session, actor, item, outcome, received, client_time)
             mine = []
             for table in dict.fromkeys(r.table for r in outcome.rows):
                 mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
+            mine += history.log_entries(made)
             if outcome.entity == "customer" and "owner_id" in outcome.diff:
                 mine += changes.customer_tree(session, outcome.entity_id)
             if outcome.entity == "user" and rescope.moved_by(outcome.diff):
@@ -107,10 +119,13 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
                 if user is not None:
                     mine += rescope.user_changed(session, user, outcome.diff)
         log.extend(mine)
+        history.keep(session, made)
         result["status"] = protocol.APPLIED
         # What this run wrote: a device whose own run wrote other rows takes the server's (protocol).
         result["rows"] = [[r.table, r.id] for r in outcome.rows]
+        if overwrites:  # fields whose value someone else had set since this change's base, now replaced
+            result["overwrote"] = overwrites
     except DomainError as exc:  # final: stored like an application, so the queue moves on
         result["status"] = protocol.REJECTED
         result["error"] = exc.to_dict()
-    return result
+    return result, client_time

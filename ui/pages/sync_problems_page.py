@@ -1,7 +1,9 @@
 """Changes the server refused (or that no longer apply here): the user's version beside the server's.
 
 Each can be let go (Discard); sent again as it is (Send again), when the reason may have gone - the
-same mutation is queued again and the problem stays, marked as waiting, until the server answers; or,
+same mutation is queued again and the problem stays, marked as waiting, until the server answers (for
+a change someone else overwrote unseen, the same button applies the user's value again as a new
+change: "Apply my value again"); or,
 for the changes that have a form, corrected and sent again (Edit and resend): the form opens with the
 user's refused values, the stored (server's) value under each field that differs; saving runs a new
 mutation the normal way and sets the old problem aside. Fields are shown under their labels with values
@@ -54,7 +56,7 @@ class SyncProblemsPage(QWidget):
         self._send_errors: dict[int, str] = {}  # problem id -> why Send again did not queue it (shown)
         self.editor: FormDialog | None = None  # the form of the last Edit and resend
         self._blocked: dict[int, str] = {}  # problem id -> why it cannot be edited (CUSTOMER_GONE, ...)
-        self.title = QLabel(self.tr("Changes the server did not accept"))
+        self.title = QLabel(self.tr("Changes the server did not accept, or that someone else's edit replaced"))
         self.title.setStyleSheet("font-weight: bold;")
         self.empty_label = QLabel(self.tr("No sync problems: the server has refused none of the changes sent from this computer."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -170,8 +172,12 @@ class SyncProblemsPage(QWidget):
             dialog = TouchpointDialog(self.context, self, customer_id=args.get("customer_id"), initial=args)
         zh = self.context.language.lower().startswith("zh")
         reason = problem.message_zh if zh else problem.message_en
-        dialog.show_note(self.tr("The server did not accept this change: %1\nCorrect it and save to send it as a "
-                                 "new change. Cancel leaves everything as it is.").replace("%1", reason))
+        if problem.source == "overwritten":
+            dialog.show_note(self.tr("%1\nSave to set your values again as a new change. Cancel leaves everything "
+                                     "as it is.").replace("%1", reason))
+        else:
+            dialog.show_note(self.tr("The server did not accept this change: %1\nCorrect it and save to send it "
+                                     "as a new change. Cancel leaves everything as it is.").replace("%1", reason))
         dialog.sig_saved.connect(lambda _outcome, pid=problem.id: self._resolve(pid))  # type: ignore[attr-defined]
         self.editor = dialog
         open_form(dialog)
@@ -203,7 +209,7 @@ class SyncProblemsPage(QWidget):
         heading.setStyleSheet("font-weight: bold;")
         heading.setWordWrap(True)
         head.addWidget(heading, 1)
-        again = QPushButton(self.tr("Send again"))
+        again = QPushButton(self.tr("Apply my value again") if view.overwritten else self.tr("Send again"))
         again.setObjectName("send_again")
         if view.waiting:
             again.setEnabled(False)
@@ -215,6 +221,9 @@ class SyncProblemsPage(QWidget):
             again.setEnabled(False)
             again.setToolTip(self.tr("This change is still waiting to be sent; the server decides at the next "
                                      "sync."))
+        elif view.overwritten:
+            again.setToolTip(self.tr("Set your value again as a new change, on top of the other person's; it "
+                                     "goes to the server with the next sync and replaces theirs."))
         else:
             again.setToolTip(self.tr("Send this change again exactly as it is, for when the reason has gone "
                                      "(a permission granted, the server upgraded). If the server refuses it "
@@ -245,6 +254,8 @@ class SyncProblemsPage(QWidget):
         if view.waiting:
             button.setToolTip(self.tr("Stop showing this problem. The change sent again still goes to the "
                                       "server; if the server refuses it, it comes back here."))
+        elif view.overwritten:
+            button.setToolTip(self.tr("Keep the other person's value; yours stays in the customer's history."))
         else:
             button.setToolTip(self.tr("Let this change go; the server's version stays."))
         button.clicked.connect(lambda _checked=False, pid=problem.id: self.discard(pid))

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0012"
-down_revision = "s0009"
+down_revision = "s0011"
 branch_labels = None
 depends_on = None
 summary_zh = "设备需经管理员批准（记录批准时间）"
