@@ -477,6 +477,13 @@ class SyncState(Base):
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[dict[str, Any] | None]  # {code, message_zh, message_en, at}
     server_time_offset_s: Mapped[float | None]  # server clock minus ours, shown when large, never used to order
+    # Which change log the cursor was read from (migration 0010, desktop.reread): the server's id, the
+    # epoch of its log, and a mark of the entry the cursor stands on; sent with every pull.
+    server_id: Mapped[str | None] = mapped_column(String(36))
+    epoch: Mapped[int | None]
+    cursor_mark: Mapped[str | None] = mapped_column(String(32))
+    # Why this device last read its whole scope again: {code, reason, message_zh, message_en, at, done_at, removed}
+    reset_notice: Mapped[dict[str, Any] | None]
 
 
 class SyncProblem(Base):
@@ -520,6 +527,17 @@ class SyncedRow(Base):
     table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
     row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     version: Mapped[int | None]
+
+
+class RereadRow(Base):
+    """While the device reads its whole scope again (desktop.reread), a row it held before that the
+    server has not sent since; those left when the re-read ends are rows the server no longer has."""
+
+    __tablename__ = "sync_reread"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 # Tables whose rows are business data: every change to them goes through a mutation

@@ -110,7 +110,8 @@ class Marked:
 # ---------------------------------------------------------------------------------------------- pulled pages
 
 
-def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> int:
+def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int,
+               origin: dict[str, Any] | None = None) -> int:
     """Write one page of the server's changes and its cursor in one transaction; returns how many changes.
 
     Upserts go in by id (:func:`_write`): a row this device does not have is inserted (and indexed
@@ -122,6 +123,10 @@ def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> i
     (naming the row and the parent), as does a malformed page or a cursor that goes back. Pending
     local changes under the page's rows are undone first; call :func:`replay_pending` after the last
     page to apply them again.
+
+    ``origin`` is the change log the cursor belongs to, as the server's answer names it ({server_id,
+    epoch, mark}; desktop.reread); without it the cursor's mark is unknown (None). During a whole
+    re-read, each row the page sends is one the server still has (``sync_reread``).
     """
     if not _is_int(next_cursor) or next_cursor < 0:
         raise RemoteDataError(f"next_cursor must be a whole number >= 0, not {next_cursor!r}")
@@ -146,6 +151,11 @@ def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> i
             if forgets:
                 _note_forgotten(session)
             state.cursor = next_cursor
+            origin = origin or {}
+            if origin.get("server_id"):
+                state.server_id, state.epoch = origin["server_id"], origin.get("epoch")
+            state.cursor_mark = origin.get("mark") or None
+            _note_reread(session, page.values())
             if page:
                 counts: dict[str, dict[str, int]] = {}
                 for c in page.values():
@@ -288,6 +298,14 @@ def _note_versions(session: Session, page: Iterable[Change]) -> None:
     if keep:
         conn.exec_driver_sql("INSERT INTO sync_rows (table_name, row_id, version) VALUES (?, ?, ?) "
                              "ON CONFLICT (table_name, row_id) DO UPDATE SET version = excluded.version", keep)
+
+
+def _note_reread(session: Session, page: Iterable[Change]) -> None:
+    """While the whole scope is read again (desktop.reread), the rows sent are no longer in doubt."""
+    keys = [(c.table, c.id) for c in page]
+    conn = session.connection()
+    if keys and conn.exec_driver_sql("SELECT 1 FROM sync_reread LIMIT 1").first() is not None:
+        conn.exec_driver_sql("DELETE FROM sync_reread WHERE table_name = ? AND row_id = ?", keys)
 
 
 def _note_forgotten(session: Session) -> None:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
 from sync import fx_fetch, protocol
-from sync.server import auth, changes, push
+from sync.server import auth, changes, epoch, push
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
@@ -142,6 +142,10 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     async def _refused(_request: Request, exc: server_blobs.Refused) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status)
 
+    @app.exception_handler(epoch.CursorReset)
+    async def _cursor_reset(_request: Request, exc: epoch.CursorReset) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.code, 422))
@@ -164,8 +168,10 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         with writing(engine) as session:
             issued, device = auth.issue(session, body["username"], body["password"], body["device_id"],
                                         str(body.get("device_name", "")))
+            here = epoch.identity(session)
             return {"token": issued, "user_id": device.user_id, "device_id": device.id,
-                    "device_code": device.code, "expires_at": timeutil.to_text(device.expires_at)}
+                    "device_code": device.code, "expires_at": timeutil.to_text(device.expires_at),
+                    "server_id": here.server_id, "epoch": here.epoch}
 
     # Pushes wait for their turn here, in arrival order, holding neither a thread nor a database
     # connection: the database serialises writers anyway, and pulls, sign-ins and health checks are
@@ -222,15 +228,19 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         return result.to_dict()
 
     @app.get("/v1/pull")
-    def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT) -> Response:
+    def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT, server: str = "",
+             epoch_: int | None = Query(None, alias="epoch"), mark: str = "") -> Response:
         _check_version(request)
         token_ = _token(request)
         limit = max(1, min(limit, protocol.PULL_LIMIT))
         with reading(engine) as session:
             user, _device = auth.authenticate(session, token_)
+            here = epoch.check(session, max(cursor, 0), server, epoch_, mark)  # CursorReset: 409
             found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
+            next_mark = epoch.mark(session, next_cursor)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
         body = json.dumps({"changes": found, "next_cursor": next_cursor, "has_more": has_more,
+                           "server_id": here.server_id, "epoch": here.epoch, "next_mark": next_mark,
                            "server_time": timeutil.to_text(timeutil.utcnow())},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {}
