@@ -36,8 +36,13 @@ class ServerProcess:
         self.base = base
         # The demo users only: each test makes the data it needs.
         subprocess.run(base + ["seed-demo", "--users-only"], check=True, capture_output=True, timeout=60)
-        self.process = subprocess.Popen(base + ["serve", "--port", str(self.port), *serve_options], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+        self.serve_options = serve_options
+        self.start()
+
+    def start(self) -> None:
+        """Serve (again, after stop) on the same port."""
+        self.process = subprocess.Popen(self.base + ["serve", "--port", str(self.port), *self.serve_options],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -20,7 +20,7 @@ from desktop import audit, migrate, search, timeutil
 from desktop.models import Base
 from desktop.store import make_engine, open_store
 
-HEAD = "0009"
+HEAD = "0010"
 PREVIOUS = "0001"
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "device_state", "outbox", "audit_log")
 SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows", "sync_reread")
