@@ -104,6 +104,7 @@ class Marked:
     applied: list[int] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
     out_of_order: dict[str, Any] | None = None  # the result that stopped the server, if any
+    requeued: list[int] = field(default_factory=list)  # answered entries the server lost, queued again
     replay: Replay = field(default_factory=Replay)
 
 
@@ -460,6 +461,7 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
         for result in checked:
             if result["status"] == OUT_OF_ORDER:
                 marked.out_of_order = result
+                marked.requeued = _requeue_lost(session, result, device_id)
                 break
             entry = session.get(OutboxEntry, result["seq"])
             if entry is None or entry.mutation_id != result.get("mutation_id"):
@@ -488,6 +490,25 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
         session.flush()
         marked.replay = _replay(session, checked[0]["seq"] if checked else None)
     return marked
+
+
+def _requeue_lost(session: Session, result: dict[str, Any], device_id: str) -> list[int]:
+    """The server expects an earlier seq than the one sent: it no longer has the entries it answered
+    from there on (it was restored from a backup). They go back in the queue as they are, to be sent
+    again in order; their effect here stays, and the server decides anew. Returns their seqs."""
+    expected, sent = result.get("expected"), result["seq"]
+    if not _is_int(expected) or not 1 <= expected < sent:
+        return []
+    lost = list(session.scalars(select(OutboxEntry).where(OutboxEntry.seq >= expected,
+                                                          OutboxEntry.status != PENDING).order_by(OutboxEntry.seq)))
+    if [e.seq for e in lost if e.seq < sent] != list(range(expected, sent)):
+        return []  # not all of them are here: nothing to fill the gap with
+    for entry in lost:
+        entry.status, entry.result = PENDING, None
+    audit.append(session, at=timeutil.utcnow(), actor_id=SYSTEM_ACTOR, device_id=device_id,
+                 action="sync.requeued", entity="sync", entity_id="push",
+                 detail={"expected": expected, "seqs": [e.seq for e in lost]})
+    return [e.seq for e in lost]
 
 
 def _check_results(results: Any) -> list[dict[str, Any]]:

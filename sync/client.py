@@ -244,6 +244,7 @@ class SyncClient:
         with self.store.read() as session:
             total = mutations.pending(session)
         after = 0
+        requeued = False
         while True:
             batch = self._next_batch(after)
             if not batch:
@@ -267,6 +268,10 @@ class SyncClient:
             report.sent += len(batch)
             report.applied += len(marked.applied)
             report.rejected += len(marked.rejected)
+            if marked.out_of_order is not None and marked.requeued and not requeued:
+                requeued = True  # the server lost answered entries (a restore): send them again, once
+                after = 0
+                continue
             if marked.out_of_order is not None:
                 report.out_of_order = True  # the entries from there on stay pending; the next push resends them
                 return report

@@ -85,6 +85,14 @@ def sqlite_server(tmp_path):
     process.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only start epochs (each reads the epoch it finds)."""
+    process = ServerProcess(tmp_path_factory.mktemp("server"))
+    yield process
+    process.stop()
+
+
 def desktop(folder, server, username="rep.li"):
     store = open_store(folder / "fieldmark.db")
     client = SyncClient(store, server.url, FileTokenStore(folder / "token"), sleep=lambda _s: None)
@@ -131,7 +139,9 @@ def test_a_desktop_that_read_past_a_restored_backup_ends_with_exactly_the_server
     store, client, user_id = desktop(tmp_path / "rep", server)
     server.backups.take()
     lost = create_customers(other, 10)
-    client.sync()  # read past the backup: these ten are here
+    sent = mutations.run(store, user_id, "customer.create", {"name": "备份之后发送的客户", "region": "江苏",
+                                                              "city": "扬州"}).changes.entity_id
+    client.sync()  # read past the backup: these ten are here; and sent one of its own the backup lacks
     read_to = remote.read_state(store).cursor
     assert set(early + lost) <= held(store)["customers"]
 
@@ -147,11 +157,11 @@ def test_a_desktop_that_read_past_a_restored_backup_ends_with_exactly_the_server
 
     here, there = held(store), on_server(server)
     assert here == there  # exactly the server's rows: the ten it no longer has are gone, the fifteen are here
-    assert set(made_again) | set(early) | {mine} == here["customers"]
+    assert set(made_again) | set(early) | {mine, sent} == here["customers"]  # what it sent before, sent again
     assert here["customers"].isdisjoint(lost)
     assert city(store, early[0]) == "无锡"
     fresh, _client, _ = desktop(tmp_path / "fresh", server)
-    assert city(fresh, early[0]) == "无锡" and mine in held(fresh)["customers"]  # applied on the server
+    assert city(fresh, early[0]) == "无锡" and {mine, sent} <= held(fresh)["customers"]  # applied on the server
     state = remote.read_state(store)
     assert state.reset_notice["reason"] == "rewritten" and state.reset_notice["done_at"]
     assert state.reset_notice["removed"] == 10
@@ -161,6 +171,8 @@ def test_a_desktop_that_read_past_a_restored_backup_ends_with_exactly_the_server
         assert mutations.pending(s) == 0
         assert remote.open_problems(s) == []
         assert integrity.check(s) == []
+        requeued = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "sync.requeued")).all()
+    assert len(requeued) == 1 and len(requeued[0]["seqs"]) == 1
     client.sync()  # and from now on an ordinary sync
     assert held(store) == on_server(server)
     store.close()
@@ -206,13 +218,13 @@ def test_the_operator_starts_a_new_epoch_after_a_restore(sqlite_server, tmp_path
     store.close()
 
 
-def test_a_stale_cursor_is_refused_and_a_cursor_of_0_never_is(sqlite_server):
-    server = sqlite_server
+def test_a_stale_cursor_is_refused_and_a_cursor_of_0_never_is(shared_server):
+    server = shared_server
     api = Api(server, "rep.li")
     create_customers(api, 2)
     first = requests.get(server.url + "/v1/pull", params={"cursor": 0}, headers=api.headers, timeout=30).json()
     server_id, epoch, cursor, mark = first["server_id"], first["epoch"], first["next_cursor"], first["next_mark"]
-    assert epoch == 1 and cursor > 0 and mark
+    assert epoch >= 1 and cursor > 0 and mark
 
     def pull(**params):
         return api.get("/v1/pull", params={"cursor": cursor, "server": server_id, "epoch": epoch, "mark": mark,
@@ -220,7 +232,7 @@ def test_a_stale_cursor_is_refused_and_a_cursor_of_0_never_is(sqlite_server):
 
     assert pull().status_code == 200
     assert pull().json()["next_mark"] == mark  # nothing new: the same cursor, the same mark
-    for params, reason in (({"cursor": cursor + 1000}, "past_head"), ({"epoch": 0}, "new_epoch"),
+    for params, reason in (({"cursor": cursor + 1000}, "past_head"), ({"epoch": epoch + 1}, "new_epoch"),
                            ({"server": "0190a2c4-0000-7000-8000-000000000000"}, "other_server"),
                            ({"mark": "0123456789abcdef"}, "rewritten")):
         answer = pull(**params)
@@ -232,24 +244,26 @@ def test_a_stale_cursor_is_refused_and_a_cursor_of_0_never_is(sqlite_server):
     # A fresh epoch refuses the cursor issued before it, and serves cursor 0.
     assert server.admin("epoch", "new").returncode == 0
     assert pull().status_code == 409 and pull().json()["reason"] == "new_epoch"
-    assert pull(cursor=0, epoch=None, server=None, mark=None).json()["epoch"] == 2
+    assert pull(cursor=0, epoch=None, server=None, mark=None).json()["epoch"] == epoch + 1
 
 
-def test_signing_in_again_to_another_epoch_does_not_keep_the_cursor(sqlite_server, tmp_path):
-    server = sqlite_server
-    create_customers(Api(server, "rep.li"), 2)
-    store, client, _user_id = desktop(tmp_path / "rep", server)
+def test_signing_in_again_to_another_epoch_does_not_keep_the_cursor(shared_server, tmp_path):
+    server = shared_server
+    store, client, _user_id = desktop(tmp_path / "rep", server, "rep.liu")
+    create_customers(Api(server, "rep.liu"), 2)
+    client.sync()
+    epoch = remote.read_state(store).epoch
     assert remote.read_state(store).cursor > 0
-    client.sign_in("rep.li", "fieldmark", "rep.li's laptop")  # the same server and epoch: kept
+    client.sign_in("rep.liu", "fieldmark", "laptop")  # the same server and epoch: kept
     assert remote.read_state(store).cursor > 0 and remote.read_state(store).reset_notice is None
     assert server.admin("epoch", "new").returncode == 0
-    client.sign_in("rep.li", "fieldmark", "rep.li's laptop")
+    client.sign_in("rep.liu", "fieldmark", "laptop")
     state = remote.read_state(store)
     assert (state.cursor, state.server_id, state.epoch) == (0, None, None)
     assert state.reset_notice["reason"] == "new_epoch" and not state.reset_notice["done_at"]
     client.sync()
-    assert held(store) == on_server(server)
-    assert remote.read_state(store).reset_notice["done_at"] and remote.read_state(store).epoch == 2
+    assert held(store) == on_server(server, "rep.liu")
+    assert remote.read_state(store).reset_notice["done_at"] and remote.read_state(store).epoch == epoch + 1
     with store.read() as s:
         assert s.scalar(select(func.count()).select_from(Customer)) == 2
     store.close()
