@@ -482,7 +482,8 @@ class SyncState(Base):
     server_id: Mapped[str | None] = mapped_column(String(36))
     epoch: Mapped[int | None]
     cursor_mark: Mapped[str | None] = mapped_column(String(32))
-    # Why this device last read its whole scope again: {code, reason, message_zh, message_en, at, done_at, removed}
+    # Why this device last read its whole scope again (desktop.reread): {code, reason, message_zh,
+    # message_en, detail_zh, detail_en, at, done_at, removed}; None once the user dismissed it.
     reset_notice: Mapped[dict[str, Any] | None]
 
 

@@ -35,18 +35,27 @@ from desktop.snapshot import SYSTEM_ACTOR
 # Why a re-read began: the server's reason (sync.server.epoch), or the device's own at sign-in.
 OTHER_SERVER, NEW_EPOCH, PAST_HEAD, REWRITTEN = "other_server", "new_epoch", "past_head", "rewritten"
 
-_RESTORED = ("服务器已从备份恢复（或其变更记录已重置），本机已重新读取全部数据；尚未发送的修改都已保留并发送。",
-             "The server was restored from a backup (or its change log was reset); this computer has read all "
-             "its data again. Changes not yet sent were kept and sent.")
+_RESTORED = ("服务器已从备份恢复，本机已重新读取全部数据。",
+             "The server was restored from a backup; this computer has read all its data again.")
 _DONE = {
-    OTHER_SERVER: ("已连接到另一台服务器，本机已重新读取全部数据；尚未发送的修改都已保留并发送。",
-                   "This computer is connected to another server and has read all its data again. Changes not "
-                   "yet sent were kept and sent."),
+    OTHER_SERVER: ("已连接到另一台服务器，本机已重新读取全部数据。",
+                   "This computer is connected to another server and has read all its data again."),
     NEW_EPOCH: _RESTORED, PAST_HEAD: _RESTORED, REWRITTEN: _RESTORED,
 }
-_UNDER_WAY = ("服务器已从备份恢复或已更换，本机正在重新读取全部数据（未完成的部分会在下次同步时继续）；尚未发送的修改都已保留。",
-              "The server was restored from a backup or replaced; this computer is reading all its data again "
-              "(what is left continues at the next sync). Changes not yet sent are kept.")
+_UNDER_WAY = ("服务器已从备份恢复或已更换，本机正在重新读取全部数据。",
+              "The server was restored from a backup or replaced; this computer is reading all its data again.")
+_UNDER_WAY_DETAIL = ("未完成的部分会在下次同步时继续。尚未发送的修改都已保留。",
+                     "What is left continues at the next sync. Changes not yet sent are kept.")
+
+
+def _done_detail(removed: int) -> tuple[str, str]:
+    zh = "尚未发送的修改都已保留并发送。"
+    en = "Changes not yet sent were kept and sent."
+    if removed:
+        zh += f"服务器上已没有的 {removed} 条记录已从本机移除（也可能是服务器的变更记录已重置）。"
+        en += (f" {removed} record(s) the server no longer has were removed from this computer (its change log "
+               "may also have been reset).")
+    return zh, en
 
 
 def begin(store: Any, reason: str, server_id: str | None = None, epoch: int | None = None) -> None:
@@ -63,7 +72,8 @@ def begin(store: Any, reason: str, server_id: str | None = None, epoch: int | No
         state.cursor, state.server_id, state.epoch, state.cursor_mark = 0, None, None, None
         reason = reason if reason in _DONE else NEW_EPOCH
         state.reset_notice = {"code": "cursor_reset", "reason": reason, "message_zh": _UNDER_WAY[0],
-                              "message_en": _UNDER_WAY[1], "at": timeutil.to_text(timeutil.utcnow()),
+                              "message_en": _UNDER_WAY[1], "detail_zh": _UNDER_WAY_DETAIL[0],
+                              "detail_en": _UNDER_WAY_DETAIL[1], "at": timeutil.to_text(timeutil.utcnow()),
                               "done_at": None, "removed": 0}
         audit.append(session, at=timeutil.utcnow(), actor_id=SYSTEM_ACTOR, device_id=device_id,
                      action="sync.reread", entity="sync", entity_id="pull",
@@ -106,8 +116,10 @@ def finish(store: Any) -> int:
             conn.exec_driver_sql("DELETE FROM sync_reread")
             _note_forgotten(session)
         zh, en = _DONE.get(str(notice.get("reason")), _RESTORED)
-        state.reset_notice = {**notice, "message_zh": zh, "message_en": en,
-                              "done_at": timeutil.to_text(timeutil.utcnow()), "removed": removed}
+        detail_zh, detail_en = _done_detail(removed)
+        state.reset_notice = {**notice, "message_zh": zh, "message_en": en, "detail_zh": detail_zh,
+                              "detail_en": detail_en, "done_at": timeutil.to_text(timeutil.utcnow()),
+                              "removed": removed}
         audit.append(session, at=timeutil.utcnow(), actor_id=SYSTEM_ACTOR, device_id=device_id,
                      action="sync.reread.done", entity="sync", entity_id="pull",
                      detail={"reason": notice.get("reason"), "removed": removed,

@@ -2385,6 +2385,10 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>StatusBar</name>
     <message>
+        <source>Since %1. Dismiss this notice on the Sync problems page.</source>
+        <translation>自 %1 起。可在“同步问题”页关闭此提示。</translation>
+    </message>
+    <message>
         <location filename="../../ui/status_bar.py" line="+130"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
@@ -2502,6 +2506,14 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 </context>
 <context>
     <name>SyncProblemsPage</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <source>Since %1</source>
+        <translation>自 %1 起</translation>
+    </message>
     <message>
         <location filename="../../ui/pages/sync_problems_page.py" line="+57"/>
         <source>Changes the server did not accept</source>
