@@ -267,3 +267,38 @@ def test_signing_in_again_to_another_epoch_does_not_keep_the_cursor(shared_serve
     with store.read() as s:
         assert s.scalar(select(func.count()).select_from(Customer)) == 2
     store.close()
+
+
+class StopOnFirstPage:
+    """A Progress whose user presses Stop as soon as the first page of a pull has come."""
+
+    def set(self, _fraction: float, what: str = "") -> bool:
+        return what != "pull"
+
+
+def test_a_reread_stopped_half_way_goes_on_at_the_next_sync(shared_server, tmp_path, monkeypatch):
+    from sync import protocol
+    from sync.client import SyncCancelled
+
+    server = shared_server
+    store, client, user_id = desktop(tmp_path / "rep", server, "rep.huang")
+    kept = create_customers(Api(server, "rep.huang"), 6)
+    client.sync()
+    assert server.admin("epoch", "new").returncode == 0
+    mutations.run(store, user_id, "customer.update", {"id": kept[0], "city": "绍兴"})
+    monkeypatch.setattr(protocol, "PULL_LIMIT", 4)  # several pages
+    with pytest.raises(SyncCancelled):
+        client.sync(StopOnFirstPage())
+    state = remote.read_state(store)
+    assert 0 < state.cursor and state.reset_notice["done_at"] is None  # half way, and it says so
+    with store.read() as s:
+        assert s.connection().exec_driver_sql("SELECT count(*) FROM sync_reread").scalar() > 0
+    assert city(store, kept[0]) == "绍兴"  # meanwhile, as before
+    mutations.run(store, user_id, "customer.update", {"id": kept[1], "city": "嘉兴"})  # work goes on
+    client.sync()
+    assert held(store) == on_server(server, "rep.huang")
+    assert city(store, kept[0]) == "绍兴" and city(store, kept[1]) == "嘉兴"
+    assert remote.read_state(store).reset_notice["done_at"]
+    with store.read() as s:
+        assert mutations.pending(s) == 0 and integrity.check(s) == []
+    store.close()
