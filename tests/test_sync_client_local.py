@@ -918,3 +918,21 @@ def test_a_refused_submit_is_settled_when_the_visit_is_submitted_again_and_appli
     again = run(store, rep, "visit.submit", id=visit)
     remote.mark_results(store, [result(again, "applied")])
     assert problems(store) == []
+
+
+def test_a_sign_in_to_another_server_or_epoch_never_keeps_the_cursor():
+    """sync.client._other_log: the reason a sign-in's answer gives to read everything again, or ""."""
+    from desktop import reread
+    from desktop.models import SyncState
+    from sync.client import _other_log
+
+    url = "http://127.0.0.1:8765"
+    held = SyncState(singleton=1, cursor=40, server_url=url, server_id="a", epoch=1)
+    assert _other_log(held, url, {"server_id": "a", "epoch": 1}) == ""
+    assert _other_log(held, url, {"server_id": "b", "epoch": 1}) == reread.OTHER_SERVER
+    assert _other_log(held, url, {"server_id": "a", "epoch": 2}) == reread.NEW_EPOCH
+    assert _other_log(held, url, {}) == ""  # a server from before ids: nothing to compare
+    before_ids = SyncState(singleton=1, cursor=40, server_url=url)
+    assert _other_log(before_ids, url + "/", {"server_id": "a", "epoch": 1}) == ""
+    assert _other_log(before_ids, "http://10.0.0.2:8765", {"server_id": "a", "epoch": 1}) == reread.OTHER_SERVER
+    assert _other_log(SyncState(singleton=1, cursor=0), url, {"server_id": "a", "epoch": 1}) == ""  # nothing read yet
