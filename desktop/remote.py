@@ -470,6 +470,11 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
             if entry.status != PENDING:
                 continue
             entry.result = result
+            if entry.changes.get("requeued") == REJECTED:
+                entry.changes = {k: v for k, v in entry.changes.items() if k != "requeued"}
+                if result["status"] == REJECTED:  # refused before a restore, and so recorded again:
+                    entry.status = REJECTED        # its sync problem stays as the user left it
+                    continue
             if result["status"] == APPLIED:
                 entry.status = APPLIED
                 if _other_effect(entry, result):
@@ -495,7 +500,10 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
 def _requeue_lost(session: Session, result: dict[str, Any], device_id: str) -> list[int]:
     """The server expects an earlier seq than the one sent: it no longer has the entries it answered
     from there on (it was restored from a backup). They go back in the queue as they are, to be sent
-    again in order; their effect here stays, and the server decides anew. Returns their seqs."""
+    again in order: an applied one keeps its effect here and the server decides anew; a refused one
+    goes as ``refused_before`` (sync.protocol), which the server records as refused without running
+    it - it must not come back to life behind the user's back, its sync problem resolved or corrected
+    since. Returns their seqs."""
     expected, sent = result.get("expected"), result["seq"]
     if not _is_int(expected) or not 1 <= expected < sent:
         return []
@@ -504,6 +512,8 @@ def _requeue_lost(session: Session, result: dict[str, Any], device_id: str) -> l
     if [e.seq for e in lost if e.seq < sent] != list(range(expected, sent)):
         return []  # not all of them are here: nothing to fill the gap with
     for entry in lost:
+        if entry.status == REJECTED:  # sent as refused before: the server records it so and runs nothing
+            entry.changes = {**entry.changes, "requeued": REJECTED}
         entry.status, entry.result = PENDING, None
     audit.append(session, at=timeutil.utcnow(), actor_id=SYSTEM_ACTOR, device_id=device_id,
                  action="sync.requeued", entity="sync", entity_id="push",

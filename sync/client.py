@@ -671,9 +671,12 @@ def _check(progress: Progress | None, fraction: float, what: str) -> None:
 
 def _wire(entry: OutboxEntry) -> dict[str, Any]:
     """An outbox row as the protocol's Mutation."""
-    return {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
+    wire = {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
             "base_version": entry.base_version, "schema_version": entry.schema_version,
             "client_time": timeutil.to_text(entry.client_time)}
+    if entry.changes.get("requeued") == remote.REJECTED:  # refused before the server lost the record
+        wire["refused_before"] = True
+    return wire
 
 
 def _failure_reason(exc: Exception) -> str:

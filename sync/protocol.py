@@ -8,8 +8,8 @@
                           -> {changes: [Change...], next_cursor, has_more, server_id, epoch, next_mark,
                               server_time}
 
-Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
-desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
+Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time[, refused_before]},
+exactly the desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
 "applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
 "out_of_order" (the server expected an earlier seq; processing of the batch stopped there). An
 applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
@@ -42,6 +42,8 @@ sign-in whose answer names another server or epoch than the cursor's does the sa
 A push whose first seq is above the one the server expects (``out_of_order`` with ``expected`` lower
 than the seq sent) means the server lost changes it had answered (a restore): the device queues its
 entries from ``expected`` on again, as they are, and sends them in order (desktop.remote.mark_results).
+One the server had refused goes with ``"refused_before": true``: the server records it as refused
+(``refused_before``) and never runs it, so a change whose refusal the user settled cannot come back.
 
 Evidence files (photos, recordings) travel beside the mutations, by SHA-256, before the
 ``attachment.add`` that names them (Authorization: Bearer on each):

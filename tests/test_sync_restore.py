@@ -302,3 +302,16 @@ def test_a_reread_stopped_half_way_goes_on_at_the_next_sync(shared_server, tmp_p
     with store.read() as s:
         assert mutations.pending(s) == 0 and integrity.check(s) == []
     store.close()
+
+
+def test_a_change_refused_before_a_restore_is_recorded_as_refused_and_never_run(shared_server):
+    api = Api(shared_server, "rep.huang")
+    name, args = "customer.create", prepare("customer.create", {"name": f"之前被拒绝的客户{next(_names)}号",
+                                                                 "region": "浙江", "city": "杭州"})
+    [result] = api.push((name, args), extra={"refused_before": True}).json()["results"]
+    assert result["status"] == "rejected" and result["error"]["code"] == "refused_before"
+    assert result["error"]["message_zh"] and result["error"]["message_en"]
+    assert args["id"] not in on_server(shared_server, "rep.huang")["customers"]
+    again = api.push((name, args), seqs=[api.seq]).json()["results"]  # a resend gets the stored answer
+    assert again == [result]
+    assert create_customers(api, 1)  # and the queue moves on
