@@ -145,7 +145,7 @@ def test_a_desktop_that_read_past_a_restored_backup_ends_with_exactly_the_server
     read_to = remote.read_state(store).cursor
     assert set(early + lost) <= held(store)["customers"]
 
-    server.backups.restore()  # nobody runs `epoch new`: the server cannot tell by itself
+    server.backups.restore()  # nobody runs `epoch new`: the cursor's mark has to give it away
     made_again = create_customers(Api(server, "rep.li"), 15)  # they take the numbers the lost ten had
     assert Api(server, "rep.li").pull_all()[1] > read_to  # the head is past the desktop's cursor again
 
