@@ -1,6 +1,6 @@
 """A new desktop's first pull from a real server process, and a sync with nothing to do.
 
-    python -m bench.sync_pull [--customers 100000] [--touchpoints 1000000] [--empty-syncs 300]
+    python -m bench.sync_pull [--customers 100000] [--touchpoints 1000000] [--empty-syncs 300] [--reread]
 
 Builds (once, cached under bench/data/) a SQLite server database holding the demo generator's
 organisation at the given size (the rows its producer makes, desktop.demo.generator) - users, customers,
@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
     parser.add_argument("--empty-syncs", type=int, default=300)
+    parser.add_argument("--reread", action="store_true",
+                        help="then start a new epoch on the server and time the whole re-read (desktop.reread)")
     args = parser.parse_args(argv)
     server_dir = DATA / f"sync-server-{args.customers}-{args.touchpoints}"
     build_server(server_dir, args.customers, args.touchpoints)
@@ -162,6 +164,14 @@ def main(argv: list[str] | None = None) -> int:
             assert done.push.sent == 0 and done.pull.changes == 0, done
         print(f"empty sync x{len(times)}: median {statistics.median(times) * 1000:.1f} ms, "
               f"p95 {pct(times, 95) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms", flush=True)
+        if args.reread:  # the operator's `epoch new`: the desktop, holding everything, reads it all again
+            if server.admin("epoch", "new").returncode != 0:
+                raise RuntimeError("epoch new failed")
+            started = time.perf_counter()
+            again = client.sync()
+            seconds = time.perf_counter() - started
+            print(f"re-read after `epoch new`: {again.pull.changes:,} changes, {again.pull.pages} pages in "
+                  f"{seconds:.1f} s; re-read / first pull = {seconds / elapsed:.2f}", flush=True)
         store.close()
     finally:
         server.stop()

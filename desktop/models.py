@@ -480,6 +480,14 @@ class SyncState(Base):
     # The organisation's limit on offline sign-in since last_success_at, when the server sends one (0012);
     # otherwise the app's own setting applies (desktop.auth.offline_limit).
     offline_days: Mapped[int | None]
+    # Which change log the cursor was read from (migration 0010, desktop.reread): the server's id, the
+    # epoch of its log, and a mark of the entry the cursor stands on; sent with every pull.
+    server_id: Mapped[str | None] = mapped_column(String(36))
+    epoch: Mapped[int | None]
+    cursor_mark: Mapped[str | None] = mapped_column(String(32))
+    # Why this device last read its whole scope again (desktop.reread): {code, reason, message_zh,
+    # message_en, detail_zh, detail_en, at, done_at, removed}; None once the user dismissed it.
+    reset_notice: Mapped[dict[str, Any] | None]
 
 
 class SyncProblem(Base):
@@ -565,6 +573,17 @@ class FieldChange(Base):
     overwrote_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     overwrote_mutation_id: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(default=1)  # never changes: a record
+
+
+class RereadRow(Base):
+    """While the device reads its whole scope again (desktop.reread), a row it held before that the
+    server has not sent since; those left when the re-read ends are rows the server no longer has."""
+
+    __tablename__ = "sync_reread"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 # Tables whose rows are business data: every change to them goes through a mutation

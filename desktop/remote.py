@@ -105,13 +105,15 @@ class Marked:
     applied: list[int] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
     out_of_order: dict[str, Any] | None = None  # the result that stopped the server, if any
+    requeued: list[int] = field(default_factory=list)  # answered entries the server lost, queued again
     replay: Replay = field(default_factory=Replay)
 
 
 # ---------------------------------------------------------------------------------------------- pulled pages
 
 
-def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> int:
+def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int,
+               origin: dict[str, Any] | None = None) -> int:
     """Write one page of the server's changes and its cursor in one transaction; returns how many changes.
 
     Upserts go in by id (:func:`_write`): a row this device does not have is inserted (and indexed
@@ -123,6 +125,10 @@ def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> i
     (naming the row and the parent), as does a malformed page or a cursor that goes back. Pending
     local changes under the page's rows are undone first; call :func:`replay_pending` after the last
     page to apply them again.
+
+    ``origin`` is the change log the cursor belongs to, as the server's answer names it ({server_id,
+    epoch, mark}; desktop.reread); without it the cursor's mark is unknown (None). During a whole
+    re-read, each row the page sends is one the server still has (``sync_reread``).
     """
     if not _is_int(next_cursor) or next_cursor < 0:
         raise RemoteDataError(f"next_cursor must be a whole number >= 0, not {next_cursor!r}")
@@ -153,6 +159,11 @@ def apply_page(store: Any, changes: list[dict[str, Any]], next_cursor: int) -> i
             if forgets:
                 _note_forgotten(session)
             state.cursor = next_cursor
+            origin = origin or {}
+            if origin.get("server_id"):
+                state.server_id, state.epoch = origin["server_id"], origin.get("epoch")
+            state.cursor_mark = origin.get("mark") or None
+            _note_reread(session, page.values())
             if page:
                 counts: dict[str, dict[str, int]] = {}
                 for c in page.values():
@@ -295,6 +306,14 @@ def _note_versions(session: Session, page: Iterable[Change]) -> None:
     if keep:
         conn.exec_driver_sql("INSERT INTO sync_rows (table_name, row_id, version) VALUES (?, ?, ?) "
                              "ON CONFLICT (table_name, row_id) DO UPDATE SET version = excluded.version", keep)
+
+
+def _note_reread(session: Session, page: Iterable[Change]) -> None:
+    """While the whole scope is read again (desktop.reread), the rows sent are no longer in doubt."""
+    keys = [(c.table, c.id) for c in page]
+    conn = session.connection()
+    if keys and conn.exec_driver_sql("SELECT 1 FROM sync_reread LIMIT 1").first() is not None:
+        conn.exec_driver_sql("DELETE FROM sync_reread WHERE table_name = ? AND row_id = ?", keys)
 
 
 def _note_forgotten(session: Session) -> None:
@@ -449,6 +468,7 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
         for result in checked:
             if result["status"] == OUT_OF_ORDER:
                 marked.out_of_order = result
+                marked.requeued = _requeue_lost(session, result, device_id)
                 break
             entry = session.get(OutboxEntry, result["seq"])
             if entry is None or entry.mutation_id != result.get("mutation_id"):
@@ -457,6 +477,11 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
             if entry.status != PENDING:
                 continue
             entry.result = result
+            if entry.changes.get("requeued") == REJECTED:
+                entry.changes = {k: v for k, v in entry.changes.items() if k != "requeued"}
+                if result["status"] == REJECTED:  # refused before a restore, and so recorded again:
+                    entry.status = REJECTED        # its sync problem stays as the user left it
+                    continue
             if result["status"] == APPLIED:
                 entry.status = APPLIED
                 if _other_effect(entry, result):
@@ -477,6 +502,30 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
         session.flush()
         marked.replay = _replay(session, checked[0]["seq"] if checked else None)
     return marked
+
+
+def _requeue_lost(session: Session, result: dict[str, Any], device_id: str) -> list[int]:
+    """The server expects an earlier seq than the one sent: it no longer has the entries it answered
+    from there on (it was restored from a backup). They go back in the queue as they are, to be sent
+    again in order: an applied one keeps its effect here and the server decides anew; a refused one
+    goes as ``refused_before`` (sync.protocol), which the server records as refused without running
+    it - it must not come back to life behind the user's back, its sync problem resolved or corrected
+    since. Returns their seqs."""
+    expected, sent = result.get("expected"), result["seq"]
+    if not _is_int(expected) or not 1 <= expected < sent:
+        return []
+    lost = list(session.scalars(select(OutboxEntry).where(OutboxEntry.seq >= expected,
+                                                          OutboxEntry.status != PENDING).order_by(OutboxEntry.seq)))
+    if [e.seq for e in lost if e.seq < sent] != list(range(expected, sent)):
+        return []  # not all of them are here: nothing to fill the gap with
+    for entry in lost:
+        if entry.status == REJECTED:  # sent as refused before: the server records it so and runs nothing
+            entry.changes = {**entry.changes, "requeued": REJECTED}
+        entry.status, entry.result = PENDING, None
+    audit.append(session, at=timeutil.utcnow(), actor_id=SYSTEM_ACTOR, device_id=device_id,
+                 action="sync.requeued", entity="sync", entity_id="push",
+                 detail={"expected": expected, "seqs": [e.seq for e in lost]})
+    return [e.seq for e in lost]
 
 
 def _check_results(results: Any) -> list[dict[str, Any]]:

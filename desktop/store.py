@@ -32,7 +32,7 @@ from desktop.text_rules import name_key, phone_digits
 
 WRITERS = ("mutation", "snapshot", "sync", "migration")
 # Where the device stands with the server: only the sync writer (desktop.remote) and migrations change it.
-SYNC_TABLES = frozenset({"sync_state", "sync_problems", "sync_rows"})
+SYNC_TABLES = frozenset({"sync_state", "sync_problems", "sync_rows", "sync_reread"})
 SYNC_WRITERS = ("sync", "migration")
 GUARDED_TABLES = frozenset(DATA_TABLES) | {"outbox", "audit_log", "device_state"} | SYNC_TABLES
 _WRITE = re.compile(

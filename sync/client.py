@@ -39,7 +39,7 @@ import requests
 from sqlalchemy import select
 
 import desktop
-from desktop import mutations, remote, timeutil
+from desktop import mutations, remote, reread, timeutil
 from desktop.blobs import BlobError, is_sha256
 from desktop.models import OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
@@ -90,6 +90,16 @@ class DeviceRevoked(SyncError):
 
 class ApprovalPending(SyncError):
     """The server's administrator has not approved this device yet (403 ``device_pending``)."""
+
+
+class CursorReset(SyncError):
+    """The server no longer knows this device's cursor (a restore, a change-log reset, another server):
+    ``reason`` says which (sync.server.epoch); the device reads its whole scope again (desktop.reread)."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, status: int | None = None,
+                 reason: str = "", server_id: str | None = None, epoch: int | None = None) -> None:
+        super().__init__(code, message_zh, message_en, status)
+        self.reason, self.server_id, self.epoch = reason, server_id, epoch
 
 
 class SyncUnavailable(SyncError):
@@ -188,6 +198,9 @@ class SyncClient:
         if check is not None:
             check(user_id)
         self.token_store.save(token)
+        changed = _other_log(remote.read_state(self.store), self.base_url, answer)
+        if changed:  # the cursor is another server's, or another epoch's: never kept
+            reread.begin(self.store, changed, answer.get("server_id"), answer.get("epoch"))
         remote.update_state(self.store, server_url=self.base_url, user_id=user_id)
         code = answer.get("device_code")
         if isinstance(code, str) and code:
@@ -247,6 +260,7 @@ class SyncClient:
         with self.store.read() as session:
             total = mutations.pending(session)
         after = 0
+        requeued = False
         while True:
             batch = self._next_batch(after)
             if not batch:
@@ -270,6 +284,10 @@ class SyncClient:
             report.sent += len(batch)
             report.applied += len(marked.applied)
             report.rejected += len(marked.rejected)
+            if marked.out_of_order is not None and marked.requeued and not requeued:
+                requeued = True  # the server lost answered entries (a restore): send them again, once
+                after = 0
+                continue
             if marked.out_of_order is not None:
                 report.out_of_order = True  # the entries from there on stay pending; the next push resends them
                 return report
@@ -437,16 +455,28 @@ class SyncClient:
         return batch
 
     def _pull(self, progress: Progress | None) -> PullReport:
-        report = PullReport(cursor=remote.read_state(self.store).cursor)
+        """Pull to the end; when the server refuses the cursor (sync.protocol, "Restores and resets"),
+        push what waits, then read everything again from cursor 0 (desktop.reread)."""
+        try:
+            return self._pull_pages(progress)
+        except CursorReset as exc:
+            reread.begin(self.store, exc.reason, exc.server_id, exc.epoch)
+            self._push(None)
+            return self._pull_pages(progress)
+
+    def _pull_pages(self, progress: Progress | None) -> PullReport:
+        state = remote.read_state(self.store)
+        report = PullReport(cursor=state.cursor)
+        origin = {"server_id": state.server_id, "epoch": state.epoch, "mark": state.cursor_mark}
         cancelled = False
         # The next page is fetched (and decoded) on a second thread while this one writes the current
         # page, so the server's work and ours overlap. Pages are still written one at a time, in order,
         # each with its cursor; a page fetched ahead is dropped if writing the current one fails.
         fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldmark-pull")
         try:
-            ahead = fetcher.submit(self._page, report.cursor)
+            ahead = fetcher.submit(self._page, report.cursor, origin)
             while True:
-                changes, next_cursor, has_more = ahead.result()
+                changes, next_cursor, has_more, answered = ahead.result()
                 if has_more and next_cursor <= report.cursor:
                     raise _bad_response(f"the cursor did not move past {report.cursor}")
                 if has_more:
@@ -454,15 +484,20 @@ class SyncClient:
                     if progress is not None and not progress.set((report.pages + 1) / (report.pages + 2), "pull"):
                         cancelled = True  # this page is still written; no further page is asked for
                     else:
-                        ahead = fetcher.submit(self._page, next_cursor)
-                if changes or next_cursor != report.cursor:  # an empty page at the same cursor writes nothing
-                    report.changes += self._remote(lambda c=changes, n=next_cursor: remote.apply_page(self.store, c, n))
+                        ahead = fetcher.submit(self._page, next_cursor, answered)
+                # An empty page at the same cursor writes nothing, unless it names the log anew.
+                if changes or next_cursor != report.cursor or answered != origin:
+                    report.changes += self._remote(lambda c=changes, n=next_cursor, o=answered:
+                                                   remote.apply_page(self.store, c, n, o))
+                    origin = answered
                 report.pages += 1
                 report.cursor = next_cursor
                 if not has_more or cancelled:
                     break
         finally:
             fetcher.shutdown(wait=False, cancel_futures=True)
+        if not cancelled and reread.under_way(self.store):  # the last page of a whole re-read
+            self._remote(lambda: reread.finish(self.store))
         self._adopt_policy(self._policy)
         replay = self._remote(lambda: remote.replay_pending(self.store))
         report.replayed, report.replay_failed = len(replay.replayed), replay.failed
@@ -472,14 +507,23 @@ class SyncClient:
             progress.set(1.0, "pull")
         return report
 
-    def _page(self, cursor: int) -> tuple[list[Any], int, bool]:
-        """One page of changes after ``cursor``, checked for shape: (changes, next_cursor, has_more)."""
-        answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": protocol.PULL_LIMIT})
+    def _page(self, cursor: int, origin: dict[str, Any]) -> tuple[list[Any], int, bool, dict[str, Any]]:
+        """One page of changes after ``cursor`` of the log ``origin`` names ({server_id, epoch, mark}),
+        checked for shape: (changes, next_cursor, has_more, the log the next cursor belongs to)."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": protocol.PULL_LIMIT}
+        if cursor > 0:
+            params.update({name: origin[key] for name, key in (("server", "server_id"), ("epoch", "epoch"),
+                                                               ("mark", "mark")) if origin.get(key) is not None})
+        answer = self._request("GET", "/v1/pull", params=params)
         changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
         if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
             raise _bad_response("a page needs changes, next_cursor and has_more")
         self._policy = answer
-        return changes, next_cursor, has_more
+        server_id, epoch, mark = answer.get("server_id"), answer.get("epoch"), answer.get("next_mark")
+        answered = {"server_id": server_id if isinstance(server_id, str) and server_id else None,
+                    "epoch": epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None,
+                    "mark": mark if isinstance(mark, str) and mark else None}
+        return changes, next_cursor, has_more, answered
 
     def _adopt_policy(self, answer: dict[str, Any]) -> None:
         """Keep the organisation's offline sign-in limit when the server sends one (desktop.auth)."""
@@ -665,9 +709,12 @@ def _check(progress: Progress | None, fraction: float, what: str) -> None:
 
 def _wire(entry: OutboxEntry) -> dict[str, Any]:
     """An outbox row as the protocol's Mutation."""
-    return {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
+    wire = {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
             "base_version": entry.base_version, "schema_version": entry.schema_version,
             "client_time": timeutil.to_text(entry.client_time)}
+    if entry.changes.get("requeued") == remote.REJECTED:  # refused before the server lost the record
+        wire["refused_before"] = True
+    return wire
 
 
 def _failure_reason(exc: Exception) -> str:
@@ -705,6 +752,11 @@ def _final_error(response: requests.Response) -> SyncError:
     en = str(body.get("message_en") or f"The server refused the request (HTTP {status}).")
     if status == 426:
         return UpgradeRequired(code, zh, en, status)
+    if status == 409 and code == "cursor_reset":
+        server_id, epoch = body.get("server_id"), body.get("epoch")
+        return CursorReset(code, zh, en, status, reason=str(body.get("reason") or ""),
+                           server_id=server_id if isinstance(server_id, str) else None,
+                           epoch=epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None)
     if status == 401:
         return SignInRequired(code, zh, en, status)
     if status == 410 and code == "device_revoked":
@@ -712,3 +764,18 @@ def _final_error(response: requests.Response) -> SyncError:
     if status == 403 and code == "device_pending":
         return ApprovalPending(code, zh, en, status)
     return SyncError(code, zh, en, status)
+
+
+def _other_log(state: Any, url: str, answer: dict[str, Any]) -> str:
+    """Why a sign-in's answer means the cursor held here is not this server's, or not this epoch's
+    (desktop.reread's reason), or "" when it may be kept."""
+    if not state.cursor and not state.server_id:
+        return ""
+    server_id, epoch = answer.get("server_id"), answer.get("epoch")
+    if state.server_id and isinstance(server_id, str) and server_id != state.server_id:
+        return reread.OTHER_SERVER
+    if state.epoch is not None and isinstance(epoch, int) and epoch != state.epoch:
+        return reread.NEW_EPOCH
+    if not state.server_id and state.server_url and state.server_url.rstrip("/") != url.rstrip("/"):
+        return reread.OTHER_SERVER  # a cursor from before servers had ids, read from another address
+    return ""

@@ -15,6 +15,16 @@ the row it is about existed - an approval not before its quote's submission): ou
 replaced by the server's receipt time and the result says so (``clock``: {sent, stored, reason}). Device
 times never order anything. Result: {seq, mutation_id, status, error?, change_seq?, rows?, overwrote?,
 clock?} where status is
+
+                          -> {token, user_id, device_id, device_code, expires_at, server_id, epoch}
+    POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
+                          -> {results: [Result...], server_time}
+    GET  /v1/pull?cursor=N&limit=M&server=ID&epoch=E&mark=K
+                          -> {changes: [Change...], next_cursor, has_more, server_id, epoch, next_mark,
+                              server_time}
+
+Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time[, refused_before]},
+exactly the desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
 "applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
 "out_of_order" (the server expected an earlier seq; processing of the batch stopped there). An
 applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
@@ -33,6 +43,27 @@ A page holds at most PULL_LIMIT change-log entries (``limit`` is capped there). 
 the rows it refers to, in the same page, unless the server knows the device holds them as they are
 (sync.server.changes.page), so every page applies on its own. The answer is gzip-compressed
 (``Content-Encoding: gzip``) when the request accepts it.
+
+Restores and resets. The cursor stays a whole number - a seq of the server's change log - but it means
+something only for the log it was read from, so it travels with three fields: the server's id (made
+once, by its migration s0010), the epoch of its log (raised by ``fieldmark-server epoch new`` after a
+restore from a backup or a change-log reset) and ``mark``, a fingerprint of the log entry the cursor
+stands on. Every pull answer returns them for ``next_cursor`` (``next_mark``); the device keeps them
+with the cursor (sync_state) and sends them with its next pull. A cursor above 0 is refused - 409
+``cursor_reset`` with ``reason``, ``server_id``, ``epoch`` and both messages - when it is another
+server's (``other_server``), of an earlier epoch (``new_epoch``), past the last entry here
+(``past_head``), or no longer on the entry it was issued on (``rewritten``: a restore after which new
+changes took the old numbers, nobody having run ``epoch new``). A cursor of 0 is never refused; a
+request without the fields (an older desktop) gets the head check. Refused, the device pushes what
+waits, reads its whole scope again from 0 and removes the rows the server no longer has - never its own
+changes waiting to be sent, which are undone and applied again as after any page (desktop.reread). A
+sign-in whose answer names another server or epoch than the cursor's does the same.
+
+A push whose first seq is above the one the server expects (``out_of_order`` with ``expected`` lower
+than the seq sent) means the server lost changes it had answered (a restore): the device queues its
+entries from ``expected`` on again, as they are, and sends them in order (desktop.remote.mark_results).
+One the server had refused goes with ``"refused_before": true``: the server records it as refused
+(``refused_before``) and never runs it, so a change whose refusal the user settled cannot come back.
 
 Evidence files (photos, recordings) travel beside the mutations, by SHA-256, before the
 ``attachment.add`` that names them (Authorization: Bearer on each):
@@ -80,6 +111,9 @@ wrong type (in a JSON body strictly: "1" is not 1, nor is 1.0), the request is 4
 more than MAX_ARGS_DEPTH deep, or hold a number beyond MAX_INT or one that is not finite, is rejected
 alone (``invalid_value``, final like any rejection); the rest of the batch goes on. The OpenAPI
 document (/openapi.json, sync.server.api_models) describes every request, answer and status code.
+
+{code, message_zh, message_en} (and, for some, more fields: ``expected``, ``reason``) with a 4xx status;
+a 5xx means "try again later".
 """
 
 from __future__ import annotations

@@ -39,11 +39,17 @@ class ServerProcess:
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         # The demo users only: each test makes the data it needs.
         subprocess.run(base + ["seed-demo", "--users-only"], check=True, capture_output=True, timeout=60)
-        # The server's log goes to a file (a pipe nobody reads would fill up and block it).
+        self.serve_options, self.workers = serve_options, workers
         self.log_path = Path(data_dir) / "server.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(base + ["serve", "--port", str(self.port), "--workers", str(workers),
-                                                    *serve_options], stdout=subprocess.DEVNULL, stderr=log)
+        self.start()
+
+    def start(self) -> None:
+        """Serve (again, after stop) on the same port. The server's log goes to a file (a pipe nobody
+        reads would fill up and block it); a restart appends to it."""
+        workers = self.workers + (self.log().count(STARTED) if self.log_path.exists() else 0)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(self.base + ["serve", "--port", str(self.port), "--workers", str(self.workers),
+                                                         *self.serve_options], stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             try:

@@ -23,7 +23,7 @@ from desktop.store import make_engine, open_store
 HEAD = "0012"
 PREVIOUS = "0001"
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "device_state", "outbox", "audit_log")
-SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows")
+SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows", "sync_reread")
 SEARCH_TABLES = ("customer_search", "touchpoint_search")
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -931,3 +931,65 @@ def test_a_refused_submit_is_settled_when_the_visit_is_submitted_again_and_appli
     again = run(store, rep, "visit.submit", id=visit)
     remote.mark_results(store, [result(again, "applied")])
     assert problems(store) == []
+
+
+def test_a_sign_in_to_another_server_or_epoch_never_keeps_the_cursor():
+    """sync.client._other_log: the reason a sign-in's answer gives to read everything again, or ""."""
+    from desktop import reread
+    from desktop.models import SyncState
+    from sync.client import _other_log
+
+    url = "http://127.0.0.1:8765"
+    held = SyncState(singleton=1, cursor=40, server_url=url, server_id="a", epoch=1)
+    assert _other_log(held, url, {"server_id": "a", "epoch": 1}) == ""
+    assert _other_log(held, url, {"server_id": "b", "epoch": 1}) == reread.OTHER_SERVER
+    assert _other_log(held, url, {"server_id": "a", "epoch": 2}) == reread.NEW_EPOCH
+    assert _other_log(held, url, {}) == ""  # a server from before ids: nothing to compare
+    before_ids = SyncState(singleton=1, cursor=40, server_url=url)
+    assert _other_log(before_ids, url + "/", {"server_id": "a", "epoch": 1}) == ""
+    assert _other_log(before_ids, "http://10.0.0.2:8765", {"server_id": "a", "epoch": 1}) == reread.OTHER_SERVER
+    assert _other_log(SyncState(singleton=1, cursor=0), url, {"server_id": "a", "epoch": 1}) == ""  # nothing read yet
+
+
+def test_changes_a_restored_server_lost_are_queued_again_and_a_refused_one_stays_refused(store, org):
+    """out_of_order with an earlier ``expected``: the server lost what it had answered from there on."""
+    from sync.client import _wire
+
+    rep = org["rep"]
+    first = make_customer(store, rep, "无锡宏达机电有限公司")
+    refused = run(store, rep, "customer.update", id=first, city="无锡")
+    later = run(store, rep, "customer.update", id=first, notes="老客户")
+    with store.read() as s:
+        seqs = list(s.scalars(select(OutboxEntry.seq).order_by(OutboxEntry.seq)))
+        ids = {e.seq: e.mutation_id for e in s.scalars(select(OutboxEntry))}
+    assert seqs == [1, 2, 3] and refused.seq == 2 and later.seq == 3
+    error = {"code": "forbidden", "field": None, "message_zh": "无权修改。", "message_en": "Not allowed."}
+    remote.mark_results(store, [{"seq": 1, "mutation_id": ids[1], "status": "applied"},
+                                {"seq": 2, "mutation_id": ids[2], "status": "rejected", "error": error},
+                                {"seq": 3, "mutation_id": ids[3], "status": "applied"}])
+    with store.read() as s:
+        [problem] = remote.open_problems(s)
+    remote.resolve_problem(store, problem.id)  # the user let it go
+    pending = run(store, rep, "customer.update", id=first, phone="0510-88880000")
+
+    # The server was restored to before seq 2: it expects 2 when 4 comes.
+    marked = remote.mark_results(store, [{"seq": 4, "mutation_id": pending.mutation_id, "status": "out_of_order",
+                                          "expected": 2}])
+    assert marked.requeued == [2, 3]
+    assert [entry(store, seq).status for seq in (1, 2, 3, 4)] == ["applied", "pending", "pending", "pending"]
+    assert _wire(entry(store, 2))["refused_before"] is True and "refused_before" not in _wire(entry(store, 3))
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "sync.requeued")) == 1
+
+    again = {"code": "refused_before", "field": None, "message_zh": "之前已拒绝。", "message_en": "Refused before."}
+    remote.mark_results(store, [{"seq": 2, "mutation_id": ids[2], "status": "rejected", "error": again},
+                                {"seq": 3, "mutation_id": ids[3], "status": "applied"},
+                                {"seq": 4, "mutation_id": pending.mutation_id, "status": "applied"}])
+    assert [entry(store, seq).status for seq in (1, 2, 3, 4)] == ["applied", "rejected", "applied", "applied"]
+    with store.read() as s:
+        assert remote.open_problems(s) == []  # the refusal the user let go does not come back
+        city = s.scalar(select(Customer.city).where(Customer.id == first))
+    assert city != "无锡"  # still undone here, as the server has it
+    # A gap this device cannot fill (the entries are not here) is left to the server's word.
+    assert remote.mark_results(store, [{"seq": 9, "mutation_id": uuid7(), "status": "out_of_order",
+                                        "expected": 7}]).requeued == []

@@ -310,3 +310,32 @@ def test_a_refused_touchpoint_contact_and_discard_name_people_and_times_not_ids(
         submitted = [w.text() for w in page.findChildren(QLabel, "problem_title") if w.text().startswith("Visit")]
         assert submitted == [f"Visit draft discarded: Visit {CHECK_IN.astimezone():%Y-%m-%d %H:%M} · 常州新远机械有限公司"]  # ten characters: kept whole
         assert len(page.findChildren(QTableWidget, "comparison")) == 2  # no empty table for it
+
+
+def test_a_reread_after_a_restore_is_said_in_the_users_language_until_dismissed(qtbot, store, org, page_of):
+    """desktop.reread's notice: on the Sync problems page and in the status bar, in words, until dismissed."""
+    from desktop import reread
+    from ui.status_bar import StatusBar
+
+    reread.begin(store, reread.REWRITTEN)
+    page = page_of(org["rep"], "zh_CN")
+    qtbot.waitUntil(lambda: not page.notice.isHidden())
+    assert "正在重新读取全部数据" in page.notice_label.text()
+    assert not page.dismiss_button.isEnabled()  # under way: nothing to dismiss yet
+    with store.writer("sync") as s:  # every row held came again with the pages
+        s.connection().exec_driver_sql("DELETE FROM sync_reread")
+    assert reread.finish(store) == 0
+    page.refresh()
+    qtbot.waitUntil(lambda: "已重新读取全部数据" in page.notice_label.text())
+    assert page.notice_label.text().startswith("服务器已从备份恢复")
+    assert page.dismiss_button.text() == "知道了" and page.dismiss_button.isEnabled()
+    bar = StatusBar(page.context)
+    qtbot.addWidget(bar)
+    qtbot.waitUntil(lambda: not bar.reset_label.isHidden())
+    assert "服务器已从备份恢复，本机已重新读取全部数据" in bar.reset_label.text()
+    assert "同步问题" in bar.reset_label.toolTip() and "尚未发送的修改都已保留并发送" in bar.reset_label.toolTip()
+    for text in (page.notice_label.text(), bar.reset_label.text(), bar.reset_label.toolTip()):
+        assert not UUID.search(text) and not ISO.search(text) and "rewritten" not in text
+    page.dismiss_button.click()
+    qtbot.waitUntil(lambda: page.notice.isHidden() and bar.reset_label.isHidden())
+    assert remote.read_state(store).reset_notice is None

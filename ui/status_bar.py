@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton
 
-from desktop import mutations, remote
+from desktop import mutations, remote, timeutil
 from sync.client import SyncError
 from ui import sync_schedule as schedule_
 from ui.context import AppContext
@@ -46,9 +46,13 @@ class StatusBar(QStatusBar):
         self.last_sync_label = QLabel()
         self.clock_label = QLabel()
         self.clock_label.setStyleSheet("color: #b00020;")
+        self.reset_label = QLabel()  # the server was restored or replaced: everything was read again
+        self.reset_label.setObjectName("reset_notice")
+        self.reset_label.setStyleSheet("color: #8a5a00;")
         self.user_label = QLabel()
         for widget in (self.user_label, self.connection_label, self.sign_in_button, self.progress_bar,
-                       self.cancel_button, self.pending_label, self.last_sync_label, self.clock_label):
+                       self.cancel_button, self.pending_label, self.last_sync_label, self.clock_label,
+                       self.reset_label):
             self.addPermanentWidget(widget)
         self.pending = 0
         self.state = None  # desktop.models.SyncState, once read
@@ -175,11 +179,26 @@ class StatusBar(QStatusBar):
             self.last_sync_label.setText(self.tr("Last sync: %1").replace("%1", local_time(state.last_success_at)))
         else:
             self.last_sync_label.setText(self.tr("Last sync: never"))
+        self._show_reset_notice(state)
         offset = state.server_time_offset_s if state is not None else None
         if offset is not None and abs(offset) > CLOCK_WARNING_S:
             minutes = round(abs(offset) / 60)
             self.clock_label.setText(self.tr("Your computer's clock is %n minute(s) off the server's", "", minutes))
             self.clock_label.show()
+
+    def _show_reset_notice(self, state) -> None:
+        """Why this computer read all its data again (desktop.reread), until the user dismisses it."""
+        notice = state.reset_notice if state is not None else None
+        self.reset_label.setVisible(bool(notice))
+        if not notice:
+            return
+        zh = self.context.language.lower().startswith("zh")
+        self.reset_label.setText("● " + str(notice.get("message_zh" if zh else "message_en") or ""))
+        at = notice.get("done_at") or notice.get("at")
+        detail = str(notice.get("detail_zh" if zh else "detail_en") or "")
+        self.reset_label.setToolTip(detail + "\n" + self.tr("Since %1. Dismiss this notice on the Sync problems "
+                                                            "page.").replace("%1", local_time(timeutil.from_text(at))
+                                                                             if at else ""))
 
     def _show_pending(self) -> None:
         self.pending_label.setText(self.tr("%n change(s) waiting to be sent", "", self.pending))

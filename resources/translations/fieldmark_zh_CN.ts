@@ -2271,7 +2271,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>ServerDialog</name>
     <message>
-        <location filename="../../ui/dialogs/server_dialog.py" line="+54"/>
+        <location filename="../../ui/dialogs/server_dialog.py" line="+55"/>
         <source>Connect to server</source>
         <translation>连接服务器</translation>
     </message>
@@ -2312,18 +2312,18 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+3"/>
-        <location line="+86"/>
+        <location line="+91"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="-86"/>
-        <location line="+86"/>
+        <location line="-91"/>
+        <location line="+91"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location line="-85"/>
+        <location line="-90"/>
         <source>Connect</source>
         <translation>连接</translation>
     </message>
@@ -2333,7 +2333,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>请重新登录以继续同步：%1</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Enter the server address, your user name and your password.</source>
         <translation>请输入服务器地址、用户名和密码。</translation>
     </message>
@@ -2369,12 +2369,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在下载贵公司的数据…</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>The first download from %1 stopped before it finished. What arrived is kept on this computer, but the folder cannot be used until the download is complete: type your password and press Connect to go on from where it stopped.</source>
         <translation>从 %1 的首次下载未完成就中断了。已收到的数据保存在本机，但下载完成之前此文件夹还不能使用：请输入密码并点“连接”，从中断处继续。</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>Stopped. What arrived so far is kept on this computer, but the folder cannot be used until the first download is complete. Press Connect to go on from where it stopped.</source>
         <translation>已停止。已收到的数据保存在本机，但首次下载完成之前此文件夹还不能使用。点“连接”可从中断处继续。</translation>
     </message>
@@ -2382,7 +2382,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SignInDialog</name>
     <message>
-        <location filename="../../ui/sign_in_dialog.py" line="+39"/>
+        <location filename="../../ui/sign_in_dialog.py" line="+43"/>
         <source>Sign in to Fieldmark</source>
         <translation>登录 Fieldmark</translation>
     </message>
@@ -2425,7 +2425,12 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="+130"/>
+        <location filename="../../ui/status_bar.py" line="+199"/>
+        <source>Since %1. Dismiss this notice on the Sync problems page.</source>
+        <translation>自 %1 起。可在“同步问题”页关闭此提示。</translation>
+    </message>
+    <message>
+        <location line="-65"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
@@ -2526,14 +2531,14 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>上次同步：从未</translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Your computer&apos;s clock is %n minute(s) off the server&apos;s</source>
         <translation>
             <numerusform>您的电脑时钟与服务器相差 %n 分钟</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
+        <location line="+18"/>
         <source>%n change(s) waiting to be sent</source>
         <translation>
             <numerusform>%n 项修改待发送</numerusform>
@@ -2543,12 +2548,22 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>SyncProblemsPage</name>
     <message>
-        <location filename="../../ui/pages/sync_problems_page.py" line="+61"/>
+        <location filename="../../ui/pages/sync_problems_page.py" line="+79"/>
+        <source>Dismiss</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>Since %1</source>
+        <translation>自 %1 起</translation>
+    </message>
+    <message>
+        <location line="-50"/>
         <source>No sync problems: the server has refused none of the changes sent from this computer.</source>
         <translation>没有同步问题：本机发送的修改均未被服务器拒绝。</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+85"/>
         <source>What this change was about is no longer on this computer (it was discarded, or given to someone else), so it cannot be sent again. Discard this problem.</source>
         <translation>此修改涉及的内容已不在本机（已被丢弃，或已转给他人），无法重新发送。请丢弃此问题。</translation>
     </message>
@@ -2659,12 +2674,12 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>用您填写的内容打开表单，改正后保存：改正后的修改会作为新的修改发送，这一项随之搁置。</translation>
     </message>
     <message>
-        <location line="-189"/>
+        <location line="-225"/>
         <source>Changes the server did not accept, or that someone else&apos;s edit replaced</source>
         <translation>服务器未接受的修改，或被他人修改覆盖的修改</translation>
     </message>
     <message>
-        <location line="+193"/>
+        <location line="+229"/>
         <source>Discard</source>
         <translation>放弃</translation>
     </message>
@@ -4080,7 +4095,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
 <context>
     <name>startup</name>
     <message>
-        <location filename="../../ui/startup.py" line="+153"/>
+        <location filename="../../ui/startup.py" line="+167"/>
         <source>Cannot open the database</source>
         <translation>无法打开数据库</translation>
     </message>
@@ -4130,7 +4145,7 @@ Correct it and save to send it as a new change. Cancel leaves everything as it i
         <translation>数据量大时需要几分钟；完成后 Fieldmark 会自动继续。</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+109"/>
         <source>Choose a new, empty folder for this computer&apos;s data</source>
         <translation>为本机数据选择一个新的空文件夹</translation>
     </message>

@@ -64,6 +64,8 @@ class Mutation(Strict):
     base_version: int | None = Field(None, ge=-protocol.MAX_INT, le=protocol.MAX_INT)
     schema_version: str | None = None
     client_time: str | None = None
+    refused_before: bool | None = Field(None, description="the server refused this change before a restore lost "
+                                                          "the record: it is recorded as refused again, never run")
 
 
 class PushRequest(Strict):
@@ -110,6 +112,8 @@ class SignedIn(BaseModel):
     approved: bool = Field(description="false: the device waits for an administrator's approval (device_pending)")
     offline_days: int | None = Field(None, description="the organisation's limit on offline sign-in, in days, "
                                                         "since the device's last successful sync")
+    server_id: str = Field(description="this server's identity: a cursor is only this server's")
+    epoch: int = Field(description="the epoch of this server's change log (a new one after a restore)")
 
 
 class Result(BaseModel):
@@ -142,6 +146,10 @@ class PullPage(BaseModel):
     next_cursor: int
     has_more: bool
     server_time: str
+    server_id: str = Field(description="send it back as ``server`` with the next cursor")
+    epoch: int = Field(description="send it back as ``epoch`` with the next cursor")
+    next_mark: str | None = Field(None, description="send it back as ``mark`` with the next cursor")
+    offline_days: int | None = None
 
 
 class RateRow(BaseModel):

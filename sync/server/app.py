@@ -24,7 +24,7 @@ from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
 from sync import fx_fetch, protocol
-from sync.server import api_models, auth, changes, limits, push
+from sync.server import api_models, auth, changes, epoch, limits, push
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
@@ -207,6 +207,10 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     async def _refused(_request: Request, exc: server_blobs.Refused) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status)
 
+    @app.exception_handler(epoch.CursorReset)
+    async def _cursor_reset(_request: Request, exc: epoch.CursorReset) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.code, 422))
@@ -228,9 +232,11 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         with writing(engine) as session:
             issued, device = auth.issue(session, body["username"], body["password"], body["device_id"],
                                         str(body.get("device_name", "")), approve_devices=approve_devices)
+            here = epoch.identity(session)
             return {"token": issued, "user_id": device.user_id, "device_id": device.id,
                     "device_code": device.code, "expires_at": timeutil.to_text(device.expires_at),
-                    "approved": device.approved_at is not None or not approve_devices, **policy}
+                    "approved": device.approved_at is not None or not approve_devices,
+                    "server_id": here.server_id, "epoch": here.epoch, **policy}
 
     # Pushes wait for their turn here, in arrival order, holding neither a thread nor a database
     # connection: the database serialises writers anyway, and pulls, sign-ins and health checks are
@@ -287,19 +293,27 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             result = await run_in_threadpool(rate_feed.fetch, engine, user.id, days, fetcher)
         return result.to_dict()
 
-    @app.get("/v1/pull", **api_models.route(422, ok=api_models.PullPage))
+    @app.get("/v1/pull", **api_models.route(409, 422, ok=api_models.PullPage))
     def pull(request: Request,
              cursor: int = Query(0, ge=0, le=protocol.MAX_INT, description="next_cursor of the page before; 0 at first"),
              limit: int = Query(protocol.PULL_LIMIT, ge=1, le=protocol.MAX_INT,
-                                description=f"entries per page, capped at {protocol.PULL_LIMIT}")) -> Response:
+                                description=f"entries per page, capped at {protocol.PULL_LIMIT}"),
+             server: str = Query("", max_length=64, description="server_id of the answer the cursor came from"),
+             epoch_: int | None = Query(None, alias="epoch", ge=0, le=protocol.MAX_INT,
+                                        description="epoch of the answer the cursor came from"),
+             mark: str = Query("", max_length=32, description="next_mark of the answer the cursor came from")
+             ) -> Response:
         _check_version(request)
         token_ = _token(request)
         limit = max(1, min(limit, protocol.PULL_LIMIT))
         with reading(engine) as session:
             user, _device = auth.authenticate(session, token_, approve_devices=approve_devices)
+            here = epoch.check(session, max(cursor, 0), server, epoch_, mark)  # CursorReset: 409
             found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
+            next_mark = epoch.mark(session, next_cursor)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
         body = json.dumps({"changes": found, "next_cursor": next_cursor, "has_more": has_more,
+                           "server_id": here.server_id, "epoch": here.epoch, "next_mark": next_mark,
                            "server_time": timeutil.to_text(timeutil.utcnow()), **policy},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = {}

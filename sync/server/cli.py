@@ -9,6 +9,13 @@
     fieldmark-server device approve DEVICE        (its id or its code, D3)
     fieldmark-server device revoke DEVICE         (the device erases its data at its next contact)
     fieldmark-server seed-demo [--users-only]
+    fieldmark-server epoch show
+    fieldmark-server epoch new [--note TEXT]     after restoring a backup or resetting the change log
+
+Restoring a backup (docs/design-sync-server.md, "Restores and resets"): stop every server process,
+put the backup in place (the SQLite file, or pg_restore into the database), run ``epoch new``, start
+the server. Every desktop then sends what it has not sent, reads its whole scope again, and removes
+the rows the server no longer has (never its own changes waiting to be sent).
 """
 
 from __future__ import annotations
@@ -232,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--older-than-days", type=float, default=7.0,
                        help="how long an upload waits for the change naming it (default 7)")
     blobs.add_parser("check", help="read every kept file and list those whose content no longer matches")
+    epoch = sub.add_parser("epoch", help="the epoch of the change log every cursor belongs to") \
+        .add_subparsers(dest="action", required=True)
+    epoch.add_parser("show", help="this server's id and epoch")
+    epoch_new = epoch.add_parser("new", help="start a new epoch after restoring a backup or resetting the change "
+                                             "log: every desktop reads its whole scope again")
+    epoch_new.add_argument("--note", default="", help="why (kept with the epoch)")
     rates = sub.add_parser("rates", help="the rate feed every desktop receives").add_subparsers(dest="action",
                                                                                                required=True)
     rates_import = rates.add_parser("import", help="record the rates of a CSV file (docs/design-fx.md)")
@@ -255,6 +268,19 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(engine, url, args)
     if args.command == "rates":
         return _rates(engine, args)
+    if args.command == "epoch":
+        from sync.server import epoch as epochs
+
+        if args.action == "new":
+            found = epochs.new_epoch(engine, args.note)
+            print(f"server {found.server_id}: epoch {found.epoch} started; every desktop reads its data again "
+                  "at its next sync")
+            return 0
+        with reading(engine) as session:
+            found = epochs.identity(session)
+            print(f"server {found.server_id}: epoch {found.epoch} since {timeutil.to_text(found.epoch_started_at)}"
+                  + (f" ({found.note})" if found.note else ""))
+        return 0
     if args.command == "blobs" and args.action == "sweep":
         from sync.server.blobs import ServerBlobs
 

@@ -79,3 +79,20 @@ class Upload(ServerBase):
     device_id: Mapped[str] = mapped_column(String(36))
     size: Mapped[int] = mapped_column(BigInteger)
     uploaded_at: Mapped[datetime]
+
+
+class ServerIdentity(ServerBase):
+    """Who this server is and which epoch of its change log runs (one row, made by migration s0010).
+
+    Every cursor a device holds carries both (sync.server.epoch): a cursor of another server, or of an
+    earlier epoch (before a restore from a backup or a change-log reset, ``fieldmark-server epoch new``),
+    is answered ``cursor_reset`` and the device reads its whole scope again.
+    """
+
+    __tablename__ = "server_identity"
+
+    singleton: Mapped[int] = mapped_column(Integer, primary_key=True)
+    server_id: Mapped[str] = mapped_column(String(36))
+    epoch: Mapped[int]
+    epoch_started_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(String(500), default="")  # what the operator said when it began

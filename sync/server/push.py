@@ -66,7 +66,11 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                                 "status": protocol.OUT_OF_ORDER, "expected": last + 1})
                 break
             received = timeutil.utcnow()
-            result, client_time = _apply(session, actor, item, log, received)
+            # Refused before a restore lost the record (the device says so): refused again, never run.
+            if item.get("refused_before") is True:
+                result, client_time = _refused_before(item), received
+            else:
+                result, client_time = _apply(session, actor, item, log, received)
             results.append(result)
             processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
                               "name": printable(item["name"])[:64], "status": result["status"], "result": result,
@@ -78,6 +82,16 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
         if processed:
             session.execute(insert(Processed), processed)
     return results
+
+
+def _refused_before(item: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a change this server refused before it was restored from a backup (a device only
+    ever asks for its own change not to happen, so it is taken at its word)."""
+    return {"seq": item["seq"], "mutation_id": item["mutation_id"], "status": protocol.REJECTED,
+            "error": {"code": "refused_before", "field": None,
+                      "message_zh": "服务器之前已拒绝此修改（随后服务器从备份恢复），不再执行。",
+                      "message_en": "The server refused this change before it was restored from a backup; it is "
+                                    "not run again."}}
 
 
 def _new_ids(items: Any) -> list[str]:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import problem_views, remote
+from desktop import problem_views, remote, reread, timeutil
 from desktop.errors import DomainError
 from desktop.models import Contact, Customer, Touchpoint, User
 from desktop.mutations.common import by_id
@@ -68,8 +68,22 @@ class SyncProblemsPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.list_widget)
         self.scroll = scroll
+        # Why this computer read all its data again (the server restored or replaced), until dismissed.
+        self.notice = QFrame()
+        self.notice.setObjectName("reset_notice")
+        self.notice.setFrameShape(QFrame.Shape.StyledPanel)
+        notice_layout = QHBoxLayout(self.notice)
+        self.notice_label = QLabel()
+        self.notice_label.setWordWrap(True)
+        notice_layout.addWidget(self.notice_label, 1)
+        self.dismiss_button = QPushButton(self.tr("Dismiss"))
+        self.dismiss_button.setObjectName("dismiss_notice")
+        self.dismiss_button.clicked.connect(self.dismiss_notice)
+        notice_layout.addWidget(self.dismiss_button)
+        self.notice.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.notice)
         layout.addWidget(self.empty_label, 1)  # one of the two is shown, and takes the space
         layout.addWidget(scroll, 1)
         self.freshness = Freshness(self, context.tasks, self.refresh)
@@ -77,6 +91,28 @@ class SyncProblemsPage(QWidget):
 
     def refresh(self) -> None:
         QueryOp(self.context.tasks, _read).success(self._show).run()
+        QueryOp(self.context.tasks, lambda store: remote.read_state(store).reset_notice) \
+            .success(self._show_notice).run()
+
+    def dismiss_notice(self) -> None:
+        """The user has read why everything was read again: the notice goes (on the database thread)."""
+        def done(future) -> None:
+            future.result()
+            self.context.tasks.sig_data_changed.emit(None)
+
+        self.context.tasks.run_db(reread.dismiss, done, writes=True)
+
+    def _show_notice(self, notice: dict[str, Any] | None) -> None:
+        self.notice.setVisible(bool(notice))
+        if not notice:
+            return
+        zh = self.context.language.lower().startswith("zh")
+        at = notice.get("done_at") or notice.get("at")
+        since = self.tr("Since %1").replace("%1", local_time(timeutil.from_text(at))) if at else ""
+        self.notice_label.setText("\n".join(text for text in (str(notice.get("message_zh" if zh else "message_en") or ""),
+                                                              str(notice.get("detail_zh" if zh else "detail_en") or ""),
+                                                              since) if text))
+        self.dismiss_button.setEnabled(bool(notice.get("done_at")))  # under way: it can go once the re-read is done
 
     def discard(self, problem_id: int) -> None:
         """The user lets this change go: the problem is resolved (on the database thread)."""

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0011"
-down_revision = "s0009"
+down_revision = "s0010"
 branch_labels = None
 depends_on = None
 summary_zh = "建立客户和联系人的修改记录"
