@@ -48,6 +48,11 @@ _UNDER_WAY_DETAIL = ("未完成的部分会在下次同步时继续。尚未发�
                      "What is left continues at the next sync. Changes not yet sent are kept.")
 
 
+# Rows that record other rows' changes (a customer's history): they go with what they record, and
+# the user is told of the records themselves, not of their history.
+UNCOUNTED = frozenset({"field_changes"})
+
+
 def _done_detail(removed: int) -> tuple[str, str]:
     zh = "尚未发送的修改都已保留并发送。"
     en = "Changes not yet sent were kept and sent."
@@ -110,9 +115,10 @@ def finish(store: Any) -> int:
                                                .order_by(OutboxEntry.seq)) if _state_of(e) == LIVE]
             _rewind(session, live)
             for table in reversed(DATA_TABLES):  # children first; ON DELETE CASCADE takes what hangs off
-                removed += conn.exec_driver_sql(
+                count = conn.exec_driver_sql(
                     f"DELETE FROM {table} WHERE id IN (SELECT row_id FROM sync_reread WHERE table_name = ?)",
                     (table,)).rowcount
+                removed += count if table not in UNCOUNTED else 0
             conn.exec_driver_sql("DELETE FROM sync_reread")
             _note_forgotten(session)
         zh, en = _DONE.get(str(notice.get("reason")), _RESTORED)
