@@ -22,6 +22,7 @@ pulls never download files by themselves.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import random
 import time
@@ -32,6 +33,7 @@ from datetime import date
 from typing import Any, Protocol
 
 import requests
+import zstandard
 from sqlalchemy import select
 
 import desktop
@@ -44,6 +46,15 @@ from sync import protocol
 from sync.token_store import TokenStore, open_token_store
 
 RETRYABLE_STATUS = frozenset({408, 429})
+# Answers may come zstd-compressed (decoded by _json), else gzip (decoded by urllib3).
+ACCEPT_ENCODING = "zstd, gzip"
+MAX_ANSWER_BYTES = 512 * 1024 * 1024
+# Evidence uploads (SyncClient._upload): each PUT carries about this many seconds of data at the rate
+# measured so far; the first is small, so a slow link is measured before much is at stake.
+UPLOAD_SECONDS = 8.0
+UPLOAD_FIRST = 64 * 1024
+UPLOAD_MIN = 16 * 1024
+PULL_MIN = 50  # the smallest page a pull asks for after failed ones (SyncClient._page)
 # A batch stays below what the server accepts after decompression, with room for the envelope.
 BATCH_BYTES = protocol.MAX_BODY_BYTES * 9 // 10
 
@@ -152,6 +163,8 @@ class SyncClient:
         self._jitter = jitter
         self.http = session or requests.Session()
         self._offset: float | None = None
+        self._pace = _UploadPace()  # the upload rate measured so far, kept from one sync to the next
+        self._pull_pace = _PullPace()
 
     # ---- Public API
 
@@ -310,16 +323,34 @@ class SyncClient:
 
     def _upload(self, sha: str, size: int, offset: int, step: Callable[[int], None]) -> bool:
         """Send the file from ``offset`` in chunks; True once the server has it complete. Cancelling
-        stops between chunks (what was sent stays on the server for the next sync)."""
-        conflicts = 0
+        stops between chunks (what was sent stays on the server for the next sync).
+
+        Each chunk carries about UPLOAD_SECONDS of data at the rate measured on the chunks before it
+        (:class:`_UploadPace`), so a chunk's answer comes back well inside the read timeout on any link
+        and a dropped connection costs at most a few seconds of sending; a chunk that fails is sent
+        again smaller, after asking the server where the upload stands."""
+        conflicts = failures = 0
+        pace = self._pace
         with self.store.blobs.path(sha).open("rb") as source:
             while True:
                 step(0)  # a safe point: cancelled here, nothing is half sent
                 source.seek(offset)
-                data = source.read(protocol.UPLOAD_CHUNK)
+                data = source.read(pace.chunk())
+                started = time.monotonic()
                 try:
-                    answer = self._request("PUT", f"/v1/blobs/{sha}", raw=data,
-                                           params={"offset": offset, "total": size})
+                    answer = self._request("PUT", f"/v1/blobs/{sha}", raw=data, attempts=1,
+                                           params={"offset": offset, "total": size},
+                                           timeout=(self.timeout[0], pace.read_timeout(len(data), self.timeout[1])))
+                except SyncUnavailable:
+                    failures += 1
+                    pace.failed()
+                    if failures >= self.attempts:
+                        raise
+                    self._sleep(self._delay(failures, None))
+                    offset, complete = self._blob_status(sha)  # the chunk may have arrived, its answer not
+                    if complete:
+                        return True
+                    continue
                 except SyncError as exc:
                     if exc.status == 409 and conflicts < 3:  # the server has another count: go on from its own
                         conflicts += 1
@@ -330,6 +361,8 @@ class SyncClient:
                     if exc.code in ("hash_mismatch", "too_large"):
                         return False  # the attachment.add is refused on the server and shows as a problem
                     raise
+                failures = 0
+                pace.sent(len(data), time.monotonic() - started)
                 received, complete = answer.get("received"), answer.get("complete")
                 if not _is_count(received) or not isinstance(complete, bool):
                     raise _bad_response("a chunk's answer needs received and complete")
@@ -422,6 +455,7 @@ class SyncClient:
 
     def _pull(self, progress: Progress | None) -> PullReport:
         report = PullReport(cursor=remote.read_state(self.store).cursor)
+        self._pull_pace = _PullPace()  # each pull starts from full pages: the link may be better now
         cancelled = False
         # The next page is fetched (and decoded) on a second thread while this one writes the current
         # page, so the server's work and ours overlap. Pages are still written one at a time, in order,
@@ -456,8 +490,27 @@ class SyncClient:
         return report
 
     def _page(self, cursor: int) -> tuple[list[Any], int, bool]:
-        """One page of changes after ``cursor``, checked for shape: (changes, next_cursor, has_more)."""
-        answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": protocol.PULL_LIMIT})
+        """One page of changes after ``cursor``, checked for shape: (changes, next_cursor, has_more).
+
+        A page is all or nothing: one cut short by a dropped connection is worth nothing, and asked
+        for again as it was it would be cut again. So a failed page is asked for again with a quarter
+        of the ``limit`` (down to PULL_MIN), and no page of this pull asks for more than half of a
+        size that failed; a page that came whole lets the next ask for twice as many, up to that
+        ceiling. A link that drops every megabyte still converges, in pages that fit between drops."""
+        failures = 0
+        pace = self._pull_pace
+        while True:
+            try:
+                answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": pace.limit},
+                                       attempts=1)
+                break
+            except SyncUnavailable:
+                failures += 1
+                pace.failed()
+                if failures >= self.attempts:
+                    raise
+                self._sleep(self._delay(failures, None))
+        pace.came()
         changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
         if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
             raise _bad_response("a page needs changes, next_cursor and has_more")
@@ -503,7 +556,7 @@ class SyncClient:
 
     def _headers(self, *, auth: bool) -> dict[str, str]:
         headers = {protocol.APP_HEADER: desktop.__version__, protocol.SCHEMA_HEADER: self.store.schema_version,
-                   "Accept": "application/json"}
+                   "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         if auth:
             token = self.token_store.load()
             if not token:
@@ -552,7 +605,12 @@ class SyncClient:
             retry_after = None
             sent = time.time()
             try:
-                response = self.http.request(method, url, data=data, params=params, headers=headers,
+                # A chunk of a file goes as a stream: http.client writes it in blocks, each with the
+                # connect timeout as its deadline. Given as bytes, it would be ONE sendall whose
+                # deadline is the connect timeout for the whole body: through a slow link with a
+                # WAN-sized send buffer, a megabyte at 50 KiB/s is cut after 10 s, every time.
+                sent_body = io.BytesIO(raw) if raw is not None else data
+                response = self.http.request(method, url, data=sent_body, params=params, headers=headers,
                                              timeout=timeout or self.timeout)
             except BAD_ADDRESS as exc:
                 raise bad_address(self.base_url) from exc
@@ -564,7 +622,7 @@ class SyncClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     try:
-                        answer = response.json()
+                        answer = _json(response)
                     except ValueError:
                         answer = None
                     if isinstance(answer, dict):
@@ -608,6 +666,47 @@ def for_store(store: Store, base_url: str, **options: Any) -> SyncClient:
     return SyncClient(store, base_url, open_token_store(store.path.parent, device_id), **options)
 
 
+class _UploadPace:
+    """How much of a file one PUT carries: about UPLOAD_SECONDS of data at the rate the last chunks went
+    up at (their bytes over the time from sending to the answer, smoothed), between UPLOAD_MIN and
+    MAX_CHUNK_BYTES; the first chunk is UPLOAD_FIRST. A failed chunk halves the next one."""
+
+    def __init__(self) -> None:
+        self.rate: float | None = None  # bytes per second
+        self.size = UPLOAD_FIRST
+
+    def chunk(self) -> int:
+        return self.size
+
+    def sent(self, count: int, seconds: float) -> None:
+        measured = count / max(seconds, 1e-3)
+        self.rate = measured if self.rate is None else 0.5 * self.rate + 0.5 * measured
+        wanted = int(self.rate * UPLOAD_SECONDS)
+        self.size = max(UPLOAD_MIN, min(protocol.MAX_CHUNK_BYTES, wanted, 4 * max(self.size, count)))
+
+    def failed(self) -> None:
+        self.size = max(UPLOAD_MIN, self.size // 2)
+
+    def read_timeout(self, count: int, default: float) -> float:
+        """Waiting for a chunk's answer: at least ``default``, and four times what the chunk should take."""
+        return default if self.rate is None else max(default, 4 * count / self.rate)
+
+
+class _PullPace:
+    """The ``limit`` a pull asks for (SyncClient._page): a quarter after a failed page, never again above
+    half of a failed size, twice as many after a page that came whole."""
+
+    def __init__(self) -> None:
+        self.limit = self.ceiling = protocol.PULL_LIMIT
+
+    def failed(self) -> None:
+        self.ceiling = max(PULL_MIN, self.limit // 2)
+        self.limit = max(PULL_MIN, self.limit // 4)
+
+    def came(self) -> None:
+        self.limit = min(self.ceiling, self.limit * 2)
+
+
 class _Part:
     """Maps a sub-job's progress 0..1 onto [start, end] of the whole."""
 
@@ -642,6 +741,25 @@ def _failure_reason(exc: Exception) -> str:
     if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
         return "no_host"
     return "refused"
+
+
+def _json(response: requests.Response) -> Any:
+    """A response's JSON body. urllib3 undoes gzip; zstd (which it leaves alone) is undone here, bounded:
+    an answer is never allowed to expand past MAX_ANSWER_BYTES. ValueError when it is not JSON."""
+    if response.headers.get("Content-Encoding", "").strip().lower() != "zstd":
+        return response.json()
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(response.content)
+        parts, size = [], 0
+        while size <= MAX_ANSWER_BYTES and (part := reader.read(1024 * 1024)):
+            parts.append(part)
+            size += len(part)
+        body = b"".join(parts)
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"not valid zstd: {exc}") from exc
+    if len(body) > MAX_ANSWER_BYTES:
+        raise ValueError("the answer expands past the largest one expected")
+    return json.loads(body)
 
 
 def _is_count(value: Any) -> bool:

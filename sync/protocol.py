@@ -58,7 +58,7 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 PUSH_BATCH = 200
 PULL_LIMIT = 20000
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file
-UPLOAD_CHUNK = 1024 * 1024  # what the desktop sends per PUT
+UPLOAD_CHUNK = 1024 * 1024  # a download's read size (uploads size their chunks by the link: sync.client)
 
 APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
 UPSERT, FORGET = "upsert", "forget"

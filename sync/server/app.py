@@ -20,7 +20,7 @@ from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
 from sync import fx_fetch, protocol
-from sync.server import auth, changes, push
+from sync.server import auth, changes, encoding, push
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
@@ -30,10 +30,6 @@ STATUS = {"unauthorized": 401, "bad_credentials": 401, "user_disabled": 403, "fo
           # the rate source, not the caller, is at fault; 424 rather than 502 so that clients do not
           # retry it as if this server were unreachable, and show the message as it stands
           "fx_source_unreachable": 424, "fx_source_error": 424, "fx_response_invalid": 424}
-# Pages are compressed when the client accepts it (requests does). Measured on a page of touchpoints:
-# level 1 shrinks it 5.5x in a third of the time of level 9 (6.8x).
-PULL_GZIP_FROM = 1024
-PULL_GZIP_LEVEL = 1
 
 
 class ApiError(Exception):
@@ -177,7 +173,7 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             return auth.authenticate(session, token_)
 
     @app.post("/v1/push")
-    async def push_(request: Request) -> dict[str, Any]:
+    async def push_(request: Request) -> Response:
         _check_version(request)
         token_ = _token(request)
         body = await _json_body(request)
@@ -187,7 +183,8 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             raise ApiError("forbidden", "不能替其他设备发送修改。", "A device may only send its own changes.", 403)
         async with pushes:
             results = await run_in_threadpool(push.push, engine, user.id, device.id, items, blobs)
-        return {"results": results, "server_time": timeutil.to_text(timeutil.utcnow())}
+        return await run_in_threadpool(encoding.json_response, request, {
+            "results": results, "server_time": timeutil.to_text(timeutil.utcnow())})
 
     @app.get("/v1/rates")
     def rates_(request: Request, pair: str = "USD/CNY", start: str = "", end: str = "") -> dict[str, Any]:
@@ -230,14 +227,8 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             user, _device = auth.authenticate(session, token_)
             found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
-        body = json.dumps({"changes": found, "next_cursor": next_cursor, "has_more": has_more,
-                           "server_time": timeutil.to_text(timeutil.utcnow())},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = {}
-        if len(body) > PULL_GZIP_FROM and "gzip" in request.headers.get("accept-encoding", "").lower():
-            body = gzip.compress(body, compresslevel=PULL_GZIP_LEVEL, mtime=0)
-            headers["Content-Encoding"] = "gzip"
-        return Response(body, media_type="application/json", headers=headers)
+        return encoding.json_response(request, {"changes": found, "next_cursor": next_cursor, "has_more": has_more,
+                                                "server_time": timeutil.to_text(timeutil.utcnow())})
 
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
     # body on the event loop and hands the file and database work to the pool.
