@@ -11,29 +11,34 @@ whose connections have a WAN-sized send buffer (256 KiB, bench.throttle_proxy.wa
 then ``SyncClient.push()`` through the link is timed. The bare baseline, from the same run, is the
 files' bytes over the link's bandwidth: the least any upload can take.
 
-``pull``: the server holds ``--customers`` customers of one rep, each with ``--touchpoints`` visits
-(written by the rep's own desktop over plain loopback, not timed). A second desktop of the same rep
-then pulls everything through the link with a drop after every ``--drop-every-kib``: it must
-complete with the same rows. Printed: time, pages, drops, and the wire bytes (what the proxy
-carried back) per customer and per touchpoint, beside the JSON size of the same changes and the
-bytes over bandwidth as the baseline.
+``pull``: the server holds the demo generator's organisation at ``--customers`` customers and
+``--touchpoints`` touchpoints (with their contacts; bench.sync_pull builds and caches it), and a
+fresh desktop signed in as finance.sun (who sees every customer) pulls everything through the link,
+cut after every ``--drop-every-kib``: it must complete. Printed: each table's bytes per row as the
+server encodes a page (zstd) beside gzip level 1 (what pages were before), the pull's time, pages
+and drops, the wire bytes the link carried back per customer, and those bytes over the bandwidth as
+the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import gzip
 import tempfile
 import time
 from pathlib import Path
 
+import zstandard
 from sqlalchemy import func, select
 
+from bench.sync_pull import DATA, USER, build_server
 from bench.throttle_proxy import Link, ThrottleProxy, wan_session
 from desktop import mutations, timeutil
 from desktop.models import Customer, Touchpoint
 from desktop.store import open_store
-from sync.client import SyncClient
+from sync import columns
+from sync.client import SyncClient, SyncError
+from sync.server import encoding
 from sync.token_store import FileTokenStore
 from tests import media_files as mf
 from tests.server_process import Api, ServerProcess
@@ -87,50 +92,60 @@ def evidence(args: argparse.Namespace) -> None:
             server.stop()
 
 
+def _sizes(changes: list[dict]) -> dict[str, tuple[int, float, float, float]]:
+    """Per table: (rows, bytes per row as a page of its changes alone: columnar zstd - what is sent now -,
+    the same changes as objects zstd, and as objects gzip level 1 - what was sent before)."""
+    out = {}
+    zstd = zstandard.ZstdCompressor(level=encoding.ZSTD_LEVEL)
+    for table in dict.fromkeys(c["table"] for c in changes):
+        mine = [c for c in changes if c["table"] == table]
+        objects = encoding.dumps({"changes": mine})
+        blocks = encoding.dumps({"blocks": columns.encode(mine)})
+        out[table] = (len(mine), len(zstd.compress(blocks)) / len(mine), len(zstd.compress(objects)) / len(mine),
+                      len(gzip.compress(objects, compresslevel=encoding.GZIP_LEVEL, mtime=0)) / len(mine))
+    return out
+
+
 def pull(args: argparse.Namespace) -> None:
+    server_dir = DATA / f"sync-server-{args.customers}-{args.touchpoints}"
+    build_server(server_dir, args.customers, args.touchpoints)
+    server = ServerProcess(server_dir)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        server = ServerProcess(root / "server")
         try:
-            writer, user = _desk(root / "writer", server.url)
-            store = writer.store
-            at = timeutil.to_text(timeutil.utcnow().replace(microsecond=0))
-            started = time.monotonic()
-            for i in range(args.customers):
-                customer = mutations.run(store, user, "customer.create", {
-                    "name": f"苏州恒通精密机械{i}号", "region": "江苏", "city": "苏州",
-                    "phone": f"0512-6{i:07d}"}).changes.entity_id
-                for j in range(args.touchpoints):
-                    mutations.run(store, user, "touchpoint.log", {
-                        "customer_id": customer, "channel": "call", "occurred_at": at,
-                        "summary": f"电话跟进第{j + 1}次，确认报价和交期"})
-                if i % 500 == 499:
-                    writer.push()
-            writer.push()
-            print(f"data: {args.customers} customers x {args.touchpoints} touchpoints written and pushed in "
-                  f"{time.monotonic() - started:.0f} s (not timed)")
-            api = Api(server, REP)
-            plain, _cursor = api.pull_all(limit=20000)
-            json_bytes = len(json.dumps({"changes": plain}, ensure_ascii=False, separators=(",", ":")).encode())
+            api = Api(server, USER)
+            plain, _cursor = api.pull_all(limit=5000)
+            json_bytes = len(encoding.dumps({"changes": plain}))
+            print(f"data: {args.customers} customers, {args.touchpoints} touchpoints (demo generator), pulled as "
+                  f"{USER}; {len(plain)} changes, {json_bytes / 1024 / 1024:.1f} MiB of JSON")
+            print(f"  bytes per row, a page of one table: columns zstd-{encoding.ZSTD_LEVEL} (now) | objects "
+                  f"zstd-{encoding.ZSTD_LEVEL} | objects gzip-{encoding.GZIP_LEVEL} (before)")
+            for table, (count, now, objects, before) in _sizes(plain).items():
+                print(f"  {table:12} {count:7} rows: {now:6.1f} | {objects:6.1f} | {before:6.1f}")
             link = Link(args.kib_s * 1024, args.latency_ms / 1000,
                         args.drop_every_kib * 1024 if args.drop_every_kib else None)
             with ThrottleProxy(("127.0.0.1", server.port), link) as proxy:
-                reader, _ = _desk(root / "reader", proxy.url, session=wan_session(), sleep=lambda _s: None)
+                client = SyncClient(open_store(root / "desk" / "fieldmark.db"), proxy.url,
+                                    FileTokenStore(root / "token"), session=wan_session(), sleep=lambda _s: None,
+                                    attempts=args.attempts)
+                client.sign_in(USER, "fieldmark", "bench")
                 proxy.reset_counts()
                 started = time.monotonic()
-                report = reader.pull()
+                try:
+                    report = client.pull()
+                    outcome = f"{report.pages} pages"
+                except SyncError as exc:
+                    outcome = f"FAILED ({exc.message_en[:120]})"
                 elapsed = time.monotonic() - started
                 wire, cuts = proxy.down_bytes, proxy.cuts
-            with reader.store.read() as s:
+            with client.store.read() as s:
                 customers = s.scalar(select(func.count()).select_from(Customer))
                 touchpoints = s.scalar(select(func.count()).select_from(Touchpoint))
-            print(f"pull through {args.kib_s:g} KiB/s, {args.latency_ms:g} ms, drop every "
-                  f"{args.drop_every_kib or '-'} KiB: {elapsed:.1f} s, {report.pages} pages, {cuts} drops, "
-                  f"{customers} customers and {touchpoints} touchpoints here "
-                  f"({'complete' if customers == args.customers else 'INCOMPLETE'})")
-            rows = args.customers * (1 + args.touchpoints)
-            print(f"  wire bytes down {wire / 1024:.0f} KiB (drops included): {wire / rows:.1f} per row "
-                  f"(customer or touchpoint); uncompressed JSON {json_bytes / rows:.1f} per row")
+            print(f"pull through {args.kib_s:g} KiB/s, {args.latency_ms:g} ms one way, drop every "
+                  f"{args.drop_every_kib or '-'} KiB: {elapsed:.1f} s, {outcome}, {cuts} drops; here now "
+                  f"{customers} customers, {touchpoints} touchpoints")
+            print(f"  wire bytes down {wire / 1024:.0f} KiB (what the drops cut included); "
+                  f"{wire / max(customers, 1):.1f} per customer pulled (with its share of everything else)")
             print(f"  baseline bytes / bandwidth: {wire / link.bandwidth:.1f} s")
         finally:
             server.stop()
@@ -145,7 +160,8 @@ def main() -> None:
     up.add_argument("--mb", default="1,2,3")
     down = sub.add_parser("pull")
     down.add_argument("--customers", type=int, default=3000)
-    down.add_argument("--touchpoints", type=int, default=5)
+    down.add_argument("--touchpoints", type=int, default=30000)
+    down.add_argument("--attempts", type=int, default=5)
     down.add_argument("--kib-s", type=float, default=400.0)
     down.add_argument("--latency-ms", type=float, default=300.0)
     down.add_argument("--drop-every-kib", type=int, default=1024)

@@ -42,7 +42,7 @@ from desktop.blobs import BlobError, is_sha256
 from desktop.models import OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
-from sync import protocol
+from sync import columns, protocol
 from sync.token_store import TokenStore, open_token_store
 
 RETRYABLE_STATUS = frozenset({408, 429})
@@ -501,8 +501,8 @@ class SyncClient:
         pace = self._pull_pace
         while True:
             try:
-                answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": pace.limit},
-                                       attempts=1)
+                answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": pace.limit,
+                                                                  "form": "columns"}, attempts=1)
                 break
             except SyncUnavailable:
                 failures += 1
@@ -512,6 +512,11 @@ class SyncClient:
                 self._sleep(self._delay(failures, None))
         pace.came()
         changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
+        if "blocks" in answer:  # the columnar form (sync.columns); a server before it sends changes
+            try:
+                changes = columns.decode(answer["blocks"])
+            except ValueError as exc:
+                raise _bad_response(str(exc)) from exc
         if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
             raise _bad_response("a page needs changes, next_cursor and has_more")
         return changes, next_cursor, has_more

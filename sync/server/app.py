@@ -19,7 +19,7 @@ from desktop import __version__, timeutil
 from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
-from sync import fx_fetch, protocol
+from sync import columns, fx_fetch, protocol
 from sync.server import auth, changes, encoding, push
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
@@ -227,7 +227,9 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             user, _device = auth.authenticate(session, token_)
             found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
-        return encoding.json_response(request, {"changes": found, "next_cursor": next_cursor, "has_more": has_more,
+        page: dict[str, Any] = ({"blocks": columns.encode(found)} if request.query_params.get("form") == "columns"
+                                else {"changes": found})
+        return encoding.json_response(request, {**page, "next_cursor": next_cursor, "has_more": has_more,
                                                 "server_time": timeutil.to_text(timeutil.utcnow())})
 
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
