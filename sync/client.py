@@ -37,7 +37,7 @@ import zstandard
 from sqlalchemy import select
 
 import desktop
-from desktop import mutations, remote, timeutil
+from desktop import mutations, remote, rows, timeutil
 from desktop.blobs import BlobError, is_sha256
 from desktop.models import OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
@@ -258,8 +258,9 @@ class SyncClient:
             _check(progress, report.sent / max(total, 1), "push")
             self._upload_files(batch, report, _Part(progress, report.sent / max(total, 1),
                                                     (report.sent + len(batch)) / max(total, 1)))
+            wrote = self._wrote(batch)
             answer = self._request("POST", "/v1/push", body={
-                "device_id": device_id, "mutations": [_wire(e) for e in batch]})
+                "device_id": device_id, "mutations": [_wire(e, wrote.get(e.seq)) for e in batch]})
             results = answer.get("results")
             if not isinstance(results, list) or not results:
                 raise _bad_response("no results for the changes sent")
@@ -274,6 +275,30 @@ class SyncClient:
             if batch[0].seq not in answered:
                 raise _bad_response(f"no answer for change {batch[0].seq}")
             after = max(answered)
+
+    def _wrote(self, batch: list[OutboxEntry]) -> dict[int, list[list[str]]]:
+        """For each entry whose effect is here, [table, id, digest] of the rows it wrote as they are here
+        now (sync.protocol.row_digest): where the server's run writes the same, its next pull leaves
+        them out. A row changed here again since (a later entry) digests otherwise and comes back."""
+        wanted: dict[str, set[str]] = {}
+        for entry in batch:
+            if entry.changes.get("state", remote.LIVE) == remote.LIVE:
+                for table, row_id, _op, _version in entry.changes.get("rows", []):
+                    wanted.setdefault(table, set()).add(row_id)
+        if not wanted:
+            return {}
+        with self.store.read() as session:
+            conn = session.connection()
+            here = {table: rows.read_many(conn, table, sorted(ids)) for table, ids in wanted.items()}
+        out: dict[int, list[list[str]]] = {}
+        for entry in batch:
+            if entry.changes.get("state", remote.LIVE) != remote.LIVE:
+                continue
+            for table, row_id, _op, _version in entry.changes.get("rows", []):
+                row = here.get(table, {}).get(row_id)
+                if row is not None:
+                    out.setdefault(entry.seq, []).append([table, row_id, protocol.row_digest(row)])
+        return out
 
     # ---- Evidence files
 
@@ -729,11 +754,14 @@ def _check(progress: Progress | None, fraction: float, what: str) -> None:
         raise SyncCancelled()
 
 
-def _wire(entry: OutboxEntry) -> dict[str, Any]:
-    """An outbox row as the protocol's Mutation."""
-    return {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
-            "base_version": entry.base_version, "schema_version": entry.schema_version,
-            "client_time": timeutil.to_text(entry.client_time)}
+def _wire(entry: OutboxEntry, wrote: list[list[str]] | None = None) -> dict[str, Any]:
+    """An outbox row as the protocol's Mutation (with ``wrote``: the digests of the rows it wrote here)."""
+    mutation = {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
+                "base_version": entry.base_version, "schema_version": entry.schema_version,
+                "client_time": timeutil.to_text(entry.client_time)}
+    if wrote:
+        mutation["wrote"] = wrote
+    return mutation
 
 
 def _failure_reason(exc: Exception) -> str:

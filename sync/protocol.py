@@ -50,6 +50,10 @@ server accepts is answered 426 with a message asking to upgrade. Errors are JSON
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 PROTOCOL = "1"
 APP_HEADER = "X-Fieldmark-App"
 SCHEMA_HEADER = "X-Fieldmark-Schema"
@@ -66,6 +70,14 @@ UPSERT, FORGET = "upsert", "forget"
 # Tables that travel, in the order a page must be applied in (parents before children).
 SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
                  "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals")
+
+
+def row_digest(row: dict[str, Any]) -> str:
+    """What a Mutation's ``wrote`` names a row by: a digest of its columns in storage form, the same on
+    the device and the server for the same values (a value of another type or form digests otherwise,
+    and the row is simply sent back)."""
+    text = json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def parse_version(text: str) -> tuple[int, ...]:

@@ -224,8 +224,8 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         token_ = _token(request)
         limit = max(1, min(limit, protocol.PULL_LIMIT))
         with reading(engine) as session:
-            user, _device = auth.authenticate(session, token_)
-            found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit)
+            user, device = auth.authenticate(session, token_)
+            found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit, device.id)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
         page: dict[str, Any] = ({"blocks": columns.encode(found)} if request.query_params.get("form") == "columns"
                                 else {"changes": found})

@@ -49,7 +49,8 @@ class Processed(ServerBase):
 
 
 class ChangeLogEntry(ServerBase):
-    """One changed row, in commit order. ``customer_id`` is the scope key for customer-linked rows."""
+    """One changed row, in commit order. ``customer_id`` is the scope key for customer-linked rows;
+    ``device_id`` names the device that holds the row as written (see below), else it is null."""
 
     __tablename__ = "server_change_log"
     __table_args__ = (Index("ix_change_log_row", "table_name", "row_id"),)
@@ -60,6 +61,9 @@ class ChangeLogEntry(ServerBase):
     row_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str | None] = mapped_column(String(36))
     committed_at: Mapped[datetime]
+    # The device whose pushed mutation wrote the row as that device's own run of it did (the digests
+    # it sent matched: sync.protocol, "wrote"): its pulls leave the entry out, it holds the row already.
+    device_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Upload(ServerBase):

@@ -63,7 +63,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                 results.append({"seq": item["seq"], "mutation_id": item["mutation_id"],
                                 "status": protocol.OUT_OF_ORDER, "expected": last + 1})
                 break
-            result = _apply(session, actor, item, log)
+            result = _apply(session, actor, item, log, device_id)
             results.append(result)
             processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
                               "name": printable(item["name"])[:64], "status": result["status"], "result": result,
@@ -76,6 +76,23 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     return results
 
 
+def _mark_held(session: Session, entries: list[dict[str, Any]], wrote: Any, device_id: str) -> None:
+    """Name the device on the entries of rows whose values here match the digest its own run sent
+    (sync.protocol.row_digest of the row in storage form, as a pull would send it)."""
+    if not isinstance(wrote, list) or not wrote:
+        return
+    claimed = {(str(w[0]), str(w[1])): w[2] for w in wrote if isinstance(w, list) and len(w) == 3}
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        if (entry["table_name"], entry["row_id"]) in claimed:
+            wanted.setdefault(entry["table_name"], set()).add(entry["row_id"])
+    found = {table: changes.stored_rows(session, table, ids) for table, ids in wanted.items()}
+    for entry in entries:
+        row = found.get(entry["table_name"], {}).get(entry["row_id"])
+        if row is not None and protocol.row_digest(row) == claimed[(entry["table_name"], entry["row_id"])]:
+            entry["device_id"] = device_id
+
+
 def _new_ids(items: Any) -> list[str]:
     """The ids the items' mutations are to create (their id fields, made on the device)."""
     out = []
@@ -86,9 +103,11 @@ def _new_ids(items: Any) -> list[str]:
     return out
 
 
-def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]]) -> dict[str, Any]:
+def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]],
+           device_id: str) -> dict[str, Any]:
     """One mutation under the authenticated user (never a user named in the payload); its change-log
-    entries are added to ``log`` only if it was applied."""
+    entries are added to ``log`` only if it was applied. Those of rows the device's own run wrote
+    with the same values (the digests in ``wrote``) name the device: its pulls leave them out."""
     result: dict[str, Any] = {"seq": item["seq"], "mutation_id": item["mutation_id"]}
     try:
         with session.begin_nested():
@@ -98,6 +117,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
             mine = []
             for table in dict.fromkeys(r.table for r in outcome.rows):
                 mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
+            _mark_held(session, mine, item.get("wrote"), device_id)
             if outcome.entity == "customer" and "owner_id" in outcome.diff:
                 mine += changes.customer_tree(session, outcome.entity_id)
             if outcome.entity == "user" and rescope.moved_by(outcome.diff):
