@@ -98,9 +98,10 @@ class SyncUnavailable(SyncError):
     """
 
     def __init__(self, code: str, message_zh: str, message_en: str, status: int | None = None,
-                 reason: str = "") -> None:
+                 reason: str = "", retry_after: float | None = None) -> None:
         super().__init__(code, message_zh, message_en, status)
         self.reason = reason
+        self.retry_after = retry_after  # the server's Retry-After on the last attempt, if it said one
 
 
 BAD_ADDRESS = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
@@ -366,12 +367,12 @@ class SyncClient:
                     answer = self._request("PUT", f"/v1/blobs/{sha}", raw=data, attempts=1,
                                            params={"offset": offset, "total": size},
                                            timeout=(self.timeout[0], pace.read_timeout(len(data), self.timeout[1])))
-                except SyncUnavailable:
+                except SyncUnavailable as exc:
                     failures += 1
                     pace.failed()
                     if failures >= self.attempts:
                         raise
-                    self._sleep(self._delay(failures, None))
+                    self._sleep(self._delay(failures, exc.retry_after))
                     offset, complete = self._blob_status(sha)  # the chunk may have arrived, its answer not
                     if complete:
                         return True
@@ -529,12 +530,12 @@ class SyncClient:
                 answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": pace.limit,
                                                                   "form": "columns"}, attempts=1)
                 break
-            except SyncUnavailable:
+            except SyncUnavailable as exc:
                 failures += 1
                 pace.failed()
                 if failures >= self.attempts:
                     raise
-                self._sleep(self._delay(failures, None))
+                self._sleep(self._delay(failures, exc.retry_after))
         pace.came()
         changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
         if "blocks" in answer:  # the columnar form (sync.columns); a server before it sends changes
@@ -669,7 +670,8 @@ class SyncClient:
                 self._sleep(self._delay(attempt, retry_after))
         raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {attempts} 次）。修改都已保存在本机，稍后会再发送。",
                               f"The server could not be reached ({attempts} attempts: {failure}). "
-                              "Your changes are kept on this computer and will be sent later.", reason=reason)
+                              "Your changes are kept on this computer and will be sent later.", reason=reason,
+                              retry_after=retry_after)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter; a server's Retry-After is honoured up to the cap."""
