@@ -125,6 +125,8 @@ class PushReport:
     out_of_order: bool = False
     uploaded_files: int = 0  # evidence files the server has complete after this push's uploads
     uploaded_bytes: int = 0  # bytes of them sent by this push (a resumed upload sends only the rest)
+    waiting: int = 0  # changes the server holds until a file they need is whole (sent again next time)
+    files_on_their_way: int = 0  # files that could not go up whole this time (the next push goes on)
 
 
 @dataclass
@@ -257,11 +259,11 @@ class SyncClient:
                                 f"Change {foreign[0]} waiting to be sent was made by another user on this computer; "
                                 "it cannot be sent in the signed-in user's name.")
             _check(progress, report.sent / max(total, 1), "push")
-            self._upload_files(batch, report, _Part(progress, report.sent / max(total, 1),
-                                                    (report.sent + len(batch)) / max(total, 1)))
+            on_its_way = self._upload_files(batch, report, _Part(progress, report.sent / max(total, 1),
+                                                                 (report.sent + len(batch)) / max(total, 1)))
             wrote = self._wrote(batch)
             answer = self._request("POST", "/v1/push", body={
-                "device_id": device_id, "mutations": [_wire(e, wrote.get(e.seq)) for e in batch]})
+                "device_id": device_id, "mutations": [_wire(e, wrote.get(e.seq), e.seq in on_its_way) for e in batch]})
             results = answer.get("results")
             if not isinstance(results, list) or not results:
                 raise _bad_response("no results for the changes sent")
@@ -269,6 +271,7 @@ class SyncClient:
             report.sent += len(batch)
             report.applied += len(marked.applied)
             report.rejected += len(marked.rejected)
+            report.waiting += len(marked.waiting)
             if marked.out_of_order is not None:
                 report.out_of_order = True  # the entries from there on stay pending; the next push resends them
                 return report
@@ -303,8 +306,15 @@ class SyncClient:
 
     # ---- Evidence files
 
-    def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> None:
-        """Make sure the server has every file the batch's ``attachment.add`` entries name.
+    def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> set[int]:
+        """Make sure the server has every file the batch's ``attachment.add`` entries name; returns the
+        seqs of those whose file could not go up whole now (the link failed on it after every retry).
+
+        Those go with ``upload_pending``: the server holds each, and every later change naming what it
+        names (the visit's submit, the photo's label), as "waiting" - in seq order, so per-device order
+        is kept - and applies the rest of the batch; the next push sends the file on from where it
+        stopped and the waiting changes again (sync.protocol). A file that fails stops the uploads of
+        this batch: the link is what failed, the next file would fail the same way.
 
         A file missing here (which should not happen), a copy here that is damaged (checked before a
         byte is sent; desktop.blobs.BlobStore.intact reads it only if it changed since it was last
@@ -326,7 +336,7 @@ class SyncClient:
             else:
                 todo.append((sha, size, received if received <= size else 0))
         if not todo:
-            return
+            return set()
         need = sum(size - received for _sha, size, received in todo)
         sent = 0
 
@@ -336,9 +346,19 @@ class SyncClient:
             report.uploaded_bytes += count
             _check(progress, sent / max(need, 1), "upload")
 
+        failed: set[str] = set()
         for sha, size, received in todo:
-            if self._upload(sha, size, received, step):
-                report.uploaded_files += 1
+            if failed:
+                failed.add(sha)
+                continue
+            try:
+                if self._upload(sha, size, received, step):
+                    report.uploaded_files += 1
+            except SyncUnavailable:
+                failed.add(sha)
+        report.files_on_their_way += len(failed)
+        return {entry.seq for entry in batch if entry.name == "attachment.add"
+                and str(entry.args.get("sha256") or "").lower() in failed}
 
     def _blob_status(self, sha: str) -> tuple[int, bool]:
         answer = self._request("GET", f"/v1/blobs/{sha}/status")
@@ -756,13 +776,16 @@ def _check(progress: Progress | None, fraction: float, what: str) -> None:
         raise SyncCancelled()
 
 
-def _wire(entry: OutboxEntry, wrote: list[list[str]] | None = None) -> dict[str, Any]:
-    """An outbox row as the protocol's Mutation (with ``wrote``: the digests of the rows it wrote here)."""
+def _wire(entry: OutboxEntry, wrote: list[list[str]] | None = None, upload_pending: bool = False) -> dict[str, Any]:
+    """An outbox row as the protocol's Mutation (with ``wrote``: the digests of the rows it wrote here;
+    ``upload_pending``: its file is still on its way)."""
     mutation = {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
                 "base_version": entry.base_version, "schema_version": entry.schema_version,
                 "client_time": timeutil.to_text(entry.client_time)}
     if wrote:
         mutation["wrote"] = wrote
+    if upload_pending:
+        mutation["upload_pending"] = True
     return mutation
 
 

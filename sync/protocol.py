@@ -64,7 +64,7 @@ PULL_LIMIT = 20000
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file
 UPLOAD_CHUNK = 1024 * 1024  # a download's read size (uploads size their chunks by the link: sync.client)
 
-APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
+APPLIED, REJECTED, OUT_OF_ORDER, WAITING = "applied", "rejected", "out_of_order", "waiting"
 UPSERT, FORGET = "upsert", "forget"
 
 # Tables that travel, in the order a page must be applied in (parents before children).

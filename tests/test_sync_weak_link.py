@@ -17,13 +17,13 @@ import zstandard
 from sqlalchemy import select
 
 from bench.throttle_proxy import Link, ThrottleProxy, wan_session
-from desktop import remote, rows, timeutil
+from desktop import mutations, remote, rows, timeutil
 from desktop.ids import uuid7
 from desktop.models import Customer
 from sync import columns, protocol
 from tests import media_files as mf
 from tests.server_process import Api, ServerProcess
-from tests.test_sync_visits import Desk, kept_on_server, taken
+from tests.test_sync_visits import Desk, evidence, kept_on_server, taken
 
 _unique = itertools.count(1)
 
@@ -172,3 +172,36 @@ def _pull_since(server: ServerProcess, desk: Desk, cursor: int) -> tuple[list[di
     response.raise_for_status()
     return response.json()["changes"], response.json()["next_cursor"]
 
+
+
+def test_a_file_that_cannot_go_up_holds_back_only_the_changes_that_need_it(server, link, tmp_path):
+    """Through a link that cuts every connection after 12 KiB, no chunk of a file ever arrives, but
+    small requests do. The visit's photos and its submit wait on the server, in their order; the
+    change made after them goes through. Once the link heals, the files go on and the visit is
+    submitted, without anything sent twice."""
+    rep = Desk(tmp_path / "rep", Via(link.url), "rep.li", session=wan_session(), attempts=3)
+    visit = rep.visit()
+    shas = [rep.attach(visit, path, label) for path, label in evidence(tmp_path / "media")]
+    rep.run("visit.submit", id=visit)
+    later = customer(rep)  # nothing to do with the visit
+    link.link.drop_every = 12 * 1024
+    report = rep.client.push()
+    assert (report.applied, report.waiting, report.rejected) == (3, 4, 0)  # customer, visit.save, later
+    assert report.files_on_their_way == 3
+    api = Api(server, "rep.li")
+    on_server = {c["id"]: c for c in api.pull_all()[0]}
+    assert later in on_server and on_server[visit]["row"]["status"] == "draft"
+    assert not any(c["table"] == "attachments" and c["row"]["touchpoint_id"] == visit for c in on_server.values())
+    assert rep.row(visit).status == "submitted"  # here it stays as the rep left it
+    with rep.store.read() as s:
+        assert mutations.pending(s) == 4
+
+    link.link.drop_every = None
+    report = rep.client.sync()
+    assert (report.push.applied, report.push.waiting, report.push.rejected) == (4, 0, 0)
+    assert all(kept_on_server(server, sha) for sha in shas)
+    on_server = {c["id"]: c for c in api.pull_all()[0]}
+    assert on_server[visit]["row"]["status"] == "submitted"
+    with rep.store.read() as s:
+        assert mutations.pending(s) == 0
+    assert rep.row(visit).status == "submitted"

@@ -33,10 +33,13 @@ class Device(ServerBase):
 
 
 class Processed(ServerBase):
-    """The stored result of each (device, seq): a repeated push gets the same answer, never a twin."""
+    """The stored result of each (device, seq): a repeated push gets the same answer, never a twin -
+    except a "waiting" one, which is tried again when the device sends it again (sync.server.push)."""
 
     __tablename__ = "server_processed"
-    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_processed_device_seq"),)
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_processed_device_seq"),
+                      # a device's waiting mutations, asked for at each of its pushes (sync.server.push)
+                      Index("ix_processed_device_status", "device_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(36))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desktop import mutations, timeutil
 from desktop.blobs import SESSION_KEY
 from desktop.errors import DomainError
+from desktop.ids import is_uuid
 from desktop.models import User
 from desktop.mutations import common
 from desktop.mutations import quotes as quote_mutations
@@ -53,18 +54,34 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
         done: dict[int, dict[str, Any]] = dict(session.execute(  # type: ignore[arg-type]
             select(Processed.seq, Processed.result).where(Processed.device_id == device_id,
                                                           Processed.seq.in_({i["seq"] for i in items}))).all())
+        # Waiting ones sent again are tried again; those not in this batch still block what names their ids.
+        retried = {seq for seq, result in done.items() if result.get("status") == protocol.WAITING
+                   and result.get("mutation_id") == next(i["mutation_id"] for i in items if i["seq"] == seq)}
+        blocked = _still_waiting(session, device_id, retried)
         actor = load_actor(session, user_id, device_id)
-        common.note_new_ids(session, _new_ids(item for item in items if item["seq"] not in done))
+        common.note_new_ids(session, _new_ids(item for item in items if item["seq"] not in done or item["seq"] in retried))
+        user_blobs = session.info[SESSION_KEY]
         for item in items:
-            if item["seq"] in done:  # a resend after a lost acknowledgement: the same answer, no twin
+            again = item["seq"] in retried
+            if item["seq"] in done and not again:  # a resend after a lost acknowledgement: the same answer, no twin
                 results.append(done[item["seq"]])
                 continue
-            if item["seq"] != last + 1:
+            if not again and item["seq"] != last + 1:
                 results.append({"seq": item["seq"], "mutation_id": item["mutation_id"],
                                 "status": protocol.OUT_OF_ORDER, "expected": last + 1})
                 break
-            result = _apply(session, actor, item, log, device_id)
+            names = _named_ids(item)
+            if names & blocked or _file_on_its_way(item, user_blobs):
+                blocked |= names
+                result = {"seq": item["seq"], "mutation_id": item["mutation_id"], "status": protocol.WAITING,
+                          "waits_on": sorted(names)}
+            else:
+                result = _apply(session, actor, item, log, device_id)
             results.append(result)
+            if again:
+                session.execute(update(Processed).where(Processed.device_id == device_id, Processed.seq == item["seq"])
+                                .values(status=result["status"], result=result, processed_at=timeutil.utcnow()))
+                continue
             processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
                               "name": printable(item["name"])[:64], "status": result["status"], "result": result,
                               "processed_at": timeutil.utcnow()})
@@ -74,6 +91,29 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
         if processed:
             session.execute(insert(Processed), processed)
     return results
+
+
+def _named_ids(item: dict[str, Any]) -> set[str]:
+    """The ids a mutation's arguments name (the rows it makes or acts on, the visit a photo is added to)."""
+    return {value for value in item["args"].values() if isinstance(value, str) and is_uuid(value)}
+
+
+def _file_on_its_way(item: dict[str, Any], user_blobs: UserBlobs) -> bool:
+    """An attachment.add whose file the device says it is still sending, and this user has not sent whole."""
+    if item["name"] != "attachment.add" or item.get("upload_pending") is not True:
+        return False
+    sha = item["args"].get("sha256")
+    return not (isinstance(sha, str) and user_blobs.has(sha.lower()))
+
+
+def _still_waiting(session: Session, device_id: str, retried: set[int]) -> set[str]:
+    """The ids that this device's waiting mutations not tried again now name: what names them waits too."""
+    out: set[str] = set()
+    for seq, result in session.execute(select(Processed.seq, Processed.result).where(
+            Processed.device_id == device_id, Processed.status == protocol.WAITING)):
+        if seq not in retried:
+            out.update(str(i) for i in result.get("waits_on", []))
+    return out
 
 
 def _mark_held(session: Session, entries: list[dict[str, Any]], wrote: Any, device_id: str) -> None:
