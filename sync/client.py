@@ -5,7 +5,9 @@ last success, attempt and error and the clock offset live in the database (deskt
 device token in the token store (sync.token_store). Everything it writes goes through
 desktop.remote, one transaction per page or per push answer.
 
-Transport: bodies are gzip-compressed JSON; every request names the app and schema versions. A
+Transport: bodies are gzip-compressed JSON; answers come zstd-compressed (asked by Accept-Encoding,
+undone by :func:`_json`, bounded), pages in the columnar form (sync.columns); every request names
+the app and schema versions. A
 network failure, a timeout or a 5xx (and 408/429, which also mean "later") is retried with
 exponential backoff and full jitter, a bounded number of times per request; then
 :class:`SyncUnavailable`, and the caller tries again later - the outbox keeps everything meanwhile.
@@ -15,8 +17,15 @@ Any other 4xx is final: :class:`SyncError` with the server's code and messages; 
 
 Evidence files go up before the mutations that name them: before each push batch, every file an
 ``attachment.add`` in it names is uploaded in chunks from the store's blob folder, resuming from what
-the server says it has. :meth:`SyncClient.fetch_blob` brings a file down on demand (resumable too);
-pulls never download files by themselves.
+the server says it has. Each chunk is a stream (each block written has the connect timeout as its
+own deadline, not the whole body) carrying about UPLOAD_SECONDS of data at the rate measured so far.
+A file that still cannot go up whole holds back only what needs it: its ``attachment.add`` goes with
+``upload_pending`` and the server keeps it, and what depends on it, waiting (sync.protocol), while
+the rest of the queue goes on. :meth:`SyncClient.fetch_blob` brings a file down on demand
+(resumable too); pulls never download files by themselves.
+
+A weak link: a pull page that fails is asked for again with a quarter of the rows (_PullPace); each
+push names, by digest, the rows its mutations wrote here, so the next pull does not bring them back.
 """
 
 from __future__ import annotations

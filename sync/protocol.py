@@ -4,24 +4,51 @@
                           -> {token, user_id, device_id, expires_at}
     POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
                           -> {results: [Result...], server_time}
-    GET  /v1/pull?cursor=N&limit=M
+    GET  /v1/pull?cursor=N&limit=M[&form=columns]
                           -> {changes: [Change...], next_cursor, has_more, server_time}
+                             (form=columns: {blocks: [Block...], ...} instead of changes)
 
-Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
-desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
-"applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
-"out_of_order" (the server expected an earlier seq; processing of the batch stopped there). An
-applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
+Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time, wrote?,
+upload_pending?}, the desktop's outbox row. ``wrote`` is [[table, id, digest]...]: the rows the
+device's own run of the mutation wrote, each with :func:`row_digest` of the row as it is on the
+device when sent. The server names the device on the change-log entry of every row its own run
+leaves with the same digest; that device's pulls then leave the row out - it holds it as it is -
+while a row the server's run wrote otherwise (another rate, a colleague's edit it had not pulled,
+other rows) travels as always. ``upload_pending`` (attachment.add only) says the device could not
+finish sending the file now; without it, a file not sent whole is refused (``file_missing``).
+
+Result: {seq, mutation_id, status, error?, change_seq?, rows?, waits_on?} where status is
+"applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on),
+"waiting" or "out_of_order" (the server expected an earlier seq; processing of the batch stopped
+there). "waiting": an attachment.add with ``upload_pending`` whose file this user has not sent whole,
+and every later mutation of the device whose args name an id a waiting one names (``waits_on``: the
+visit's submit, the photo's label) - held, not applied, its seq counted as processed so that the
+device's later, independent mutations are applied in order behind it. The device keeps them pending
+and sends them again with its next push, after sending the rest of the file; the server then tries
+them again, in seq order, and answers applied or rejected (or waiting again). Per-device order is
+kept: a waiting mutation and everything that depends on it keep their order among themselves, and
+nothing that depends on them runs before them.
+
+An applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
 where the device's own run wrote others (approval.decide approving a quote here that the server,
 under its rate, leaves waiting for the finance director), the device undoes its effect and takes the
 server's rows from the pull (desktop.remote.mark_results).
 Change: {seq, table, id, op, version, row} where op is "upsert" (row = the row's columns in storage
 form) or "forget" (the row left the user's scope or was deleted: remove it locally).
+Block (form=columns, sync.columns): a run of consecutive changes of one table and op, each column
+once with its rows' values in order - {table, upsert: {column: [values...]}} or {table, forget: [ids]};
+the columns the device derives (desktop.derived) are left out and made again on the device. A
+customer costs a third of what it did on the wire (docs/PERFORMANCE.md).
 
 A page holds at most PULL_LIMIT change-log entries (``limit`` is capped there). A row travels with
 the rows it refers to, in the same page, unless the server knows the device holds them as they are
-(sync.server.changes.page), so every page applies on its own. The answer is gzip-compressed
-(``Content-Encoding: gzip``) when the request accepts it.
+(sync.server.changes.page), so every page applies on its own. A page is all or nothing: a device
+whose page was cut short asks for it again with a smaller ``limit`` (sync.client), so a link that
+drops every megabyte still converges.
+
+Answers (pages, push results) of 1 KiB or more are compressed as the request accepts:
+``Content-Encoding: zstd`` when Accept-Encoding names zstd (the desktop's does), else gzip when it
+names gzip; request bodies are gzip (``Content-Encoding: gzip``).
 
 Evidence files (photos, recordings) travel beside the mutations, by SHA-256, before the
 ``attachment.add`` that names them (Authorization: Bearer on each):
@@ -32,7 +59,9 @@ Evidence files (photos, recordings) travel beside the mutations, by SHA-256, bef
                                             -> {received, complete}
     GET  /v1/blobs/{sha256}                 the file (``Range: bytes=N-`` resumes: 206)
 
-``received`` counts the bytes this user has sent of the file; an upload resumes there. A chunk at
+``received`` counts the bytes this user has sent of the file; an upload resumes there. How much
+one PUT carries is the device's choice (at most MAX_CHUNK_BYTES): the desktop sends a few seconds of
+data at the rate it measured, starting small, as a stream (sync.client._UploadPace). A chunk at
 another offset is answered 409 ``wrong_offset`` with ``expected``; a chunk already received (a
 resend after a lost answer) is accepted and changes nothing. The chunk that reaches T finishes the
 upload: the content is checked against its name (a mismatch: 422 ``hash_mismatch``, what was
