@@ -48,7 +48,7 @@ from sqlalchemy import select
 import desktop
 from desktop import mutations, remote, rows, timeutil
 from desktop.blobs import BlobError, is_sha256
-from desktop.models import OutboxEntry
+from desktop.models import DeviceState, OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
 from sync import columns, protocol
@@ -510,7 +510,9 @@ class SyncClient:
 
     def _pull(self, progress: Progress | None) -> PullReport:
         report = PullReport(cursor=remote.read_state(self.store).cursor)
-        self._pull_pace = _PullPace()  # each pull starts from full pages: the link may be better now
+        with self.store.read() as session:  # the changes made here so far: their rows need not come back
+            held_through = session.get(DeviceState, 1).next_seq - 1
+        self._pull_pace = _PullPace(held_through)  # each pull starts from full pages: the link may be better now
         cancelled = False
         # The next page is fetched (and decoded) on a second thread while this one writes the current
         # page, so the server's work and ours overlap. Pages are still written one at a time, in order,
@@ -557,7 +559,8 @@ class SyncClient:
         while True:
             try:
                 answer = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": pace.limit,
-                                                                  "form": "columns"}, attempts=1)
+                                                                  "form": "columns", "held_through": pace.held_through},
+                                       attempts=1)
                 break
             except SyncUnavailable as exc:
                 failures += 1
@@ -757,8 +760,9 @@ class _PullPace:
     """The ``limit`` a pull asks for (SyncClient._page): a quarter after a failed page, never again above
     half of a failed size, twice as many after a page that came whole."""
 
-    def __init__(self) -> None:
+    def __init__(self, held_through: int = 0) -> None:
         self.limit = self.ceiling = protocol.PULL_LIMIT
+        self.held_through = held_through  # the last seq made here (sync.protocol: own rows left out)
 
     def failed(self) -> None:
         self.ceiling = max(PULL_MIN, self.limit // 2)

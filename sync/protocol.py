@@ -4,15 +4,17 @@
                           -> {token, user_id, device_id, expires_at}
     POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
                           -> {results: [Result...], server_time}
-    GET  /v1/pull?cursor=N&limit=M[&form=columns]
+    GET  /v1/pull?cursor=N&limit=M[&form=columns][&held_through=S]
                           -> {changes: [Change...], next_cursor, has_more, server_time}
                              (form=columns: {blocks: [Block...], ...} instead of changes)
 
 Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time, wrote?,
 upload_pending?}, the desktop's outbox row. ``wrote`` is [[table, id, digest]...]: the rows the
 device's own run of the mutation wrote, each with :func:`row_digest` of the row as it is on the
-device when sent. The server names the device on the change-log entry of every row its own run
-leaves with the same digest; that device's pulls then leave the row out - it holds it as it is -
+device when sent. The server names the device (and the seq) on the change-log entry of every row
+its own run leaves with the same digest; that device's pulls asking ``held_through=S`` (the last
+seq it has made, so it holds the effects of every seq up to S) then leave the row out if its
+latest change is such an entry with a seq at or below S - the device holds it as it is -
 while a row the server's run wrote otherwise (another rate, a colleague's edit it had not pulled,
 other rows) travels as always. ``upload_pending`` (attachment.add only) says the device could not
 finish sending the file now; without it, a file not sent whole is refused (``file_missing``).

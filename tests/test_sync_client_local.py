@@ -736,7 +736,8 @@ def test_a_5xx_is_retried_with_growing_delays_and_the_clock_offset_is_recorded(c
     assert http.received[0]["headers"]["Authorization"] == "Bearer t0k3n"
     # Each failed page is asked for again with a quarter of the rows (sync.client._PullPace).
     limits = [protocol.PULL_LIMIT, protocol.PULL_LIMIT // 4, protocol.PULL_LIMIT // 16]
-    assert [r["path"] for r in http.received] == [f"/v1/pull?cursor=0&limit={n}&form=columns" for n in limits]
+    assert [r["path"] for r in http.received] == [f"/v1/pull?cursor=0&limit={n}&form=columns&held_through=0"
+                                                for n in limits]
     state = remote.read_state(store)
     assert state.last_error is None and state.last_success_at is not None
     assert 3590 < state.server_time_offset_s < 3610

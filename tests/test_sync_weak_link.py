@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bench.throttle_proxy import Link, ThrottleProxy, wan_session
 from desktop import mutations, remote, rows, timeutil
 from desktop.ids import uuid7
-from desktop.models import Customer
+from desktop.models import Customer, DeviceState
 from sync import columns, protocol
 from tests import media_files as mf
 from tests.server_process import Api, ServerProcess
@@ -143,6 +143,8 @@ def test_a_device_is_not_sent_back_what_it_wrote_but_is_sent_what_the_server_wro
     cursor = _cursor(rep)
     own, _next = _pull_since(server, rep, cursor)
     assert mine not in {c["id"] for c in own}  # written here exactly as the server wrote it
+    everything, _next = _pull_since(server, rep, cursor, held_through=0)  # as if restored from before
+    assert mine in {c["id"] for c in everything}
     assert rep.client.pull().changes == 0
     other.client.sync()
     assert customers_here(other)[mine] == customers_here(rep)[mine]  # every other device gets it
@@ -164,10 +166,14 @@ def _cursor(desk: Desk) -> int:
     return remote.read_state(desk.store).cursor
 
 
-def _pull_since(server: ServerProcess, desk: Desk, cursor: int) -> tuple[list[dict], int]:
-    """A pull as the desk's own device (its token), from ``cursor``."""
+def _pull_since(server: ServerProcess, desk: Desk, cursor: int,
+                held_through: int | None = None) -> tuple[list[dict], int]:
+    """A pull as the desk's own device (its token), from ``cursor``, saying it made every seq so far
+    (or ``held_through``)."""
     token = desk.client.token_store.load()
-    response = requests.get(server.url + "/v1/pull", params={"cursor": cursor}, timeout=30, headers={
+    with desk.store.read() as s:
+        made = s.get(DeviceState, 1).next_seq - 1 if held_through is None else held_through
+    response = requests.get(server.url + "/v1/pull", params={"cursor": cursor, "held_through": made}, timeout=30, headers={
         protocol.APP_HEADER: "0.1.0", "Authorization": f"Bearer {token}"})
     response.raise_for_status()
     return response.json()["changes"], response.json()["next_cursor"]

@@ -219,13 +219,14 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         return result.to_dict()
 
     @app.get("/v1/pull")
-    def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT) -> Response:
+    def pull(request: Request, cursor: int = 0, limit: int = protocol.PULL_LIMIT, held_through: int = 0) -> Response:
         _check_version(request)
         token_ = _token(request)
         limit = max(1, min(limit, protocol.PULL_LIMIT))
         with reading(engine) as session:
             user, device = auth.authenticate(session, token_)
-            found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit, device.id)
+            found, next_cursor, has_more = changes.page(session, user, max(cursor, 0), limit, device.id,
+                                                        held_through)
         # Encoded here rather than by FastAPI, which would walk every value of a large page first.
         page: dict[str, Any] = ({"blocks": columns.encode(found)} if request.query_params.get("form") == "columns"
                                 else {"changes": found})

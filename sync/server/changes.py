@@ -69,7 +69,7 @@ def entries(session: Session, table: str, row_ids: list[str]) -> list[dict[str, 
     for row_id in row_ids:
         row = by_id(session, MODELS[table], row_id)  # a row just written is held by a batch session
         out.append({"table_name": table, "row_id": row_id, "committed_at": now, "device_id": None,
-                    "customer_id": _customer_of(session, table, row) if row is not None else None})
+                    "device_seq": None, "customer_id": _customer_of(session, table, row) if row is not None else None})
     return out
 
 
@@ -101,7 +101,7 @@ def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
                        ("quote_lines", select(QuoteLine.id).where(QuoteLine.quote_id.in_(quote_ids))),
                        ("approvals", select(Approval.id).where(Approval.quote_id.in_(quote_ids)))):
         out += [{"table_name": table, "row_id": row_id, "committed_at": now, "customer_id": customer_id,
-                 "device_id": None} for row_id in session.scalars(ids)]
+                 "device_id": None, "device_seq": None} for row_id in session.scalars(ids)]
     return out
 
 
@@ -201,8 +201,8 @@ def _latest(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return out
 
 
-def page(session: Session, user: User, cursor: int, limit: int,
-         device_id: str | None = None) -> tuple[list[dict[str, Any]], int, bool]:
+def page(session: Session, user: User, cursor: int, limit: int, device_id: str | None = None,
+         held_through: int = 0) -> tuple[list[dict[str, Any]], int, bool]:
     """Changes after ``cursor`` that the user may see, the next cursor and whether more follow.
 
     The cursor advances over every entry read, visible or not, and never past an entry not read.
@@ -217,10 +217,11 @@ def page(session: Session, user: User, cursor: int, limit: int,
     role, team or territory, a customer's owner's team), nor, for a row under a customer, that
     customer. Users are seen by everyone, so a user row the device has read past is always held.
 
-    A row whose latest entry in the page names ``device_id`` (the device asking) is left out: that
-    device's own mutation wrote it, and it wrote it here with the values the device's run did (the
-    digests of its push matched: sync.server.push), so the device holds it as it is - also as a
-    parent. A row the server's run wrote otherwise (another rate, another policy, other rows) has an
+    A row whose latest entry in the page names ``device_id`` (the device asking) with a mutation at
+    or below ``held_through`` (the last seq the device has made, so it still holds that mutation's
+    effect) is left out: that device's own mutation wrote it, and it wrote it here with the values
+    the device's run did (the digests of its push matched: sync.server.push), so the device holds it
+    as it is - also as a parent. A row the server's run wrote otherwise (another rate, another policy, other rows) has an
     entry naming no device and travels as always.
 
     The page's rows are read in bulk, one query per table (per chunk of ids), then their parents
@@ -228,19 +229,19 @@ def page(session: Session, user: User, cursor: int, limit: int,
     """
     log = ChangeLogEntry.__table__
     found_entries = session.execute(select(log.c.seq, log.c.table_name, log.c.row_id, log.c.customer_id,
-                                           log.c.device_id)
+                                           log.c.device_id, log.c.device_seq)
                                     .where(log.c.seq > cursor).order_by(log.c.seq).limit(limit + 1)).all()
     has_more = len(found_entries) > limit
     found_entries = found_entries[:limit]
     latest: dict[tuple[str, str], int] = {}
     own: set[tuple[str, str]] = set()  # rows the asking device holds as written by its own latest change
-    for seq, table, row_id, _customer, writer in found_entries:
+    for seq, table, row_id, _customer, writer, writer_seq in found_entries:
         latest[(table, row_id)] = seq
-        if device_id is not None and writer == device_id:
+        if device_id is not None and writer == device_id and writer_seq is not None and writer_seq <= held_through:
             own.add((table, row_id))
         else:
             own.discard((table, row_id))
-    entries = [(seq, table, row_id, customer) for seq, table, row_id, customer, _writer in found_entries]
+    entries = [(seq, table, row_id, customer) for seq, table, row_id, customer, _writer, _seq in found_entries]
     visible = _visible(session, user, {e[3] for e in entries if e[3] is not None})
     last_user_change = session.scalar(select(func.max(log.c.seq)).where(log.c.table_name == "users")) or 0
 

@@ -64,9 +64,11 @@ class ChangeLogEntry(ServerBase):
     row_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str | None] = mapped_column(String(36))
     committed_at: Mapped[datetime]
-    # The device whose pushed mutation wrote the row as that device's own run of it did (the digests
-    # it sent matched: sync.protocol, "wrote"): its pulls leave the entry out, it holds the row already.
+    # The device whose pushed mutation (``device_seq``) wrote the row as that device's own run of it
+    # did (the digests it sent matched: sync.protocol, "wrote"): its pulls leave the entry out while
+    # it still holds that mutation - a device restored from an older backup does not, and is sent it.
     device_id: Mapped[str | None] = mapped_column(String(36))
+    device_seq: Mapped[int | None]
 
 
 class Upload(ServerBase):

@@ -116,7 +116,7 @@ def _still_waiting(session: Session, device_id: str, retried: set[int]) -> set[s
     return out
 
 
-def _mark_held(session: Session, entries: list[dict[str, Any]], wrote: Any, device_id: str) -> None:
+def _mark_held(session: Session, entries: list[dict[str, Any]], wrote: Any, device_id: str, seq: int) -> None:
     """Name the device on the entries of rows whose values here match the digest its own run sent
     (sync.protocol.row_digest of the row in storage form, as a pull would send it)."""
     if not isinstance(wrote, list) or not wrote:
@@ -130,7 +130,7 @@ def _mark_held(session: Session, entries: list[dict[str, Any]], wrote: Any, devi
     for entry in entries:
         row = found.get(entry["table_name"], {}).get(entry["row_id"])
         if row is not None and protocol.row_digest(row) == claimed[(entry["table_name"], entry["row_id"])]:
-            entry["device_id"] = device_id
+            entry["device_id"], entry["device_seq"] = device_id, seq
 
 
 def _new_ids(items: Any) -> list[str]:
@@ -157,7 +157,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
             mine = []
             for table in dict.fromkeys(r.table for r in outcome.rows):
                 mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
-            _mark_held(session, mine, item.get("wrote"), device_id)
+            _mark_held(session, mine, item.get("wrote"), device_id, item["seq"])
             if outcome.entity == "customer" and "owner_id" in outcome.diff:
                 mine += changes.customer_tree(session, outcome.entity_id)
             if outcome.entity == "user" and rescope.moved_by(outcome.diff):

@@ -25,10 +25,12 @@ summary_en = "The change log names the device that wrote a row (its pulls leave 
 def upgrade() -> None:
     with op.batch_alter_table("server_change_log") as batch:
         batch.add_column(sa.Column("device_id", sa.String(36), nullable=True))
+        batch.add_column(sa.Column("device_seq", sa.Integer, nullable=True))
     op.create_index("ix_processed_device_status", "server_processed", ["device_id", "status"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_processed_device_status", table_name="server_processed")
     with op.batch_alter_table("server_change_log") as batch:
+        batch.drop_column("device_seq")
         batch.drop_column("device_id")
