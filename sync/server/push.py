@@ -44,6 +44,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     """
     results: list[dict[str, Any]] = []
     log: list[dict[str, Any]] = []
+    claims: list[tuple[dict[str, Any], str, int]] = []  # (log entry, the device's digest of its row, seq)
     processed: list[dict[str, Any]] = []
     with writing(engine) as session:
         common.hold_rows(session)
@@ -76,7 +77,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                 result = {"seq": item["seq"], "mutation_id": item["mutation_id"], "status": protocol.WAITING,
                           "waits_on": sorted(names)}
             else:
-                result = _apply(session, actor, item, log, device_id)
+                result = _apply(session, actor, item, log, claims)
             results.append(result)
             if again:
                 session.execute(update(Processed).where(Processed.device_id == device_id, Processed.seq == item["seq"])
@@ -86,6 +87,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
                               "name": printable(item["name"])[:64], "status": result["status"], "result": result,
                               "processed_at": timeutil.utcnow()})
             last = item["seq"]
+        _mark_held(session, claims, device_id)
         # Bulk inserts at the end: the log keeps the mutations' order, and no ORM object per row.
         changes.write(session, log)
         if processed:
@@ -116,20 +118,28 @@ def _still_waiting(session: Session, device_id: str, retried: set[int]) -> set[s
     return out
 
 
-def _mark_held(session: Session, entries: list[dict[str, Any]], wrote: Any, device_id: str, seq: int) -> None:
-    """Name the device on the entries of rows whose values here match the digest its own run sent
-    (sync.protocol.row_digest of the row in storage form, as a pull would send it)."""
+def _claims(entries: list[dict[str, Any]], item: dict[str, Any]) -> list[tuple[dict[str, Any], str, int]]:
+    """The entries of rows the mutation's ``wrote`` names, with the digest the device sent."""
+    wrote = item.get("wrote")
     if not isinstance(wrote, list) or not wrote:
-        return
-    claimed = {(str(w[0]), str(w[1])): w[2] for w in wrote if isinstance(w, list) and len(w) == 3}
+        return []
+    claimed = {(str(w[0]), str(w[1])): str(w[2]) for w in wrote if isinstance(w, list) and len(w) == 3}
+    return [(entry, claimed[(entry["table_name"], entry["row_id"])], item["seq"]) for entry in entries
+            if (entry["table_name"], entry["row_id"]) in claimed]
+
+
+def _mark_held(session: Session, claims: list[tuple[dict[str, Any], str, int]], device_id: str) -> None:
+    """Name the device (and the seq) on the entries of rows that are, at the end of the batch, as the
+    device said its rows are (sync.protocol.row_digest of the row in storage form, read as a pull
+    sends it): one read per table for the whole batch. The device's digests are of its rows when it
+    sent the batch, after all its changes, so it is the batch's end the rows are compared at."""
     wanted: dict[str, set[str]] = {}
-    for entry in entries:
-        if (entry["table_name"], entry["row_id"]) in claimed:
-            wanted.setdefault(entry["table_name"], set()).add(entry["row_id"])
+    for entry, _digest, _seq in claims:
+        wanted.setdefault(entry["table_name"], set()).add(entry["row_id"])
     found = {table: changes.stored_rows(session, table, ids) for table, ids in wanted.items()}
-    for entry in entries:
-        row = found.get(entry["table_name"], {}).get(entry["row_id"])
-        if row is not None and protocol.row_digest(row) == claimed[(entry["table_name"], entry["row_id"])]:
+    digests = {(table, row_id): protocol.row_digest(row) for table, got in found.items() for row_id, row in got.items()}
+    for entry, digest, seq in claims:
+        if digests.get((entry["table_name"], entry["row_id"])) == digest:
             entry["device_id"], entry["device_seq"] = device_id, seq
 
 
@@ -144,10 +154,10 @@ def _new_ids(items: Any) -> list[str]:
 
 
 def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]],
-           device_id: str) -> dict[str, Any]:
+           claims: list[tuple[dict[str, Any], str, int]]) -> dict[str, Any]:
     """One mutation under the authenticated user (never a user named in the payload); its change-log
-    entries are added to ``log`` only if it was applied. Those of rows the device's own run wrote
-    with the same values (the digests in ``wrote``) name the device: its pulls leave them out."""
+    entries are added to ``log`` only if it was applied, and to ``claims`` with the digest the
+    device sent for the row (``wrote``), if it sent one."""
     result: dict[str, Any] = {"seq": item["seq"], "mutation_id": item["mutation_id"]}
     try:
         with session.begin_nested():
@@ -157,7 +167,6 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
             mine = []
             for table in dict.fromkeys(r.table for r in outcome.rows):
                 mine += changes.entries(session, table, [r.id for r in outcome.rows if r.table == table])
-            _mark_held(session, mine, item.get("wrote"), device_id, item["seq"])
             if outcome.entity == "customer" and "owner_id" in outcome.diff:
                 mine += changes.customer_tree(session, outcome.entity_id)
             if outcome.entity == "user" and rescope.moved_by(outcome.diff):
@@ -165,6 +174,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
                 if user is not None:
                     mine += rescope.user_changed(session, user, outcome.diff)
         log.extend(mine)
+        claims.extend(_claims(mine, item))
         result["status"] = protocol.APPLIED
         # What this run wrote: a device whose own run wrote other rows takes the server's (protocol).
         result["rows"] = [[r.table, r.id] for r in outcome.rows]
