@@ -176,6 +176,7 @@ class SyncClient:
         self.http = session or requests.Session()
         self._offset: float | None = None
         self._pace = _UploadPace()  # the upload rate measured so far, kept from one sync to the next
+        self._server_holds = False  # the server holds upload_pending changes as waiting (its blob status says)
         self._pull_pace = _PullPace()
 
     # ---- Public API
@@ -364,13 +365,17 @@ class SyncClient:
                 if self._upload(sha, size, received, step):
                     report.uploaded_files += 1
             except SyncUnavailable:
+                if not self._server_holds:  # an older server would refuse the change: stop, as it always did
+                    raise
                 failed.add(sha)
         report.files_on_their_way += len(failed)
         return {entry.seq for entry in batch if entry.name == "attachment.add"
                 and str(entry.args.get("sha256") or "").lower() in failed}
 
     def _blob_status(self, sha: str) -> tuple[int, bool]:
-        answer = self._request("GET", f"/v1/blobs/{sha}/status")
+        seen: dict[str, str] = {}
+        answer = self._request("GET", f"/v1/blobs/{sha}/status", headers_out=seen)
+        self._server_holds = protocol.HOLDS_UPLOAD_PENDING in seen.get(protocol.HOLDS_HEADER.lower(), "")
         received, complete = answer.get("received"), answer.get("complete")
         if not _is_count(received) or not isinstance(complete, bool):
             raise _bad_response("a file's status needs received and complete")
@@ -651,8 +656,10 @@ class SyncClient:
 
     def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
                  params: dict[str, Any] | None = None, auth: bool = True, raw: bytes | None = None,
-                 attempts: int | None = None, timeout: tuple[float, float] | None = None) -> dict[str, Any]:
-        """One JSON request with retries; ``raw`` sends bytes as they are (a file's chunk) instead of ``body``."""
+                 attempts: int | None = None, timeout: tuple[float, float] | None = None,
+                 headers_out: dict[str, str] | None = None) -> dict[str, Any]:
+        """One JSON request with retries; ``raw`` sends bytes as they are (a file's chunk) instead of ``body``;
+        ``headers_out`` receives the answer's headers (names in lower case)."""
         attempts = attempts or self.attempts
         headers = self._headers(auth=auth)
         data: bytes | None = raw
@@ -690,6 +697,8 @@ class SyncClient:
                         answer = None
                     if isinstance(answer, dict):
                         self._measure(answer, sent, time.time())
+                        if headers_out is not None:
+                            headers_out.update((k.lower(), v) for k, v in response.headers.items())
                         return answer
                     # Often a captive portal or a proxy's page rather than our server: a network problem.
                     failure, reason = f"HTTP {status} without a JSON object", "not_json"

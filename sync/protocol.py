@@ -17,7 +17,10 @@ seq it has made, so it holds the effects of every seq up to S) then leave the ro
 latest change is such an entry with a seq at or below S - the device holds it as it is -
 while a row the server's run wrote otherwise (another rate, a colleague's edit it had not pulled,
 other rows) travels as always. ``upload_pending`` (attachment.add only) says the device could not
-finish sending the file now; without it, a file not sent whole is refused (``file_missing``).
+finish sending the file now; without it, a file not sent whole is refused (``file_missing``). The
+device marks one only for a server whose blob status answers carry ``X-Fieldmark-Holds:
+upload_pending`` (HOLDS_HEADER); with an older server, a file that cannot go up stops the push as
+before.
 
 Result: {seq, mutation_id, status, error?, change_seq?, rows?, waits_on?} where status is
 "applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on),
@@ -88,6 +91,9 @@ from typing import Any
 PROTOCOL = "1"
 APP_HEADER = "X-Fieldmark-App"
 SCHEMA_HEADER = "X-Fieldmark-Schema"
+# On a blob's status answer: the server holds an attachment.add marked upload_pending as "waiting"
+# (an older server refuses it as file_missing, so a desktop only marks one for a server that says so).
+HOLDS_HEADER, HOLDS_UPLOAD_PENDING = "X-Fieldmark-Holds", "upload_pending"
 MIN_APP_VERSION = (0, 1, 0)
 MAX_BODY_BYTES = 5 * 1024 * 1024
 PUSH_BATCH = 200

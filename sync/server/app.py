@@ -237,10 +237,11 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
     # body on the event loop and hands the file and database work to the pool.
 
     @app.get("/v1/blobs/{sha256}/status")
-    def blob_status(request: Request, sha256: str) -> dict[str, Any]:
+    def blob_status(request: Request, sha256: str) -> JSONResponse:
         _check_version(request)
         user, _device = _authenticate(_token(request))
-        return blobs.status(engine, user, sha256)
+        return JSONResponse(blobs.status(engine, user, sha256),
+                            headers={protocol.HOLDS_HEADER: protocol.HOLDS_UPLOAD_PENDING})
 
     @app.put("/v1/blobs/{sha256}")
     async def blob_put(request: Request, sha256: str) -> dict[str, Any]:
