@@ -1,8 +1,9 @@
 """Sync through a weak link: a visit's evidence going up, and a rep-sized pull over a link that drops.
 
     python -m bench.sync_weak_link evidence [--kib-s 50] [--latency-ms 300] [--mb 1,2,3]
-    python -m bench.sync_weak_link pull [--customers 3000] [--touchpoints 5] [--kib-s 400]
+    python -m bench.sync_weak_link pull [--customers 3000] [--touchpoints 30000] [--kib-s 400]
                                         [--latency-ms 300] [--drop-every-kib 1024]
+    python -m bench.sync_weak_link digests [--mutations 2000] [--rounds 4]
 
 Both run a real server process (tests/server_process.py) behind bench/throttle_proxy.py, and a desktop
 whose connections have a WAN-sized send buffer (256 KiB, bench.throttle_proxy.wan_session).
@@ -18,6 +19,9 @@ cut after every ``--drop-every-kib``: it must complete. Printed: each table's by
 server encodes a page (zstd) beside gzip level 1 (what pages were before), the pull's time, pages
 and drops, the wire bytes the link carried back per customer, and those bytes over the bandwidth as
 the baseline.
+
+``digests``: what the ``wrote`` digests cost a push (no link): the same pushes of touchpoint.log
+with and without a digest per mutation, alternated, on one server.
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ from sqlalchemy import func, select
 from bench.sync_pull import DATA, USER, build_server
 from bench.throttle_proxy import Link, ThrottleProxy, wan_session
 from desktop import mutations, timeutil
+from desktop.ids import uuid7
 from desktop.models import Customer, Touchpoint
 from desktop.store import open_store
-from sync import columns
+from sync import columns, protocol
 from sync.client import SyncClient, SyncError
 from sync.server import encoding
 from sync.token_store import FileTokenStore
@@ -151,6 +156,41 @@ def pull(args: argparse.Namespace) -> None:
             server.stop()
 
 
+def digests(args: argparse.Namespace) -> None:
+    """A push's cost with and without ``wrote`` digests, rounds alternated (loopback, no link)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServerProcess(Path(tmp) / "server")
+        try:
+            api = Api(server, REP)
+            at = timeutil.to_text(timeutil.utcnow())
+            customer_id = uuid7()
+            api.push(("customer.create", {"id": customer_id, "name": "苏州恒通精密机械", "at": at})).raise_for_status()
+
+            def push(count: int, with_digests: bool) -> float:
+                started = time.perf_counter()
+                for _batch in range(0, count, protocol.PUSH_BATCH):
+                    items = []
+                    for _i in range(protocol.PUSH_BATCH):
+                        api.seq += 1
+                        touchpoint = uuid7()
+                        items.append({"seq": api.seq, "mutation_id": uuid7(), "name": "touchpoint.log",
+                                      "args": {"id": touchpoint, "customer_id": customer_id, "channel": "call",
+                                               "occurred_at": at, "summary": "电话跟进，确认报价", "at": at},
+                                      "base_version": None, "schema_version": "0002", "client_time": at,
+                                      **({"wrote": [["touchpoints", touchpoint, "0" * 32]]} if with_digests else {})})
+                    answer = api.post("/v1/push", {"device_id": api.device_id, "mutations": items})
+                    answer.raise_for_status()
+                    assert all(r["status"] == protocol.APPLIED for r in answer.json()["results"])
+                return time.perf_counter() - started
+
+            print(f"push of {args.mutations} touchpoint.log in batches of {protocol.PUSH_BATCH}, loopback:")
+            for _round in range(args.rounds):
+                bare, digested = push(args.mutations, False), push(args.mutations, True)
+                print(f"  without digests {bare:.2f} s, with {digested:.2f} s ({digested / bare:.2f}x)")
+        finally:
+            server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -165,8 +205,11 @@ def main() -> None:
     down.add_argument("--kib-s", type=float, default=400.0)
     down.add_argument("--latency-ms", type=float, default=300.0)
     down.add_argument("--drop-every-kib", type=int, default=1024)
+    cost = sub.add_parser("digests")
+    cost.add_argument("--mutations", type=int, default=2000)
+    cost.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    (evidence if args.what == "evidence" else pull)(args)
+    {"evidence": evidence, "pull": pull, "digests": digests}[args.what](args)
 
 
 if __name__ == "__main__":
