@@ -61,7 +61,7 @@ from desktop.snapshot import SYSTEM_ACTOR
 
 # The protocol's words (sync.protocol; the offline core does not import sync/ - a test keeps them equal).
 UPSERT, FORGET = "upsert", "forget"
-APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
+APPLIED, REJECTED, OUT_OF_ORDER, WAITING = "applied", "rejected", "out_of_order", "waiting"
 PENDING = "pending"
 LIVE, REWOUND, FAILED, UNDONE = "live", "rewound", "failed", "undone"
 STATE_FIELDS = ("server_url", "user_id", "last_success_at", "last_attempt_at", "last_error", "server_time_offset_s",
@@ -104,6 +104,7 @@ class Marked:
 
     applied: list[int] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)  # held by the server for a file still on its way
     out_of_order: dict[str, Any] | None = None  # the result that stopped the server, if any
     requeued: list[int] = field(default_factory=list)  # answered entries the server lost, queued again
     replay: Replay = field(default_factory=Replay)
@@ -456,7 +457,9 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
     applied -> status "applied". rejected -> status "rejected"; its effect is undone (the server's
     row comes back) and an open sync problem keeps the user's args beside the server's version of
     the row (its before-image; none for a row the change created). The changes after it are applied
-    again. out_of_order -> the entry stays pending and the answers after it are not read. An answer
+    again. out_of_order -> the entry stays pending and the answers after it are not read. waiting
+    (the server holds it until a file it needs is whole) -> the entry stays pending, as it is here, and
+    goes again with the next push; the answers after it are read. An answer
     for an entry that is no longer pending is a repeat and changes nothing; one whose mutation id
     differs from the entry's raises :class:`RemoteDataError` (the server holds another change under
     this device's seq).
@@ -475,6 +478,9 @@ def mark_results(store: Any, results: list[dict[str, Any]]) -> Marked:
                 raise RemoteDataError(f"the server answered for seq {result['seq']} with mutation "
                                       f"{result.get('mutation_id')!r}, which is not this device's change")
             if entry.status != PENDING:
+                continue
+            if result["status"] == WAITING:  # stays pending, its effect here; sent again with the next push
+                marked.waiting.append(entry.seq)
                 continue
             entry.result = result
             if entry.changes.get("requeued") == REJECTED:
@@ -534,7 +540,7 @@ def _check_results(results: Any) -> list[dict[str, Any]]:
     for result in results:
         if not isinstance(result, dict) or not _is_int(result.get("seq")):
             raise RemoteDataError(f"a result needs a seq: {result!r}")
-        if result.get("status") not in (APPLIED, REJECTED, OUT_OF_ORDER):
+        if result.get("status") not in (APPLIED, REJECTED, OUT_OF_ORDER, WAITING):
             raise RemoteDataError(f"unknown status in result {result!r}")
     return sorted(results, key=lambda r: r["seq"])
 

@@ -5,7 +5,9 @@ last success, attempt and error and the clock offset live in the database (deskt
 device token in the token store (sync.token_store). Everything it writes goes through
 desktop.remote, one transaction per page or per push answer.
 
-Transport: bodies are gzip-compressed JSON; every request names the app and schema versions. A
+Transport: bodies are gzip-compressed JSON; answers come zstd-compressed (asked by Accept-Encoding,
+undone by :func:`_json`, bounded), pages in the columnar form (sync.columns); every request names
+the app and schema versions. A
 network failure, a timeout or a 5xx (and 408/429, which also mean "later") is retried with
 exponential backoff and full jitter, a bounded number of times per request; then
 :class:`SyncUnavailable`, and the caller tries again later - the outbox keeps everything meanwhile.
@@ -18,13 +20,21 @@ token (sync.revocation); whoever holds the store open then erases it.
 
 Evidence files go up before the mutations that name them: before each push batch, every file an
 ``attachment.add`` in it names is uploaded in chunks from the store's blob folder, resuming from what
-the server says it has. :meth:`SyncClient.fetch_blob` brings a file down on demand (resumable too);
-pulls never download files by themselves.
+the server says it has. Each chunk is a stream (each block written has the connect timeout as its
+own deadline, not the whole body) carrying about UPLOAD_SECONDS of data at the rate measured so far.
+A file that still cannot go up whole holds back only what needs it: its ``attachment.add`` goes with
+``upload_pending`` and the server keeps it, and what depends on it, waiting (sync.protocol), while
+the rest of the queue goes on. :meth:`SyncClient.fetch_blob` brings a file down on demand
+(resumable too); pulls never download files by themselves.
+
+A weak link: a pull page that fails is asked for again with a quarter of the rows (_PullPace); each
+push names, by digest, the rows its mutations wrote here, so the next pull does not bring them back.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import random
@@ -36,19 +46,29 @@ from datetime import date
 from typing import Any, Protocol
 
 import requests
+import zstandard
 from sqlalchemy import select
 
 import desktop
-from desktop import mutations, remote, reread, timeutil
+from desktop import mutations, remote, reread, rows, timeutil
 from desktop.blobs import BlobError, is_sha256
-from desktop.models import OutboxEntry
+from desktop.models import DeviceState, OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
-from sync import protocol, revocation
+from sync import columns, protocol, revocation
 from sync.token_store import TokenStore, open_token_store
 
 log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({408, 429})
+# Answers may come zstd-compressed (decoded by _json), else gzip (decoded by urllib3).
+ACCEPT_ENCODING = "zstd, gzip"
+MAX_ANSWER_BYTES = 512 * 1024 * 1024
+# Evidence uploads (SyncClient._upload): each PUT carries about this many seconds of data at the rate
+# measured so far; the first is small, so a slow link is measured before much is at stake.
+UPLOAD_SECONDS = 8.0
+UPLOAD_FIRST = 64 * 1024
+UPLOAD_MIN = 16 * 1024
+PULL_MIN = 50  # the smallest page a pull asks for after failed ones (SyncClient._page)
 # A batch stays below what the server accepts after decompression, with room for the envelope.
 BATCH_BYTES = protocol.MAX_BODY_BYTES * 9 // 10
 
@@ -111,9 +131,10 @@ class SyncUnavailable(SyncError):
     """
 
     def __init__(self, code: str, message_zh: str, message_en: str, status: int | None = None,
-                 reason: str = "") -> None:
+                 reason: str = "", retry_after: float | None = None) -> None:
         super().__init__(code, message_zh, message_en, status)
         self.reason = reason
+        self.retry_after = retry_after  # the server's Retry-After on the last attempt, if it said one
 
 
 BAD_ADDRESS = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
@@ -137,6 +158,8 @@ class PushReport:
     out_of_order: bool = False
     uploaded_files: int = 0  # evidence files the server has complete after this push's uploads
     uploaded_bytes: int = 0  # bytes of them sent by this push (a resumed upload sends only the rest)
+    waiting: int = 0  # changes the server holds until a file they need is whole (sent again next time)
+    files_on_their_way: int = 0  # files that could not go up whole this time (the next push goes on)
 
 
 @dataclass
@@ -177,6 +200,9 @@ class SyncClient:
         self.http = session or requests.Session()
         self._offset: float | None = None
         self._policy: dict[str, Any] = {}  # the last page's answer, for the organisation's settings in it
+        self._pace = _UploadPace()  # the upload rate measured so far, kept from one sync to the next
+        self._server_holds = False  # the server holds upload_pending changes as waiting (its blob status says)
+        self._pull_pace = _PullPace()
 
     # ---- Public API
 
@@ -273,10 +299,11 @@ class SyncClient:
                                 f"Change {foreign[0]} waiting to be sent was made by another user on this computer; "
                                 "it cannot be sent in the signed-in user's name.")
             _check(progress, report.sent / max(total, 1), "push")
-            self._upload_files(batch, report, _Part(progress, report.sent / max(total, 1),
-                                                    (report.sent + len(batch)) / max(total, 1)))
+            on_its_way = self._upload_files(batch, report, _Part(progress, report.sent / max(total, 1),
+                                                                 (report.sent + len(batch)) / max(total, 1)))
+            wrote = self._wrote(batch)
             answer = self._request("POST", "/v1/push", body={
-                "device_id": device_id, "mutations": [_wire(e) for e in batch]})
+                "device_id": device_id, "mutations": [_wire(e, wrote.get(e.seq), e.seq in on_its_way) for e in batch]})
             results = answer.get("results")
             if not isinstance(results, list) or not results:
                 raise _bad_response("no results for the changes sent")
@@ -284,6 +311,7 @@ class SyncClient:
             report.sent += len(batch)
             report.applied += len(marked.applied)
             report.rejected += len(marked.rejected)
+            report.waiting += len(marked.waiting)
             if marked.out_of_order is not None and marked.requeued and not requeued:
                 requeued = True  # the server lost answered entries (a restore): send them again, once
                 after = 0
@@ -296,10 +324,41 @@ class SyncClient:
                 raise _bad_response(f"no answer for change {batch[0].seq}")
             after = max(answered)
 
+    def _wrote(self, batch: list[OutboxEntry]) -> dict[int, list[list[str]]]:
+        """For each entry whose effect is here, [table, id, digest] of the rows it wrote as they are here
+        now (sync.protocol.row_digest): where the server's run writes the same, its next pull leaves
+        them out. A row changed here again since (a later entry) digests otherwise and comes back."""
+        wanted: dict[str, set[str]] = {}
+        for entry in batch:
+            if entry.changes.get("state", remote.LIVE) == remote.LIVE:
+                for table, row_id, _op, _version in entry.changes.get("rows", []):
+                    wanted.setdefault(table, set()).add(row_id)
+        if not wanted:
+            return {}
+        with self.store.read() as session:
+            conn = session.connection()
+            here = {table: rows.read_many(conn, table, sorted(ids)) for table, ids in wanted.items()}
+        out: dict[int, list[list[str]]] = {}
+        for entry in batch:
+            if entry.changes.get("state", remote.LIVE) != remote.LIVE:
+                continue
+            for table, row_id, _op, _version in entry.changes.get("rows", []):
+                row = here.get(table, {}).get(row_id)
+                if row is not None:
+                    out.setdefault(entry.seq, []).append([table, row_id, protocol.row_digest(row)])
+        return out
+
     # ---- Evidence files
 
-    def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> None:
-        """Make sure the server has every file the batch's ``attachment.add`` entries name.
+    def _upload_files(self, batch: list[OutboxEntry], report: PushReport, progress: Progress | None) -> set[int]:
+        """Make sure the server has every file the batch's ``attachment.add`` entries name; returns the
+        seqs of those whose file could not go up whole now (the link failed on it after every retry).
+
+        Those go with ``upload_pending``: the server holds each, and every later change naming what it
+        names (the visit's submit, the photo's label), as "waiting" - in seq order, so per-device order
+        is kept - and applies the rest of the batch; the next push sends the file on from where it
+        stopped and the waiting changes again (sync.protocol). A file that fails stops the uploads of
+        this batch: the link is what failed, the next file would fail the same way.
 
         A file missing here (which should not happen), a copy here that is damaged (checked before a
         byte is sent; desktop.blobs.BlobStore.intact reads it only if it changed since it was last
@@ -321,7 +380,7 @@ class SyncClient:
             else:
                 todo.append((sha, size, received if received <= size else 0))
         if not todo:
-            return
+            return set()
         need = sum(size - received for _sha, size, received in todo)
         sent = 0
 
@@ -331,12 +390,26 @@ class SyncClient:
             report.uploaded_bytes += count
             _check(progress, sent / max(need, 1), "upload")
 
+        failed: set[str] = set()
         for sha, size, received in todo:
-            if self._upload(sha, size, received, step):
-                report.uploaded_files += 1
+            if failed:
+                failed.add(sha)
+                continue
+            try:
+                if self._upload(sha, size, received, step):
+                    report.uploaded_files += 1
+            except SyncUnavailable:
+                if not self._server_holds:  # an older server would refuse the change: stop, as it always did
+                    raise
+                failed.add(sha)
+        report.files_on_their_way += len(failed)
+        return {entry.seq for entry in batch if entry.name == "attachment.add"
+                and str(entry.args.get("sha256") or "").lower() in failed}
 
     def _blob_status(self, sha: str) -> tuple[int, bool]:
-        answer = self._request("GET", f"/v1/blobs/{sha}/status")
+        seen: dict[str, str] = {}
+        answer = self._request("GET", f"/v1/blobs/{sha}/status", headers_out=seen)
+        self._server_holds = protocol.HOLDS_UPLOAD_PENDING in seen.get(protocol.HOLDS_HEADER.lower(), "")
         received, complete = answer.get("received"), answer.get("complete")
         if not _is_count(received) or not isinstance(complete, bool):
             raise _bad_response("a file's status needs received and complete")
@@ -344,16 +417,34 @@ class SyncClient:
 
     def _upload(self, sha: str, size: int, offset: int, step: Callable[[int], None]) -> bool:
         """Send the file from ``offset`` in chunks; True once the server has it complete. Cancelling
-        stops between chunks (what was sent stays on the server for the next sync)."""
-        conflicts = 0
+        stops between chunks (what was sent stays on the server for the next sync).
+
+        Each chunk carries about UPLOAD_SECONDS of data at the rate measured on the chunks before it
+        (:class:`_UploadPace`), so a chunk's answer comes back well inside the read timeout on any link
+        and a dropped connection costs at most a few seconds of sending; a chunk that fails is sent
+        again smaller, after asking the server where the upload stands."""
+        conflicts = failures = 0
+        pace = self._pace
         with self.store.blobs.path(sha).open("rb") as source:
             while True:
                 step(0)  # a safe point: cancelled here, nothing is half sent
                 source.seek(offset)
-                data = source.read(protocol.UPLOAD_CHUNK)
+                data = source.read(pace.chunk())
+                started = time.monotonic()
                 try:
-                    answer = self._request("PUT", f"/v1/blobs/{sha}", raw=data,
-                                           params={"offset": offset, "total": size})
+                    answer = self._request("PUT", f"/v1/blobs/{sha}", raw=data, attempts=1,
+                                           params={"offset": offset, "total": size},
+                                           timeout=(self.timeout[0], pace.read_timeout(len(data), self.timeout[1])))
+                except SyncUnavailable as exc:
+                    failures += 1
+                    pace.failed()
+                    if failures >= self.attempts:
+                        raise
+                    self._sleep(self._delay(failures, exc.retry_after))
+                    offset, complete = self._blob_status(sha)  # the chunk may have arrived, its answer not
+                    if complete:
+                        return True
+                    continue
                 except SyncError as exc:
                     if exc.status == 409 and conflicts < 3:  # the server has another count: go on from its own
                         conflicts += 1
@@ -364,6 +455,8 @@ class SyncClient:
                     if exc.code in ("hash_mismatch", "too_large"):
                         return False  # the attachment.add is refused on the server and shows as a problem
                     raise
+                failures = 0
+                pace.sent(len(data), time.monotonic() - started)
                 received, complete = answer.get("received"), answer.get("complete")
                 if not _is_count(received) or not isinstance(complete, bool):
                     raise _bad_response("a chunk's answer needs received and complete")
@@ -468,6 +561,11 @@ class SyncClient:
         state = remote.read_state(self.store)
         report = PullReport(cursor=state.cursor)
         origin = {"server_id": state.server_id, "epoch": state.epoch, "mark": state.cursor_mark}
+        with self.store.read() as session:  # the changes made here so far: their rows need not come back
+            held_through = session.get(DeviceState, 1).next_seq - 1
+        if report.cursor == 0 or reread.under_way(self.store):
+            held_through = 0  # a whole read: the device is to end with exactly the server's rows, its own too
+        self._pull_pace = _PullPace(held_through)  # each pull starts from full pages: the link may be better now
         cancelled = False
         # The next page is fetched (and decoded) on a second thread while this one writes the current
         # page, so the server's work and ours overlap. Pages are still written one at a time, in order,
@@ -509,13 +607,38 @@ class SyncClient:
 
     def _page(self, cursor: int, origin: dict[str, Any]) -> tuple[list[Any], int, bool, dict[str, Any]]:
         """One page of changes after ``cursor`` of the log ``origin`` names ({server_id, epoch, mark}),
-        checked for shape: (changes, next_cursor, has_more, the log the next cursor belongs to)."""
-        params: dict[str, Any] = {"cursor": cursor, "limit": protocol.PULL_LIMIT}
+        checked for shape: (changes, next_cursor, has_more, the log the next cursor belongs to).
+
+        A page is all or nothing: one cut short by a dropped connection is worth nothing, and asked
+        for again as it was it would be cut again. So a failed page is asked for again with a quarter
+        of the ``limit`` (down to PULL_MIN), and no page of this pull asks for more than half of a
+        size that failed; a page that came whole lets the next ask for twice as many, up to that
+        ceiling. A link that drops every megabyte still converges, in pages that fit between drops."""
+        failures = 0
+        pace = self._pull_pace
+        log_of: dict[str, Any] = {}
         if cursor > 0:
-            params.update({name: origin[key] for name, key in (("server", "server_id"), ("epoch", "epoch"),
-                                                               ("mark", "mark")) if origin.get(key) is not None})
-        answer = self._request("GET", "/v1/pull", params=params)
+            log_of = {name: origin[key] for name, key in (("server", "server_id"), ("epoch", "epoch"), ("mark", "mark"))
+                      if origin.get(key) is not None}
+        while True:
+            try:
+                answer = self._request("GET", "/v1/pull", params={
+                    "cursor": cursor, "limit": pace.limit, "form": "columns", "held_through": pace.held_through,
+                    **log_of}, attempts=1)
+                break
+            except SyncUnavailable as exc:
+                failures += 1
+                pace.failed()
+                if failures >= self.attempts:
+                    raise
+                self._sleep(self._delay(failures, exc.retry_after))
+        pace.came()
         changes, next_cursor, has_more = answer.get("changes"), answer.get("next_cursor"), answer.get("has_more")
+        if "blocks" in answer:  # the columnar form (sync.columns); a server before it sends changes
+            try:
+                changes = columns.decode(answer["blocks"])
+            except ValueError as exc:
+                raise _bad_response(str(exc)) from exc
         if not isinstance(changes, list) or not isinstance(next_cursor, int) or not isinstance(has_more, bool):
             raise _bad_response("a page needs changes, next_cursor and has_more")
         self._policy = answer
@@ -577,7 +700,7 @@ class SyncClient:
 
     def _headers(self, *, auth: bool) -> dict[str, str]:
         headers = {protocol.APP_HEADER: desktop.__version__, protocol.SCHEMA_HEADER: self.store.schema_version,
-                   "Accept": "application/json"}
+                   "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         if auth:
             token = self.token_store.load()
             if not token:
@@ -609,8 +732,10 @@ class SyncClient:
 
     def _request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
                  params: dict[str, Any] | None = None, auth: bool = True, raw: bytes | None = None,
-                 attempts: int | None = None, timeout: tuple[float, float] | None = None) -> dict[str, Any]:
-        """One JSON request with retries; ``raw`` sends bytes as they are (a file's chunk) instead of ``body``."""
+                 attempts: int | None = None, timeout: tuple[float, float] | None = None,
+                 headers_out: dict[str, str] | None = None) -> dict[str, Any]:
+        """One JSON request with retries; ``raw`` sends bytes as they are (a file's chunk) instead of ``body``;
+        ``headers_out`` receives the answer's headers (names in lower case)."""
         attempts = attempts or self.attempts
         headers = self._headers(auth=auth)
         data: bytes | None = raw
@@ -626,7 +751,12 @@ class SyncClient:
             retry_after = None
             sent = time.time()
             try:
-                response = self.http.request(method, url, data=data, params=params, headers=headers,
+                # A chunk of a file goes as a stream: http.client writes it in blocks, each with the
+                # connect timeout as its deadline. Given as bytes, it would be ONE sendall whose
+                # deadline is the connect timeout for the whole body: through a slow link with a
+                # WAN-sized send buffer, a megabyte at 50 KiB/s is cut after 10 s, every time.
+                sent_body = io.BytesIO(raw) if raw is not None else data
+                response = self.http.request(method, url, data=sent_body, params=params, headers=headers,
                                              timeout=timeout or self.timeout)
             except BAD_ADDRESS as exc:
                 raise bad_address(self.base_url) from exc
@@ -638,11 +768,13 @@ class SyncClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     try:
-                        answer = response.json()
+                        answer = _json(response)
                     except ValueError:
                         answer = None
                     if isinstance(answer, dict):
                         self._measure(answer, sent, time.time())
+                        if headers_out is not None:
+                            headers_out.update((k.lower(), v) for k, v in response.headers.items())
                         return answer
                     # Often a captive portal or a proxy's page rather than our server: a network problem.
                     failure, reason = f"HTTP {status} without a JSON object", "not_json"
@@ -655,7 +787,8 @@ class SyncClient:
                 self._sleep(self._delay(attempt, retry_after))
         raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {attempts} 次）。修改都已保存在本机，稍后会再发送。",
                               f"The server could not be reached ({attempts} attempts: {failure}). "
-                              "Your changes are kept on this computer and will be sent later.", reason=reason)
+                              "Your changes are kept on this computer and will be sent later.", reason=reason,
+                              retry_after=retry_after)
 
     def _refusal(self, response: requests.Response) -> SyncError:
         """The final error for a 4xx; a withdrawn device's folder is marked for erasing and its token
@@ -690,6 +823,48 @@ def for_store(store: Store, base_url: str, **options: Any) -> SyncClient:
     return SyncClient(store, base_url, open_token_store(store.path.parent, device_id), **options)
 
 
+class _UploadPace:
+    """How much of a file one PUT carries: about UPLOAD_SECONDS of data at the rate the last chunks went
+    up at (their bytes over the time from sending to the answer, smoothed), between UPLOAD_MIN and
+    MAX_CHUNK_BYTES; the first chunk is UPLOAD_FIRST. A failed chunk halves the next one."""
+
+    def __init__(self) -> None:
+        self.rate: float | None = None  # bytes per second
+        self.size = UPLOAD_FIRST
+
+    def chunk(self) -> int:
+        return self.size
+
+    def sent(self, count: int, seconds: float) -> None:
+        measured = count / max(seconds, 1e-3)
+        self.rate = measured if self.rate is None else 0.5 * self.rate + 0.5 * measured
+        wanted = int(self.rate * UPLOAD_SECONDS)
+        self.size = max(UPLOAD_MIN, min(protocol.MAX_CHUNK_BYTES, wanted, 4 * max(self.size, count)))
+
+    def failed(self) -> None:
+        self.size = max(UPLOAD_MIN, self.size // 2)
+
+    def read_timeout(self, count: int, default: float) -> float:
+        """Waiting for a chunk's answer: at least ``default``, and four times what the chunk should take."""
+        return default if self.rate is None else max(default, 4 * count / self.rate)
+
+
+class _PullPace:
+    """The ``limit`` a pull asks for (SyncClient._page): a quarter after a failed page, never again above
+    half of a failed size, twice as many after a page that came whole."""
+
+    def __init__(self, held_through: int = 0) -> None:
+        self.limit = self.ceiling = protocol.PULL_LIMIT
+        self.held_through = held_through  # the last seq made here (sync.protocol: own rows left out)
+
+    def failed(self) -> None:
+        self.ceiling = max(PULL_MIN, self.limit // 2)
+        self.limit = max(PULL_MIN, self.limit // 4)
+
+    def came(self) -> None:
+        self.limit = min(self.ceiling, self.limit * 2)
+
+
 class _Part:
     """Maps a sub-job's progress 0..1 onto [start, end] of the whole."""
 
@@ -707,14 +882,19 @@ def _check(progress: Progress | None, fraction: float, what: str) -> None:
         raise SyncCancelled()
 
 
-def _wire(entry: OutboxEntry) -> dict[str, Any]:
-    """An outbox row as the protocol's Mutation."""
-    wire = {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
-            "base_version": entry.base_version, "schema_version": entry.schema_version,
-            "client_time": timeutil.to_text(entry.client_time)}
+def _wire(entry: OutboxEntry, wrote: list[list[str]] | None = None, upload_pending: bool = False) -> dict[str, Any]:
+    """An outbox row as the protocol's Mutation (with ``wrote``: the digests of the rows it wrote here;
+    ``upload_pending``: its file is still on its way)."""
+    mutation = {"seq": entry.seq, "mutation_id": entry.mutation_id, "name": entry.name, "args": entry.args,
+                "base_version": entry.base_version, "schema_version": entry.schema_version,
+                "client_time": timeutil.to_text(entry.client_time)}
+    if wrote:
+        mutation["wrote"] = wrote
+    if upload_pending:
+        mutation["upload_pending"] = True
     if entry.changes.get("requeued") == remote.REJECTED:  # refused before the server lost the record
-        wire["refused_before"] = True
-    return wire
+        mutation["refused_before"] = True
+    return mutation
 
 
 def _failure_reason(exc: Exception) -> str:
@@ -727,6 +907,25 @@ def _failure_reason(exc: Exception) -> str:
     if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
         return "no_host"
     return "refused"
+
+
+def _json(response: requests.Response) -> Any:
+    """A response's JSON body. urllib3 undoes gzip; zstd (which it leaves alone) is undone here, bounded:
+    an answer is never allowed to expand past MAX_ANSWER_BYTES. ValueError when it is not JSON."""
+    if response.headers.get("Content-Encoding", "").strip().lower() != "zstd":
+        return response.json()
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(response.content)
+        parts, size = [], 0
+        while size <= MAX_ANSWER_BYTES and (part := reader.read(1024 * 1024)):
+            parts.append(part)
+            size += len(part)
+        body = b"".join(parts)
+    except zstandard.ZstdError as exc:
+        raise ValueError(f"not valid zstd: {exc}") from exc
+    if len(body) > MAX_ANSWER_BYTES:
+        raise ValueError("the answer expands past the largest one expected")
+    return json.loads(body)
 
 
 def _is_count(value: Any) -> bool:

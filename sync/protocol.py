@@ -1,33 +1,49 @@
 """The wire protocol between desktop and server (JSON over HTTPS), version 1.
 
     POST /v1/auth/token   {username, password, device_id, device_name}
-                          -> {token, user_id, device_id, device_code, expires_at, approved, offline_days?}
+                          -> {token, user_id, device_id, device_code, expires_at, approved, offline_days?,
+                              server_id, epoch}
     POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
                           -> {results: [Result...], server_time}
-    GET  /v1/pull?cursor=N&limit=M
-                          -> {changes: [Change...], next_cursor, has_more, server_time, offline_days?}
-
-Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time}, exactly the
-desktop's outbox row. ``base_version`` is the version of the changed row on the device when the change
-was made (the last version its user saw); ``args.at`` is the device's clock then, which the server keeps
-only inside a plausible window (not over 5 minutes ahead of its own clock, not before 2000, not before
-the row it is about existed - an approval not before its quote's submission): outside it, ``at`` is
-replaced by the server's receipt time and the result says so (``clock``: {sent, stored, reason}). Device
-times never order anything. Result: {seq, mutation_id, status, error?, change_seq?, rows?, overwrote?,
-clock?} where status is
-
-                          -> {token, user_id, device_id, device_code, expires_at, server_id, epoch}
-    POST /v1/push         {device_id, mutations: [Mutation...]}            (Authorization: Bearer)
-                          -> {results: [Result...], server_time}
-    GET  /v1/pull?cursor=N&limit=M&server=ID&epoch=E&mark=K
+    GET  /v1/pull?cursor=N&limit=M&server=ID&epoch=E&mark=K[&form=columns][&held_through=S]
                           -> {changes: [Change...], next_cursor, has_more, server_id, epoch, next_mark,
-                              server_time}
+                              server_time, offline_days?}
+                             (form=columns: {blocks: [Block...], ...} instead of changes)
 
-Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time[, refused_before]},
-exactly the desktop's outbox row. Result: {seq, mutation_id, status, error?, change_seq?, rows?} where status is
-"applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves on) or
-"out_of_order" (the server expected an earlier seq; processing of the batch stopped there). An
-applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
+Mutation: {seq, mutation_id, name, args, base_version, schema_version, client_time, wrote?,
+upload_pending?, refused_before?}, the desktop's outbox row. ``base_version`` is the version of the
+changed row on the device when the change was made (the last version its user saw); ``args.at`` is
+the device's clock then, which the server keeps only inside a plausible window (not over 5 minutes
+ahead of its own clock, not before 2000, not before the row it is about existed - an approval not
+before its quote's submission): outside it, ``at`` is replaced by the server's receipt time and the
+result says so (``clock``: {sent, stored, reason}). Device times never order anything.
+
+``wrote`` is [[table, id, digest]...]: the rows the device's own run of the mutation wrote, each with
+:func:`row_digest` of the row as it is on the device when sent. The server names the device (and the
+seq) on the change-log entry of every row its own run leaves with the same digest; that device's
+pulls asking ``held_through=S`` (the last seq it has made, so it holds the effects of every seq up
+to S) then leave the row out if its latest change is such an entry with a seq at or below S - the
+device holds it as it is - while a row the server's run wrote otherwise (another rate, a colleague's
+edit it had not pulled, other rows) travels as always. A whole read (cursor 0: a first pull, a
+re-read after a restore) ignores ``held_through``: it sends everything. ``upload_pending``
+(attachment.add only) says the device could not finish sending the file now; without it, a file not
+sent whole is refused (``file_missing``). The device marks one only for a server whose blob status
+answers carry ``X-Fieldmark-Holds: upload_pending`` (HOLDS_HEADER); with an older server, a file that
+cannot go up stops the push as before.
+
+Result: {seq, mutation_id, status, error?, change_seq?, rows?, waits_on?, overwrote?, clock?} where
+status is "applied", "rejected" (error = {code, field, message_zh, message_en}; final, the queue moves
+on), "waiting" or "out_of_order" (the server expected an earlier seq; processing of the batch stopped
+there). "waiting": an attachment.add with ``upload_pending`` whose file this user has not sent whole,
+and every later mutation of the device whose args name an id a waiting one names (``waits_on``: the
+visit's submit, the photo's label) - held, not applied, its seq counted as processed so that the
+device's later, independent mutations are applied in order behind it. The device keeps them pending
+and sends them again with its next push, after sending the rest of the file; the server then tries
+them again, in seq order, and answers applied or rejected (or waiting again). Per-device order is
+kept: a waiting mutation and everything that depends on it keep their order among themselves, and
+nothing that depends on them runs before them.
+
+An applied result names the rows the server's run of the mutation wrote (``rows``: [[table, id]...]):
 where the device's own run wrote others (approval.decide approving a quote here that the server,
 under its rate, leaves waiting for the finance director), the device undoes its effect and takes the
 server's rows from the pull (desktop.remote.mark_results).
@@ -38,11 +54,20 @@ form) or "forget" (the row left the user's scope or was deleted: remove it local
 ``field_changes`` rows (the change history of customers and contacts, written by the server alone) travel
 like the rest of their customer; one whose ``overwrote_mutation_id`` names a change of the device's own
 tells it that change was overwritten (desktop.overwrites).
+Block (form=columns, sync.columns): a run of consecutive changes of one table and op, each column
+once with its rows' values in order - {table, upsert: {column: [values...]}} or {table, forget: [ids]};
+the columns the device derives (desktop.derived) are left out and made again on the device. A
+customer costs a third of what it did on the wire (docs/PERFORMANCE.md).
 
 A page holds at most PULL_LIMIT change-log entries (``limit`` is capped there). A row travels with
 the rows it refers to, in the same page, unless the server knows the device holds them as they are
-(sync.server.changes.page), so every page applies on its own. The answer is gzip-compressed
-(``Content-Encoding: gzip``) when the request accepts it.
+(sync.server.changes.page), so every page applies on its own. A page is all or nothing: a device
+whose page was cut short asks for it again with a smaller ``limit`` (sync.client), so a link that
+drops every megabyte still converges.
+
+Answers (pages, push results) of 1 KiB or more are compressed as the request accepts:
+``Content-Encoding: zstd`` when Accept-Encoding names zstd (the desktop's does), else gzip when it
+names gzip; request bodies are gzip (``Content-Encoding: gzip``).
 
 Restores and resets. The cursor stays a whole number - a seq of the server's change log - but it means
 something only for the log it was read from, so it travels with three fields: the server's id (made
@@ -74,7 +99,9 @@ Evidence files (photos, recordings) travel beside the mutations, by SHA-256, bef
                                             -> {received, complete}
     GET  /v1/blobs/{sha256}                 the file (``Range: bytes=N-`` resumes: 206)
 
-``received`` counts the bytes this user has sent of the file; an upload resumes there. A chunk at
+``received`` counts the bytes this user has sent of the file; an upload resumes there. How much
+one PUT carries is the device's choice (at most MAX_CHUNK_BYTES): the desktop sends a few seconds of
+data at the rate it measured, starting small, as a stream (sync.client._UploadPace). A chunk at
 another offset is answered 409 ``wrong_offset`` with ``expected``; a chunk already received (a
 resend after a lost answer) is accepted and changes nothing. The chunk that reaches T finishes the
 upload: the content is checked against its name (a mismatch: 422 ``hash_mismatch``, what was
@@ -88,7 +115,8 @@ as for a file that does not exist.
 Every request carries the app version and the schema version in headers; an app older than the
 server accepts is answered 426 with a message asking to upgrade. Errors are JSON
 {code, message_zh, message_en} with a 4xx status, plus ``field`` (the input at fault) where there is
-one and ``expected`` for wrong_offset; a 5xx (same form, code ``server_error``) means "try again later". Every answer names
+one, ``expected`` for wrong_offset and ``reason``, ``server_id``, ``epoch`` for cursor_reset; a 5xx
+(same form, code ``server_error``) means "try again later". Every answer names
 the server process that gave it (``X-Fieldmark-Worker``: its pid), for diagnostics only.
 
 Devices. A device id is registered by its first token request and bound to that user. A device an
@@ -112,15 +140,20 @@ more than MAX_ARGS_DEPTH deep, or hold a number beyond MAX_INT or one that is no
 alone (``invalid_value``, final like any rejection); the rest of the batch goes on. The OpenAPI
 document (/openapi.json, sync.server.api_models) describes every request, answer and status code.
 
-{code, message_zh, message_en} (and, for some, more fields: ``expected``, ``reason``) with a 4xx status;
-a 5xx means "try again later".
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 PROTOCOL = "1"
 APP_HEADER = "X-Fieldmark-App"
 SCHEMA_HEADER = "X-Fieldmark-Schema"
+# On a blob's status answer: the server holds an attachment.add marked upload_pending as "waiting"
+# (an older server refuses it as file_missing, so a desktop only marks one for a server that says so).
+HOLDS_HEADER, HOLDS_UPLOAD_PENDING = "X-Fieldmark-Holds", "upload_pending"
 MIN_APP_VERSION = (0, 1, 0)
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 64  # how deep a request's JSON may nest ([ and {), checked before it is parsed
@@ -130,14 +163,22 @@ MAX_SEQ = 2**31 - 1  # the largest mutation seq (server_processed.seq is a 32-bi
 PUSH_BATCH = 200
 PULL_LIMIT = 20000
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file
-UPLOAD_CHUNK = 1024 * 1024  # what the desktop sends per PUT
+UPLOAD_CHUNK = 1024 * 1024  # a download's read size (uploads size their chunks by the link: sync.client)
 
-APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
+APPLIED, REJECTED, OUT_OF_ORDER, WAITING = "applied", "rejected", "out_of_order", "waiting"
 UPSERT, FORGET = "upsert", "forget"
 
 # Tables that travel, in the order a page must be applied in (parents before children).
 SYNCED_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",
                  "exchange_rates", "approval_policies", "quotes", "quote_lines", "approvals", "field_changes")
+
+
+def row_digest(row: dict[str, Any]) -> str:
+    """What a Mutation's ``wrote`` names a row by: a digest of its columns in storage form, the same on
+    the device and the server for the same values (a value of another type or form digests otherwise,
+    and the row is simply sent back)."""
+    text = json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def parse_version(text: str) -> tuple[int, ...]:

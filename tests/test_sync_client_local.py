@@ -734,7 +734,10 @@ def test_a_5xx_is_retried_with_growing_delays_and_the_clock_offset_is_recorded(c
     assert report.pages == 1 and len(http.received) == 3
     assert sleeps == [0.5, 1.0]  # backoff 0.5 s doubling (jitter pinned at its maximum here)
     assert http.received[0]["headers"]["Authorization"] == "Bearer t0k3n"
-    assert http.received[0]["path"] == f"/v1/pull?cursor=0&limit={protocol.PULL_LIMIT}"
+    # Each failed page is asked for again with a quarter of the rows (sync.client._PullPace).
+    limits = [protocol.PULL_LIMIT, protocol.PULL_LIMIT // 4, protocol.PULL_LIMIT // 16]
+    assert [r["path"] for r in http.received] == [f"/v1/pull?cursor=0&limit={n}&form=columns&held_through=0"
+                                                for n in limits]
     state = remote.read_state(store)
     assert state.last_error is None and state.last_success_at is not None
     assert 3590 < state.server_time_offset_s < 3610
@@ -821,10 +824,14 @@ def test_push_sends_pending_entries_in_order_in_batches_and_stops_at_out_of_orde
     assert [[m["seq"] for m in b["mutations"]] for b in sent] == [[1, 2], [3, 4]]
     assert all(b["device_id"] == device_id for b in sent)
     first = entry(store, 1)
+    wrote = sent[0]["mutations"][0].pop("wrote")
     assert sent[0]["mutations"][0] == {"seq": 1, "mutation_id": first.mutation_id, "name": "customer.create",
                                        "args": first.args, "base_version": None,
                                        "schema_version": store.schema_version,
                                        "client_time": timeutil.to_text(first.client_time)}
+    # What its run wrote, by digest of the row as it was here when sent: the server names this device on
+    # the rows it writes alike, and the next pull leaves them out.
+    assert [w[:2] for w in wrote] == [["customers", first.args["id"]]] and len(wrote[0][2]) == 32
     assert [entry(store, s).status for s in range(1, 6)] == ["applied", "applied", "rejected", "pending", "pending"]
     assert [p.outbox_seq for p in problems(store)] == [3]
 

@@ -21,7 +21,7 @@ from desktop.models import Attachment, OutboxEntry, Touchpoint
 from desktop.mutations import prepare
 from desktop.store import open_store
 from sync import protocol
-from sync.client import SyncCancelled, SyncClient, SyncUnavailable
+from sync.client import UPLOAD_FIRST, SyncCancelled, SyncClient, SyncUnavailable
 from sync.token_store import FileTokenStore
 from tests import media_files as mf
 from tests.server_process import Api, ServerProcess
@@ -148,7 +148,8 @@ class FaultySession(requests.Session):
             raise requests.ConnectionError("injected: the network is down")
         response = super().request(method, url, **kwargs)
         if method == "PUT":
-            self.chunks.append((url.rsplit("/", 1)[1], int(kwargs["params"]["offset"]), len(kwargs["data"])))
+            body = kwargs["data"]  # a chunk goes as a stream (sync.client._request)
+            self.chunks.append((url.rsplit("/", 1)[1], int(kwargs["params"]["offset"]), len(body.getbuffer())))
             if len(self.chunks) == self.lose_answer_of_chunk:
                 self.down = True
                 raise requests.ConnectionError("injected: the connection dropped")
@@ -167,12 +168,14 @@ def test_an_upload_interrupted_half_way_resumes_without_sending_the_first_half_a
     network.lose_answer_of_chunk = 3  # the third chunk arrives, its answer does not, and the network goes
     with pytest.raises(SyncUnavailable):
         rep.client.sync()
-    assert network.chunks == [(shas[0], i * protocol.UPLOAD_CHUNK, protocol.UPLOAD_CHUNK) for i in range(3)]
+    first = network.chunks[:3]
+    assert [sha for sha, _o, _n in first] == [shas[0]] * 3
+    assert [offset for _sha, offset, _n in first] == [0, first[0][2], first[0][2] + first[1][2]]  # one after the other
     with rep.store.read() as s:
         assert mutations.pending(s) == 6  # nothing was pushed: the files go first
     api = Api(server, "rep.li")
     status = api.get(f"/v1/blobs/{shas[0]}/status").json()
-    assert status == {"received": 3 * protocol.UPLOAD_CHUNK, "complete": False}
+    assert status == {"received": sum(n for _sha, _o, n in first), "complete": False}
 
     network.down = False
     before = len(network.chunks)
@@ -180,9 +183,10 @@ def test_an_upload_interrupted_half_way_resumes_without_sending_the_first_half_a
     assert report.push.rejected == 0 and report.push.applied == 6
     big_chunks = [(offset, n) for sha, offset, n in network.chunks if sha == shas[0]]
     resumed = network.chunks[before:]
-    assert resumed[0] == (shas[0], status["received"], protocol.UPLOAD_CHUNK)  # from the server's count, not 0
-    assert [offset for offset, _n in big_chunks] == [i * protocol.UPLOAD_CHUNK for i in range(6)]
-    assert size <= sum(n for _o, n in big_chunks) <= size + protocol.UPLOAD_CHUNK
+    assert resumed[0][:2] == (shas[0], status["received"])  # from the server's count, not 0
+    offsets = [offset for offset, _n in big_chunks]
+    assert offsets == [sum(n for _o, n in big_chunks[:i]) for i in range(len(big_chunks))]  # nothing twice
+    assert sum(n for _o, n in big_chunks) == size
     assert report.push.uploaded_bytes == sum(n for _sha, _o, n in resumed)
     assert kept_on_server(server, shas[0])
     assert rep.row(visit).status == "submitted"
@@ -205,7 +209,7 @@ def test_cancelling_stops_between_chunks_and_keeps_what_was_sent(server, tmp_pat
     with pytest.raises(SyncCancelled):
         rep.client.sync(StopAfterFirstChunk())
     assert Api(server, "rep.li").get(f"/v1/blobs/{sha}/status").json() == {
-        "received": protocol.UPLOAD_CHUNK, "complete": False}
+        "received": UPLOAD_FIRST, "complete": False}
     with rep.store.read() as s:
         assert mutations.pending(s) == 3
     rep.client.sync()

@@ -64,6 +64,10 @@ class Mutation(Strict):
     base_version: int | None = Field(None, ge=-protocol.MAX_INT, le=protocol.MAX_INT)
     schema_version: str | None = None
     client_time: str | None = None
+    wrote: list[list[str]] | None = Field(None, description="[table, id, digest] of each row this change wrote on "
+                                                             "the device: rows the server holds alike are not sent back")
+    upload_pending: bool | None = Field(None, description="attachment.add whose file is still on its way: "
+                                                          "answered waiting, with what names its ids")
     refused_before: bool | None = Field(None, description="the server refused this change before a restore lost "
                                                           "the record: it is recorded as refused again, never run")
 
@@ -117,7 +121,8 @@ class SignedIn(BaseModel):
 
 
 class Result(BaseModel):
-    """What became of one mutation: status applied, rejected (with error) or out_of_order (with expected)."""
+    """What became of one mutation: status applied, rejected (with error), out_of_order (with expected)
+    or waiting (its file is still on its way, or it names what waits for one: ``waits_on``)."""
 
     seq: int
     mutation_id: str
@@ -125,6 +130,11 @@ class Result(BaseModel):
     error: ApiError | None = None
     expected: int | None = None
     rows: list[list[str]] | None = Field(None, description="applied: the [table, id] rows the server's run wrote")
+    waits_on: list[str] | None = Field(None, description="waiting: the ids it names that wait for a file")
+    overwrote: list[dict[str, Any]] | None = Field(None, description="applied: fields whose value someone else had "
+                                                                      "set since this change's base, now replaced")
+    clock: dict[str, Any] | None = Field(None, description="the device's time was out of the plausible window: "
+                                                            "what was sent, what was stored, why")
 
 
 class PushAnswer(BaseModel):
@@ -142,7 +152,11 @@ class Change(BaseModel):
 
 
 class PullPage(BaseModel):
-    changes: list[Change]
+    """One page: ``changes``, or with ``form=columns`` the same changes as column blocks (``blocks``,
+    sync.columns)."""
+
+    changes: list[Change] | None = Field(None, description="the page's changes (form=changes, the default)")
+    blocks: list[dict[str, Any]] | None = Field(None, description="form=columns: the changes as column blocks")
     next_cursor: int
     has_more: bool
     server_time: str

@@ -69,8 +69,8 @@ def entries(session: Session, table: str, row_ids: list[str]) -> list[dict[str, 
     out = []
     for row_id in row_ids:
         row = by_id(session, MODELS[table], row_id)  # a row just written is held by a batch session
-        out.append({"table_name": table, "row_id": row_id, "committed_at": now,
-                    "customer_id": _customer_of(session, table, row) if row is not None else None})
+        out.append({"table_name": table, "row_id": row_id, "committed_at": now, "device_id": None,
+                    "device_seq": None, "customer_id": _customer_of(session, table, row) if row is not None else None})
     return out
 
 
@@ -80,9 +80,10 @@ def record(session: Session, table: str, row_ids: list[str]) -> None:
 
 
 def write(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert change-log rows in one statement; their sequence follows the list's order."""
+    """Insert change-log rows in one statement; their sequence follows the list's order. An entry that
+    names no device (a history row, a re-announcement, an administrator's command) names none."""
     if rows:
-        session.execute(insert(ChangeLogEntry), rows)
+        session.execute(insert(ChangeLogEntry), [{"device_id": None, "device_seq": None, **row} for row in rows])
 
 
 def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
@@ -103,8 +104,8 @@ def customer_tree(session: Session, customer_id: str) -> list[dict[str, Any]]:
                        ("approvals", select(Approval.id).where(Approval.quote_id.in_(quote_ids))),
                        ("field_changes", select(FieldChange.id).where(FieldChange.customer_id == customer_id)
                         .order_by(FieldChange.changed_at, FieldChange.id))):
-        out += [{"table_name": table, "row_id": row_id, "committed_at": now, "customer_id": customer_id}
-                for row_id in session.scalars(ids)]
+        out += [{"table_name": table, "row_id": row_id, "committed_at": now, "customer_id": customer_id,
+                 "device_id": None, "device_seq": None} for row_id in session.scalars(ids)]
     return out
 
 
@@ -139,6 +140,12 @@ def serialize(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
             value = str(value)
         out[column.name] = value
     return out
+
+
+def stored_rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Rows by id in storage form, exactly as a page sends them (before a user's password hash is
+    left out)."""
+    return _rows(session, table, ids)
 
 
 def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -200,7 +207,8 @@ def _latest(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return out
 
 
-def page(session: Session, user: User, cursor: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+def page(session: Session, user: User, cursor: int, limit: int, device_id: str | None = None,
+         held_through: int = 0) -> tuple[list[dict[str, Any]], int, bool]:
     """Changes after ``cursor`` that the user may see, the next cursor and whether more follow.
 
     The cursor advances over every entry read, visible or not, and never past an entry not read.
@@ -215,25 +223,40 @@ def page(session: Session, user: User, cursor: int, limit: int) -> tuple[list[di
     role, team or territory, a customer's owner's team), nor, for a row under a customer, that
     customer. Users are seen by everyone, so a user row the device has read past is always held.
 
+    A row whose latest entry in the page names ``device_id`` (the device asking) with a mutation at
+    or below ``held_through`` (the last seq the device has made, so it still holds that mutation's
+    effect) is left out: that device's own mutation wrote it, and it wrote it here with the values
+    the device's run did (the digests of its push matched: sync.server.push), so the device holds it
+    as it is - also as a parent. A row the server's run wrote otherwise (another rate, another policy, other rows) has an
+    entry naming no device and travels as always.
+
     The page's rows are read in bulk, one query per table (per chunk of ids), then their parents
     level by level; nothing is read row by row.
     """
     log = ChangeLogEntry.__table__
-    entries = session.execute(select(log.c.seq, log.c.table_name, log.c.row_id, log.c.customer_id)
-                              .where(log.c.seq > cursor).order_by(log.c.seq).limit(limit + 1)).all()
-    has_more = len(entries) > limit
-    entries = entries[:limit]
+    found_entries = session.execute(select(log.c.seq, log.c.table_name, log.c.row_id, log.c.customer_id,
+                                           log.c.device_id, log.c.device_seq)
+                                    .where(log.c.seq > cursor).order_by(log.c.seq).limit(limit + 1)).all()
+    has_more = len(found_entries) > limit
+    found_entries = found_entries[:limit]
     latest: dict[tuple[str, str], int] = {}
-    for seq, table, row_id, _customer in entries:
+    own: set[tuple[str, str]] = set()  # rows the asking device holds as written by its own latest change
+    for seq, table, row_id, _customer, writer, writer_seq in found_entries:
         latest[(table, row_id)] = seq
+        if device_id is not None and writer == device_id and writer_seq is not None and writer_seq <= held_through:
+            own.add((table, row_id))
+        else:
+            own.discard((table, row_id))
+    entries = [(seq, table, row_id, customer) for seq, table, row_id, customer, _writer, _seq in found_entries]
     visible = _visible(session, user, {e[3] for e in entries if e[3] is not None})
     last_user_change = session.scalar(select(func.max(log.c.seq)).where(log.c.table_name == "users")) or 0
 
     found: dict[str, dict[str, dict[str, Any]]] = {table: {} for table in MODELS}
-    held: set[tuple[str, str]] = set()  # parents the device holds as they are: not sent
+    held: set[tuple[str, str]] = set(own)  # rows the device holds as they are: not sent, not even as parents
     todo: dict[str, set[str]] = {}
     for seq, table, row_id, customer_id in entries:
-        if latest[(table, row_id)] == seq and (customer_id is None or customer_id in visible):
+        if latest[(table, row_id)] == seq and (customer_id is None or customer_id in visible) \
+                and (table, row_id) not in own:
             todo.setdefault(table, set()).add(row_id)
     first = True
     while todo:
@@ -294,6 +317,8 @@ def page(session: Session, user: User, cursor: int, limit: int) -> tuple[list[di
             if table == "customers":
                 changes.append({"seq": seq, "table": "customers", "id": row_id,
                                 "op": protocol.FORGET, "version": None, "row": None})
+            continue
+        if (table, row_id) in own:
             continue
         row = found[table].get(row_id)
         if row is None:

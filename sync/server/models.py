@@ -37,10 +37,13 @@ class Device(ServerBase):
 
 
 class Processed(ServerBase):
-    """The stored result of each (device, seq): a repeated push gets the same answer, never a twin."""
+    """The stored result of each (device, seq): a repeated push gets the same answer, never a twin -
+    except a "waiting" one, which is tried again when the device sends it again (sync.server.push)."""
 
     __tablename__ = "server_processed"
-    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_processed_device_seq"),)
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_processed_device_seq"),
+                      # a device's waiting mutations, asked for at each of its pushes (sync.server.push)
+                      Index("ix_processed_device_status", "device_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(36))
@@ -54,7 +57,8 @@ class Processed(ServerBase):
 
 
 class ChangeLogEntry(ServerBase):
-    """One changed row, in commit order. ``customer_id`` is the scope key for customer-linked rows."""
+    """One changed row, in commit order. ``customer_id`` is the scope key for customer-linked rows;
+    ``device_id`` names the device that holds the row as written (see below), else it is null."""
 
     __tablename__ = "server_change_log"
     __table_args__ = (Index("ix_change_log_row", "table_name", "row_id"),)
@@ -65,6 +69,11 @@ class ChangeLogEntry(ServerBase):
     row_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str | None] = mapped_column(String(36))
     committed_at: Mapped[datetime]
+    # The device whose pushed mutation (``device_seq``) wrote the row as that device's own run of it
+    # did (the digests it sent matched: sync.protocol, "wrote"): its pulls leave the entry out while
+    # it still holds that mutation - a device restored from an older backup does not, and is sent it.
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    device_seq: Mapped[int | None]
 
 
 class Upload(ServerBase):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from desktop import mutations, timeutil
@@ -44,6 +44,7 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
     """
     results: list[dict[str, Any]] = []
     log: list[dict[str, Any]] = []
+    claims: list[tuple[dict[str, Any], str, int]] = []  # (log entry, the device's digest of its row, seq)
     processed: list[dict[str, Any]] = []
     with writing(engine) as session:
         common.hold_rows(session)
@@ -54,28 +55,46 @@ def push(engine: Engine, user_id: str, device_id: str, items: list[dict[str, Any
         done: dict[int, dict[str, Any]] = dict(session.execute(  # type: ignore[arg-type]
             select(Processed.seq, Processed.result).where(Processed.device_id == device_id,
                                                           Processed.seq.in_({i["seq"] for i in items}))).all())
+        # Waiting ones sent again are tried again; those not in this batch still block what names their ids.
+        retried = {seq for seq, result in done.items() if result.get("status") == protocol.WAITING
+                   and result.get("mutation_id") == next(i["mutation_id"] for i in items if i["seq"] == seq)}
+        blocked = _still_waiting(session, device_id, retried)
         actor = load_actor(session, user_id, device_id)
-        common.note_new_ids(session, _new_ids(item for item in items if item["seq"] not in done))
-        history.preload(session, [item for item in items if item["seq"] not in done])
+        fresh = [item for item in items if item["seq"] not in done or item["seq"] in retried]
+        common.note_new_ids(session, _new_ids(fresh))
+        history.preload(session, fresh)
+        user_blobs = session.info[SESSION_KEY]
         for item in items:
-            if item["seq"] in done:  # a resend after a lost acknowledgement: the same answer, no twin
+            again = item["seq"] in retried
+            if item["seq"] in done and not again:  # a resend after a lost acknowledgement: the same answer, no twin
                 results.append(done[item["seq"]])
                 continue
-            if item["seq"] != last + 1:
+            if not again and item["seq"] != last + 1:
                 results.append({"seq": item["seq"], "mutation_id": item["mutation_id"],
                                 "status": protocol.OUT_OF_ORDER, "expected": last + 1})
                 break
             received = timeutil.utcnow()
-            # Refused before a restore lost the record (the device says so): refused again, never run.
+            client_time = received
+            names = _named_ids(item)
             if item.get("refused_before") is True:
-                result, client_time = _refused_before(item), received
+                # Refused before a restore lost the record (the device says so): refused again, never run.
+                result = _refused_before(item)
+            elif names & blocked or _file_on_its_way(item, user_blobs):
+                blocked |= names
+                result = {"seq": item["seq"], "mutation_id": item["mutation_id"], "status": protocol.WAITING,
+                          "waits_on": sorted(names)}
             else:
-                result, client_time = _apply(session, actor, item, log, received)
+                result, client_time = _apply(session, actor, item, log, claims, received)
             results.append(result)
+            if again:
+                session.execute(update(Processed).where(Processed.device_id == device_id, Processed.seq == item["seq"])
+                                .values(status=result["status"], result=result, processed_at=timeutil.utcnow()))
+                continue
             processed.append({"device_id": device_id, "seq": item["seq"], "mutation_id": item["mutation_id"],
                               "name": printable(item["name"])[:64], "status": result["status"], "result": result,
                               "processed_at": received, "client_time": client_time})
             last = item["seq"]
+        _mark_held(session, claims, device_id)
         # Bulk inserts at the end: the log keeps the mutations' order, and no ORM object per row.
         history.write(session)
         changes.write(session, log)
@@ -94,6 +113,54 @@ def _refused_before(item: dict[str, Any]) -> dict[str, Any]:
                                     "not run again."}}
 
 
+def _named_ids(item: dict[str, Any]) -> set[str]:
+    """The ids a mutation's arguments name (the rows it makes or acts on, the visit a photo is added to)."""
+    return {value for value in item["args"].values() if isinstance(value, str) and is_uuid(value)}
+
+
+def _file_on_its_way(item: dict[str, Any], user_blobs: UserBlobs) -> bool:
+    """An attachment.add whose file the device says it is still sending, and this user has not sent whole."""
+    if item["name"] != "attachment.add" or item.get("upload_pending") is not True:
+        return False
+    sha = item["args"].get("sha256")
+    return not (isinstance(sha, str) and user_blobs.has(sha.lower()))
+
+
+def _still_waiting(session: Session, device_id: str, retried: set[int]) -> set[str]:
+    """The ids that this device's waiting mutations not tried again now name: what names them waits too."""
+    out: set[str] = set()
+    for seq, result in session.execute(select(Processed.seq, Processed.result).where(
+            Processed.device_id == device_id, Processed.status == protocol.WAITING)):
+        if seq not in retried:
+            out.update(str(i) for i in result.get("waits_on", []))
+    return out
+
+
+def _claims(entries: list[dict[str, Any]], item: dict[str, Any]) -> list[tuple[dict[str, Any], str, int]]:
+    """The entries of rows the mutation's ``wrote`` names, with the digest the device sent."""
+    wrote = item.get("wrote")
+    if not isinstance(wrote, list) or not wrote:
+        return []
+    claimed = {(str(w[0]), str(w[1])): str(w[2]) for w in wrote if isinstance(w, list) and len(w) == 3}
+    return [(entry, claimed[(entry["table_name"], entry["row_id"])], item["seq"]) for entry in entries
+            if (entry["table_name"], entry["row_id"]) in claimed]
+
+
+def _mark_held(session: Session, claims: list[tuple[dict[str, Any], str, int]], device_id: str) -> None:
+    """Name the device (and the seq) on the entries of rows that are, at the end of the batch, as the
+    device said its rows are (sync.protocol.row_digest of the row in storage form, read as a pull
+    sends it): one read per table for the whole batch. The device's digests are of its rows when it
+    sent the batch, after all its changes, so it is the batch's end the rows are compared at."""
+    wanted: dict[str, set[str]] = {}
+    for entry, _digest, _seq in claims:
+        wanted.setdefault(entry["table_name"], set()).add(entry["row_id"])
+    found = {table: changes.stored_rows(session, table, ids) for table, ids in wanted.items()}
+    digests = {(table, row_id): protocol.row_digest(row) for table, got in found.items() for row_id, row in got.items()}
+    for entry, digest, seq in claims:
+        if digests.get((entry["table_name"], entry["row_id"])) == digest:
+            entry["device_id"], entry["device_seq"] = device_id, seq
+
+
 def _new_ids(items: Any) -> list[str]:
     """The ids the items' mutations are to create (their id fields, made on the device)."""
     out = []
@@ -105,9 +172,10 @@ def _new_ids(items: Any) -> list[str]:
 
 
 def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[str, Any]],
-           received: Any) -> tuple[dict[str, Any], Any]:
+           claims: list[tuple[dict[str, Any], str, int]], received: Any) -> tuple[dict[str, Any], Any]:
     """One mutation under the authenticated user (never a user named in the payload); its change-log
-    entries are added to ``log`` only if it was applied. Returns the result and the device's time of
+    entries are added to ``log`` only if it was applied, and to ``claims`` with the digest the
+    device sent for the row (``wrote``), if it sent one. Returns the result and the device's time of
     the change as kept (sync.server.clock: an implausible one is replaced by ``received``)."""
     result: dict[str, Any] = {"seq": item["seq"], "mutation_id": item["mutation_id"]}
     overwrites: list[dict[str, Any]] = []
@@ -134,6 +202,7 @@ def _apply(session: Session, actor: Actor, item: dict[str, Any], log: list[dict[
                     mine += rescope.user_changed(session, user, outcome.diff)
         log.extend(mine)
         history.keep(session, made)
+        claims.extend(_claims(mine, item))
         result["status"] = protocol.APPLIED
         # What this run wrote: a device whose own run wrote other rows takes the server's (protocol).
         result["rows"] = [[r.table, r.id] for r in outcome.rows]
