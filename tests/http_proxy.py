@@ -57,11 +57,12 @@ class Proxy:
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP - {"content-encoding"}}
                 answer = requests.request(self.command, proxy.target + parts.path, params=query, data=body,
-                                          headers=headers, timeout=30)
-                content = answer.content
+                                          headers=headers, timeout=30, stream=True)
+                # The bytes as the server sent them, compressed or not (zstd, gzip): a proxy passes them on.
+                content = answer.raw.read(decode_content=False)
                 self.send_response(answer.status_code)
                 for key, value in answer.headers.items():
-                    if key.lower() not in HOP_BY_HOP:
+                    if key.lower() not in HOP_BY_HOP - {"content-encoding"}:
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
