@@ -102,6 +102,7 @@ def baseline(folder: Path, data: dict[str, tuple[tuple[str, ...], list[tuple[Any
         open_store(path).close()  # the desktop's tables, indexes and search triggers, empty
     db = sqlite3.connect(path)
     configure_connection(db)  # WAL, synchronous=FULL, foreign keys, the search-text function
+    db.execute("PRAGMA defer_foreign_keys=ON")  # checked at commit: rows may come in id order, not parent first
     if not desktop_schema:
         for table, (names, _values) in data.items():
             db.execute(f"CREATE TABLE {table} ({', '.join(names)})")
@@ -125,12 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
     parser.add_argument("--empty-syncs", type=int, default=300)
+    parser.add_argument("--no-schema-baseline", action="store_true",
+                        help="skip the baseline into the desktop schema (the slow one)")
+    parser.add_argument("--server-url", default=None,
+                        help="pull from this server's database instead (a PostgreSQL URL the data set is copied into)")
     args = parser.parse_args(argv)
     server_dir = DATA / f"sync-server-{args.customers}-{args.touchpoints}"
     build_server(server_dir, args.customers, args.touchpoints)
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}", flush=True)
-    server = ServerProcess(server_dir)
+    server = ServerProcess(server_dir, args.server_url)
     work = Path(tempfile.mkdtemp(prefix="sync-pull-", dir=DATA))
     try:
         store = open_store(work / "desktop" / "fieldmark.db")
@@ -146,11 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pull: {total:,} rows ({report.changes:,} changes, {report.pages} pages) in {elapsed:.1f} s, "
               f"{total / elapsed:,.0f} rows/s; desktop now holds "
               + ", ".join(f"{len(v):,} {t}" for t, (_n, v) in data.items()), flush=True)
-        plain = baseline(work, data, desktop_schema=False)
-        schema = baseline(work, data, desktop_schema=True)
+        if report.snapshot is not None:
+            snap = report.snapshot
+            print(f"snapshot: {snap.rows:,} rows in {snap.frames} frames, {snap.wire_bytes:,} bytes on the wire, "
+                  f"{snap.wire_bytes / max(snap.rows, 1):.0f} bytes/row", flush=True)
+        runs = [("plain tables (no index, constraint or trigger)", baseline(work, data, desktop_schema=False))]
+        if not args.no_schema_baseline:
+            runs.append(("desktop schema (indexes, foreign keys, search triggers)",
+                         baseline(work, data, desktop_schema=True)))
         del data
-        for name, seconds in (("plain tables (no index, constraint or trigger)", plain),
-                              ("desktop schema (indexes, foreign keys, search triggers)", schema)):
+        for name, seconds in runs:
             print(f"baseline executemany, {name}: {total:,} rows in {seconds:.1f} s, {total / seconds:,.0f} rows/s; "
                   f"pull / baseline = {seconds / elapsed:.2f}", flush=True)
 

@@ -40,7 +40,7 @@ from desktop.blobs import BlobError, is_sha256
 from desktop.models import OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
-from sync import protocol
+from sync import first_pull, protocol
 from sync.token_store import TokenStore, open_token_store
 
 RETRYABLE_STATUS = frozenset({408, 429})
@@ -122,6 +122,7 @@ class PullReport:
     cursor: int = 0
     replayed: int = 0
     replay_failed: list[int] = field(default_factory=list)
+    snapshot: first_pull.SnapshotReport | None = None  # a first pull's snapshot, when one was loaded
 
 
 @dataclass
@@ -140,7 +141,8 @@ class SyncClient:
     def __init__(self, store: Store, base_url: str, token_store: TokenStore, *,
                  timeout: tuple[float, float] = (10.0, 60.0), attempts: int = 5, backoff_s: float = 0.5,
                  max_delay_s: float = 30.0, sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] = random.random, session: requests.Session | None = None) -> None:
+                 jitter: Callable[[], float] = random.random, session: requests.Session | None = None,
+                 snapshots: bool = True) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.token_store = token_store
@@ -152,6 +154,8 @@ class SyncClient:
         self._jitter = jitter
         self.http = session or requests.Session()
         self._offset: float | None = None
+        self.snapshots = snapshots  # False: a first pull reads the change log like any other (tests compare)
+        self.snapshot_rows = protocol.SNAPSHOT_ROWS  # rows per frame asked of a snapshot
 
     # ---- Public API
 
@@ -421,7 +425,12 @@ class SyncClient:
         return batch
 
     def _pull(self, progress: Progress | None) -> PullReport:
-        report = PullReport(cursor=remote.read_state(self.store).cursor)
+        # A store with nothing from the server yet loads the user's scope as a snapshot first
+        # (sync.first_pull); the change log then brings what changed since.
+        loaded = first_pull.run(self, _Part(progress, 0.0, 0.95)) if self.snapshots else None
+        if loaded is not None:
+            progress = _Part(progress, 0.95, 1.0)
+        report = PullReport(cursor=remote.read_state(self.store).cursor, snapshot=loaded)
         cancelled = False
         # The next page is fetched (and decoded) on a second thread while this one writes the current
         # page, so the server's work and ours overlap. Pages are still written one at a time, in order,

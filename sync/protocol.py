@@ -59,6 +59,8 @@ PUSH_BATCH = 200
 PULL_LIMIT = 20000
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file
 UPLOAD_CHUNK = 1024 * 1024  # what the desktop sends per PUT
+SNAPSHOT_ROWS = 10000  # rows per frame of a first pull (GET /v1/snapshot)
+SNAPSHOT_MEDIA_TYPE = "application/x-fieldmark-frames"
 
 APPLIED, REJECTED, OUT_OF_ORDER = "applied", "rejected", "out_of_order"
 UPSERT, FORGET = "upsert", "forget"

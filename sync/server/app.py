@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
 from sync import fx_fetch, protocol
-from sync.server import auth, changes, push
+from sync.server import auth, changes, push, snapshot
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
@@ -238,6 +238,21 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
             body = gzip.compress(body, compresslevel=PULL_GZIP_LEVEL, mtime=0)
             headers["Content-Encoding"] = "gzip"
         return Response(body, media_type="application/json", headers=headers)
+
+    @app.get("/v1/snapshot")
+    def snapshot_(request: Request, after: str | None = None, limit: int = protocol.SNAPSHOT_ROWS) -> Response:
+        """A first pull: the user's whole scope from one read snapshot, streamed (sync.server.snapshot)."""
+        _check_version(request)
+        user, _device = _authenticate(_token(request))
+        if after is not None:
+            try:
+                snapshot.parse_token(after)
+            except snapshot.BadToken:
+                raise _bad("无法继续上次中断的下载，请重新同步。",
+                           "The interrupted download cannot be continued from there; sync again.") from None
+        rows = max(1, min(limit, protocol.SNAPSHOT_ROWS))
+        return StreamingResponse(snapshot.frames(engine, user.id, after, rows_per_frame=rows),
+                                 media_type=protocol.SNAPSHOT_MEDIA_TYPE)
 
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
     # body on the event loop and hands the file and database work to the pool.

@@ -1,0 +1,226 @@
+"""A first pull loads the server's snapshot in bulk (sync.first_pull, desktop.bulk_pull,
+sync.server.snapshot): the same local database as the change-log pull, searchable, resumable after a
+desktop process is killed mid-pull and after a cancel, never left without its indexes. Real server
+processes, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop import bulk_pull, integrity, mutations, remote, search
+from desktop.models import DATA_TABLES
+from desktop.rows import columns
+from desktop.store import open_store
+from sync.client import SyncCancelled, SyncClient
+from sync.token_store import FileTokenStore
+from tests.server_process import Api, ServerProcess
+from tests.test_sync_server import create, log
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAME = 7  # rows per frame asked of the server: a small data set still comes in many frames
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    """One server per database, with two reps' customers and touchpoints (and a quote-free rest)."""
+    url = request.getfixturevalue("postgres").database() if request.param == "postgresql" else None
+    process = ServerProcess(tmp_path_factory.mktemp("server"), url)
+    process.kind = request.param
+    for username, count in (("rep.li", 12), ("rep.liu", 5)):
+        api = Api(process, username)
+        batch = []
+        for n in range(count):
+            name, args = create(f"{username}客户{n}精密机械有限公司")
+            batch.append((name, args))
+            batch += [log(args["id"], f"拜访{n}号客户，确认铭牌型号{k}") for k in range(3)]
+        assert all(r["status"] == "applied" for r in api.push(*batch).json()["results"])
+    yield process
+    process.stop()
+
+
+def desktop(folder: Path, server: ServerProcess, username: str, *, snapshots: bool = True) -> tuple:
+    store = open_store(folder / "fieldmark.db")
+    client = SyncClient(store, server.url, FileTokenStore(folder / "token"), sleep=lambda _s: None,
+                        snapshots=snapshots)
+    client.snapshot_rows = FRAME
+    client.sign_in(username, "fieldmark", f"{username}'s laptop")
+    return store, client
+
+
+def contents(path: Path) -> dict:
+    """Every business row (travelling columns, by id), the server-counted versions, the cursor, and the
+    schema's indexes and triggers."""
+    db = sqlite3.connect(path)
+    out = {table: db.execute(f"SELECT {', '.join(columns(table))} FROM {table} ORDER BY id").fetchall()
+           for table in DATA_TABLES}
+    out["sync_rows"] = db.execute("SELECT * FROM sync_rows ORDER BY table_name, row_id").fetchall()
+    out["cursor"] = db.execute("SELECT cursor FROM sync_state").fetchall()
+    out["schema"] = db.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                               "ORDER BY name").fetchall()
+    db.close()
+    return out
+
+
+def schema_of(path: Path) -> set:
+    db = sqlite3.connect(path)
+    try:
+        return set(db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger')"))
+    finally:
+        db.close()
+
+
+def reference(tmp_path: Path, server: ServerProcess, username: str) -> dict:
+    store, client = desktop(tmp_path / f"by-log-{username}", server, username, snapshots=False)
+    report = client.pull()
+    assert report.snapshot is None
+    store.close()
+    return contents(store.path)
+
+
+@pytest.mark.parametrize("username", ["rep.li", "finance.sun"])
+def test_the_bulk_first_pull_gives_the_same_database_as_the_change_log_pull(server, tmp_path, username):
+    expected = reference(tmp_path, server, username)
+    store, client = desktop(tmp_path / "bulk", server, username)
+    report = client.pull()
+    assert report.snapshot is not None and report.snapshot.frames > 3
+    assert report.snapshot.wire_bytes > 0
+    with store.read() as session:
+        assert integrity.check(session) == []
+        # The search index was built at the end: a pulled customer and a pulled touchpoint are found.
+        found = [c.name for c in search.search_customers(session, "rep.li客户3精密")]
+        assert len(found) == 1 and found[0].startswith("rep.li客户3精密机械")
+        assert search.search_touchpoints(session, "铭牌型号2")
+    assert bulk_pull.current(store) is None
+    store.close()
+    got = contents(store.path)
+    assert got == expected
+    if username == "rep.li":  # the scope: only the rep's own customers
+        assert len(got["customers"]) == 12 and len(got["touchpoints"]) == 36
+    else:
+        assert len(got["customers"]) >= 17
+
+
+def test_after_the_first_pull_the_change_log_goes_on_from_the_snapshots_head(server, tmp_path):
+    store, client = desktop(tmp_path / "bulk", server, "rep.li")
+    client.pull()
+    user_id = remote.read_state(store).user_id
+    customer = mutations.run(store, user_id, "customer.create", {"name": "后来的南京客户有限公司", "region": "江苏",
+                                                                 "city": "南京"}).changes.entity_id
+    report = client.sync()
+    assert report.push.applied == 1 and report.pull.snapshot is None  # not empty any more: the change log
+    with store.read() as session:
+        assert [c.id for c in search.search_customers(session, "后来的南京")] == [customer]
+
+
+class Stop:
+    """Progress that asks to stop after some frames were written."""
+
+    def __init__(self, frames: int) -> None:
+        self.left = frames
+
+    def set(self, fraction: float, what: str = "") -> bool:
+        if what == "download":
+            self.left -= 1
+        return self.left > 0
+
+
+def test_a_cancelled_first_pull_keeps_its_rows_indexed_and_resumes(server, tmp_path):
+    expected = reference(tmp_path, server, "rep.li")
+    store, client = desktop(tmp_path / "bulk", server, "rep.li")
+    full = schema_of(store.path)
+    with pytest.raises(SyncCancelled):
+        client.pull(Stop(3))
+    stopped = bulk_pull.current(store)
+    assert stopped is not None and 0 < stopped.loaded < stopped.total
+    assert schema_of(store.path) == full  # indexes and search triggers made again at once
+    with store.read() as session:
+        assert session.connection().exec_driver_sql("SELECT count(*) FROM users").scalar() > 0
+    report = client.pull()
+    assert report.snapshot is not None and report.snapshot.rows == stopped.total
+    store.close()
+    assert contents(store.path) == expected
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from desktop.store import open_store
+    from sync.client import SyncClient
+    from sync.token_store import FileTokenStore
+
+    folder, url, frames = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    store = open_store(folder / "fieldmark.db")
+    client = SyncClient(store, url, FileTokenStore(folder / "token"), sleep=lambda _s: None)
+    client.snapshot_rows = int(sys.argv[4])
+
+    class Hang:
+        seen = 0
+        def set(self, fraction, what=""):
+            if what == "download":
+                Hang.seen += 1
+                if Hang.seen == frames:
+                    (folder / "ready").write_text("x")
+                    time.sleep(600)  # killed here, mid-pull
+            return True
+
+    client.pull(Hang())
+""")
+
+
+def test_a_desktop_killed_mid_pull_gets_its_indexes_back_and_resumes(server, tmp_path):
+    expected = reference(tmp_path, server, "rep.li")
+    folder = tmp_path / "bulk"
+    store, _client = desktop(folder, server, "rep.li")
+    full = schema_of(store.path)
+    store.close()
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), server.url, "4", str(FRAME)], cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 60
+        while not (folder / "ready").exists():
+            assert child.poll() is None, "the desktop process ended before it was killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        child.kill()  # SIGKILL: no cleanup of any kind
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert schema_of(folder / "fieldmark.db") != full  # the load had set them aside when it died
+
+    # Meanwhile the server moves on: the resumed load reads a newer snapshot, the change log the rest.
+    api = Api(server, "rep.li")
+    name, args = create("断点之后新建的客户有限公司")
+    assert api.push((name, args), log(args["id"], "断点之后记录的拜访")).json()["results"][0]["status"] == "applied"
+
+    store = open_store(folder / "fieldmark.db")  # opening the store makes them again
+    assert schema_of(store.path) == full
+    stopped = bulk_pull.current(store)
+    assert stopped is not None and 0 < stopped.loaded < stopped.total
+    with store.read() as session:
+        assert search.search_customers(session, "rep.li客户0精密")  # loaded rows are searchable meanwhile
+    client = SyncClient(store, server.url, FileTokenStore(folder / "token"), sleep=lambda _s: None)
+    client.snapshot_rows = FRAME
+    report = client.pull()
+    assert report.snapshot is not None
+    with store.read() as session:
+        assert integrity.check(session) == []
+        assert [c.name for c in search.search_customers(session, "断点之后")] == [args["name"]]
+    store.close()
+    assert contents(store.path) == reference(tmp_path / "after", server, "rep.li")
+    assert len(contents(store.path)["customers"]) == len(expected["customers"]) + 1
+
+
+def test_only_an_empty_store_takes_a_snapshot(store, org):
+    """A folder with rows of its own (here a demo-like organisation) never loads a snapshot over them."""
+    assert not bulk_pull.wanted(store)
+    with pytest.raises(bulk_pull.BulkError):
+        bulk_pull.start(store, 10, 100)
