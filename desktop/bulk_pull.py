@@ -3,26 +3,28 @@
 A device that holds nothing from the server yet (cursor 0, no business rows - a new folder, or one
 reset to read the whole scope again) gets the user's whole scope as a stream of frames, one table
 at a time (sync.server.snapshot). Writing those rows through :func:`desktop.remote.apply_page` would
-maintain every secondary index, the foreign keys and the search index row by row; instead:
+read every row back, maintain every secondary index and check the foreign keys row by row; instead:
 
-- :func:`start` sets the secondary indexes of the business tables and their search triggers aside
-  (their SQL is kept in ``sync_bulk``, so they are made again exactly as they were), in one
-  transaction with the row that records the load;
-- :func:`write` puts one frame in with a plain ``executemany`` per table (foreign keys unchecked,
-  rowids in arrival order), the versions the server counted (``sync_rows``) and the frame's token,
-  in one transaction: an interrupted load continues after the last frame written;
-- :func:`finish` removes any row whose parent the snapshot did not bring (it comes again with the
-  change-log pull that follows), makes the indexes again, builds the search index in one pass,
-  re-creates the triggers, stores the snapshot's cursor and drops the ``sync_bulk`` row: all in one
-  transaction, so either the store is complete and indexed, or the load is still under way;
-- :func:`restore` makes the indexes, the search index and the triggers again for what was loaded,
-  keeping the token: after a cancel, a failure, or a crash (:func:`desktop.store.open_store` calls
-  it), so the rows already loaded are browsable and searchable, and the store is never left without
-  its indexes. The next pull sets them aside again and goes on from the token.
+- :func:`start` sets the business tables' secondary indexes aside (their SQL is kept in
+  ``sync_bulk``, so they are made again exactly as they were), in one transaction with the row that
+  records the load;
+- :func:`prepare` checks a frame and makes its rows' search texts, with no database, on the thread
+  that reads the answer; :func:`write` then puts it in with one plain ``executemany`` (foreign keys
+  unchecked), indexes a searched table's rows for search in one statement
+  (desktop.search.bulk_insert, whose trigger handling keeps the search index exact), records the
+  versions the server counted (``sync_rows``) and the frame's token, in one transaction: an
+  interrupted load goes on after the last frame written;
+- :func:`finish` removes any row whose parent the snapshot did not bring (only possible when the
+  load spanned several answers; it comes again with the change-log pull that follows), makes the
+  indexes again, stores the snapshot's cursor and drops the ``sync_bulk`` row, in one transaction:
+  either the store is complete and indexed, or the load is still under way;
+- :func:`restore` makes the indexes again for what was loaded, keeping the token: after a cancel or a
+  failure (sync.first_pull), or a crash (:func:`desktop.store.open_store` calls it), so the store is
+  never used without its indexes. The next pull sets them aside again and goes on from the token.
 
 The window stays usable meanwhile: each frame is its own short transaction, readers see the rows
-loaded so far. While the load runs, local changes are not indexed for search one by one; the search
-index is rebuilt from every row at the end (or at :func:`restore`), local ones included.
+loaded so far, searchable at once (the search triggers stay in place, so local changes made during
+the load are indexed as always); lists are slower until the indexes are back.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from desktop import audit, rows, search, timeutil
 from desktop.models import DATA_TABLES, SyncBulk, SyncState
+from desktop.search_text import index_text
 from desktop.snapshot import SYSTEM_ACTOR
 
 
@@ -77,14 +80,14 @@ def wanted(store: Any) -> bool:
 
 
 def _set_aside_sql(session: Session) -> list[str]:
-    """CREATE statements of the business tables' secondary indexes and the search triggers."""
+    """CREATE statements of the business tables' secondary indexes (those of their UNIQUE constraints
+    stay: SQLite keeps them with the table)."""
     conn = session.connection()
     tables = ", ".join(f"'{t}'" for t in DATA_TABLES)
     found = conn.exec_driver_sql(
-        f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({tables}) AND sql IS NOT NULL "
-        "AND (type = 'index' OR (type = 'trigger' AND name LIKE '%\\_search\\_%' ESCAPE '\\')) "
-        "ORDER BY type, name").fetchall()
-    return [sql for _type, _name, sql in found]
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
+        "AND sql IS NOT NULL ORDER BY name").fetchall()
+    return [sql for _name, sql in found]
 
 
 def _name(sql: str) -> tuple[str, str]:
@@ -103,32 +106,33 @@ def _drop(session: Session, statements: Sequence[str]) -> None:
 
 
 def _make_again(session: Session, statements: Sequence[str]) -> None:
-    """Indexes first, then the search index from every row, then the triggers that keep it."""
     conn = session.connection()
     for sql in statements:
-        if _name(sql)[0] == "INDEX":
-            conn.exec_driver_sql(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
-                                 .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
-    search.rebuild(session)
-    for sql in statements:
-        if _name(sql)[0] == "TRIGGER":
-            conn.exec_driver_sql(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+        conn.exec_driver_sql(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                             .replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1))
 
 
 @contextmanager
-def _loading(store: Any) -> Iterator[Session]:
+def _loading(store: Any, *, durable: bool = False) -> Iterator[Session]:
     """The sync writer's transaction with foreign keys unchecked (a frame's rows may refer to rows of a
     later frame; :func:`finish` removes what is left dangling). PRAGMA foreign_keys cannot change inside
-    a transaction, so it is set on the connection before and restored after."""
+    a transaction, so it is set on the connection before and restored after.
+
+    Frames commit with ``synchronous=NORMAL``: in WAL mode a power cut may then lose the last frames
+    committed, never the database's consistency - the rows and their token go together, and what was
+    lost is read again from the token before it. The end of the load (``durable``) is FULL as ever."""
     with store.engine.connect() as conn:
         raw = conn.connection.driver_connection
         raw.execute("PRAGMA foreign_keys=OFF")
+        if not durable:
+            raw.execute("PRAGMA synchronous=NORMAL")
         try:
             conn = conn.execution_options(fm_writer="sync")
             with Session(bind=conn, autoflush=False, expire_on_commit=False) as session, session.begin():
                 yield session
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute("PRAGMA synchronous=FULL")
 
 
 def start(store: Any, head: int, remaining: int) -> Progress:
@@ -144,8 +148,11 @@ def start(store: Any, head: int, remaining: int) -> Progress:
             if not is_empty(session):
                 raise BulkError("this store already holds rows: it pulls the change log, not a snapshot")
             bulk = SyncBulk(singleton=1, token=None, head=head, total=0, loaded=0,
-                            started_at=timeutil.utcnow(), dropped=_set_aside_sql(session), set_aside=False)
+                            started_at=timeutil.utcnow(), dropped=_set_aside_sql(session), set_aside=False,
+                            resumed=False)
             session.add(bulk)
+        else:
+            bulk.resumed = True  # a second answer: a newer snapshot than the rows before it
         if not bulk.set_aside:
             _drop(session, bulk.dropped)
             bulk.set_aside = True
@@ -154,8 +161,22 @@ def start(store: Any, head: int, remaining: int) -> Progress:
         return Progress(bulk.token, bulk.head, bulk.loaded, bulk.total)
 
 
-def write(store: Any, table: str, columns: Sequence[str], values: Sequence[Sequence[Any]], token: str) -> Progress:
-    """Write one frame: rows of one table, as the server's columns and value arrays, and its token."""
+@dataclass(frozen=True)
+class Frame:
+    """One frame made ready to write (by :func:`prepare`, off the writing thread)."""
+
+    table: str
+    names: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    versions: list[tuple[str, str, int]]  # (table, id, version) of rows not at version 1
+    bodies: list[str] | None  # the rows' search texts, for a searched table
+    token: str
+
+
+def prepare(table: Any, columns: Any, values: Any, token: Any) -> Frame:
+    """Check one frame of the server's (rows of one table, as its columns and value arrays, and a token)
+    and make what :func:`write` needs, search texts included: pure work, no database, so that it runs
+    on the thread that reads the answer while the previous frame is written."""
     if table not in DATA_TABLES:
         raise BulkError(f"unknown table {table!r}")
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) or "id" not in columns \
@@ -182,29 +203,43 @@ def write(store: Any, table: str, columns: Sequence[str], values: Sequence[Seque
         if version != 1:
             versions.append((table, row[at_id], version))
         tuples.append((*(row[i] for i in keep), *(value for _name, value in fill)) if picked else tuple(row))
+    bodies = None
+    if table in search.INDEXES:
+        spec = search.INDEXES[table]
+        at = [names.index(c) for c in spec.columns]
+        bodies = [index_text(*(row[i] if isinstance(row[i], str) else None for i in at)) for row in tuples]
+    return Frame(table, tuple(names), tuples, versions, bodies, token)
+
+
+def write(store: Any, frame: Frame) -> Progress:
+    """Write one prepared frame and its token in one transaction; a searched table's rows are indexed
+    for search with it, in one statement (desktop.search.bulk_insert)."""
     try:
         with _loading(store) as session:
             conn = session.connection()
             bulk = session.get(SyncBulk, 1)
             if bulk is None or not bulk.set_aside:
                 raise BulkError("no snapshot load is under way")
-            conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                                 tuples)
-            if versions:
+            if frame.bodies is not None:
+                search.bulk_insert(session, frame.table, frame.names, frame.rows, frame.bodies)
+            elif frame.rows:
+                conn.exec_driver_sql(f"INSERT INTO {frame.table} ({', '.join(frame.names)}) "
+                                     f"VALUES ({', '.join('?' * len(frame.names))})", frame.rows)
+            if frame.versions:
                 conn.exec_driver_sql("INSERT INTO sync_rows (table_name, row_id, version) VALUES (?, ?, ?) "
                                      "ON CONFLICT (table_name, row_id) DO UPDATE SET version = excluded.version",
-                                     versions)
-            bulk.token = token
-            bulk.loaded += len(tuples)
+                                     frame.versions)
+            bulk.token = frame.token
+            bulk.loaded += len(frame.rows)
             audit.append(session, at=timeutil.utcnow(), actor_id=SYSTEM_ACTOR, device_id=store.device()[0],
                          action="sync.pull", entity="sync", entity_id="snapshot",
-                         detail={"snapshot": token, "counts": {"upsert": {table: len(tuples)}}})
+                         detail={"snapshot": frame.token, "counts": {"upsert": {frame.table: len(frame.rows)}}})
             return Progress(bulk.token, bulk.head, bulk.loaded, bulk.total)
     except BulkError:
         raise
-    except Exception as exc:  # a value SQLite cannot take, a row sent twice, a CHECK it breaks
+    except Exception as exc:  # a value SQLite cannot take (an object), a row sent twice, a CHECK it breaks
         if type(exc).__module__.startswith(("sqlite3", "sqlalchemy")):
-            raise BulkError(f"{table}: the rows cannot be loaded: {getattr(exc, 'orig', exc)}") from exc
+            raise BulkError(f"{frame.table}: the rows cannot be loaded: {getattr(exc, 'orig', exc)}") from exc
         raise
 
 
@@ -230,11 +265,12 @@ def finish(store: Any, next_cursor: int) -> Progress:
     """End the load: dangling rows out, indexes, search index and triggers made again, the cursor stored."""
     if not isinstance(next_cursor, int) or isinstance(next_cursor, bool) or next_cursor < 0:
         raise BulkError(f"next_cursor must be a whole number >= 0, not {next_cursor!r}")
-    with _loading(store) as session:
+    with _loading(store, durable=True) as session:
         bulk = session.get(SyncBulk, 1)
         if bulk is None:
             raise BulkError("no snapshot load is under way")
-        removed = _dangling(session)
+        # One answer is one snapshot of a database that checks its own foreign keys: nothing dangles.
+        removed = _dangling(session) if bulk.resumed else {}
         _make_again(session, bulk.dropped)
         state = session.get(SyncState, 1)
         if state is None:

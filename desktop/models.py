@@ -525,7 +525,7 @@ class SyncedRow(Base):
 class SyncBulk(Base):
     """A first pull under way (desktop.bulk_pull): one row while the server's snapshot is being loaded.
 
-    ``dropped`` keeps the SQL of the indexes and search triggers set aside for the load, so that they
+    ``dropped`` keeps the SQL of the secondary indexes set aside for the load, so that they
     are made again exactly as they were - at the end, or after a crash, when the store is next opened.
     """
 
@@ -538,8 +538,9 @@ class SyncBulk(Base):
     total: Mapped[int]  # rows to load, as the server counted them
     loaded: Mapped[int]  # rows loaded so far
     started_at: Mapped[datetime]
-    dropped: Mapped[list[str]] = mapped_column(JSON)  # CREATE statements of what is set aside during the load
+    dropped: Mapped[list[str]] = mapped_column(JSON)  # CREATE INDEX statements set aside during the load
     set_aside: Mapped[bool]  # whether they are set aside now (false once made again after a stop)
+    resumed: Mapped[bool]  # read from more than one answer (snapshot): rows may dangle until the end
 
 
 # Tables whose rows are business data: every change to them goes through a mutation

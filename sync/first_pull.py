@@ -4,15 +4,16 @@
 holds nothing yet (cursor 0, no business row) or a snapshot load is under way
 (desktop.bulk_pull.wanted). It asks ``GET /v1/snapshot`` (``after=`` the last token written, to go
 on after a stop), reads the answer's frames (``sync.protocol``: a 4-byte big-endian length, then
-gzip-compressed JSON) on a second thread while this one writes the previous frame, and hands each
-to desktop.bulk_pull: one transaction per frame, then the indexes, the search index and the cursor
-(the snapshot's change-log head) at the end. The change-log pull then goes on from that cursor.
+gzip-compressed JSON) on a second thread - decoded, checked and their search texts made there
+(desktop.bulk_pull.prepare) - while this one writes the previous frame, and hands each to
+desktop.bulk_pull: one transaction per frame, then the indexes and the cursor (the snapshot's
+change-log head) at the end. The change-log pull then goes on from that cursor.
 
 A broken stream (a dropped connection, a timeout, a 5xx) is asked again from the last token
 written, with the client's backoff, ``attempts`` times in a row without a frame written in between;
 then :class:`sync.client.SyncUnavailable`. Cancel stops between frames. Whenever the load stops
-before its end (cancel, error), desktop.bulk_pull.restore makes the indexes and the search index
-again for what was loaded, so the rows already here are browsable and searchable; the next sync
+before its end (cancel, error), desktop.bulk_pull.restore makes the indexes again for what was
+loaded, so the rows already here are quick to browse (they are searchable as they arrive); the next sync
 continues from the token. A crash is handled the same way when the store is next opened.
 
 A server without the route (404 before any frame) leaves the store as it was: the change-log pull
@@ -38,6 +39,7 @@ import requests
 import urllib3
 
 from desktop import bulk_pull
+from sync import protocol
 
 if TYPE_CHECKING:
     from sync.client import Progress, SyncClient
@@ -87,6 +89,10 @@ def _frames(response: requests.Response, counted: list[int]) -> Iterator[dict[st
         frame = json.loads(gzip.decompress(data))
         if not isinstance(frame, dict):
             raise ValueError("a frame must be a JSON object")
+        if frame.get("kind") == "rows":  # checked and made ready (search texts too) here, off the writer
+            frame["prepared"] = bulk_pull.prepare(frame.get("table"), frame.get("columns"), frame.get("rows"),
+                                                  frame.get("token"))
+            del frame["rows"]
         yield frame
         if frame.get("kind") == "end":
             return
@@ -186,6 +192,10 @@ def _run(client: SyncClient, progress: Progress | None) -> SnapshotReport | None
                 response.close()
             elif not 200 <= status < 300:
                 raise _final_error(response)
+            elif not response.headers.get("Content-Type", "").startswith(protocol.SNAPSHOT_MEDIA_TYPE):
+                # Often a captive portal or a proxy's page rather than our server: a network problem.
+                failure, reason = f"HTTP {status} without snapshot frames", "not_json"
+                response.close()
             else:
                 counted = [0]
                 try:
@@ -196,8 +206,7 @@ def _run(client: SyncClient, progress: Progress | None) -> SnapshotReport | None
                             report.rows = at.loaded
                             _report(progress, at, SyncCancelled)
                         elif kind == "rows":
-                            at = bulk_pull.write(store, frame.get("table"), frame.get("columns"),
-                                                 frame.get("rows"), frame.get("token"))
+                            at = bulk_pull.write(store, frame["prepared"])
                             after, report.rows = at.token, at.loaded
                             report.frames += 1
                             failures = 0  # something was done: the next break gets every attempt again

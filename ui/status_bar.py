@@ -127,7 +127,22 @@ class StatusBar(QStatusBar):
             return self.tr("Receiving changes…")
         if what == "upload":
             return self.tr("Sending photos and recordings…")
+        if what == "download":
+            text = self.tr("Downloading your data for the first time: %1%").replace(
+                "%1", str(round(self.context.sync.fraction * 100)))
+            left = self.context.sync.remaining_s
+            if left is not None:
+                text += self.tr(", about %1 left").replace("%1", self._duration(left))
+            return text
+        if what == "index":
+            return self.tr("Preparing search for the downloaded data…")
         return self.tr("Syncing…")
+
+    def _duration(self, seconds: float) -> str:
+        """A rough time left, as a person says it: "3 min", "20 s"."""
+        if seconds >= 90:
+            return self.tr("%1 min").replace("%1", str(round(seconds / 60)))
+        return self.tr("%1 s").replace("%1", str(max(5, round(seconds / 5) * 5)))
 
     def _show_state(self) -> None:
         state = self.state

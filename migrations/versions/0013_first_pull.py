@@ -1,8 +1,8 @@
-"""A first pull loads the server's snapshot into tables whose secondary indexes and search triggers
-are set aside, and makes them again once at the end: ``sync_bulk`` holds, while that lasts, where
-the load stands (the last frame's token, the snapshot's change-log head, rows loaded of how many)
-and the SQL of what was set aside, so that a crash never leaves the store without them
-(desktop.bulk_pull).
+"""A first pull loads the server's snapshot into tables whose secondary indexes are set aside, and
+makes them again once at the end: ``sync_bulk`` holds, while that lasts, where the load stands (the
+last frame's token, the snapshot's change-log head, rows loaded of how many, whether it spans more
+than one answer) and the SQL of the indexes set aside, so that a crash never leaves the store
+without them (desktop.bulk_pull).
 
 Revision ID: 0013
 Revises: 0009
@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("started_at", TS, nullable=False),
         sa.Column("dropped", sa.JSON, nullable=False),
         sa.Column("set_aside", sa.Boolean, nullable=False),
+        sa.Column("resumed", sa.Boolean, nullable=False),
         sa.CheckConstraint("singleton = 1", name="ck_sync_bulk_singleton"),
     )
 

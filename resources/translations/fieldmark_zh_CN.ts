@@ -2431,6 +2431,26 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在发送照片和录音…</translation>
     </message>
     <message>
+        <source>Downloading your data for the first time: %1%</source>
+        <translation>正在首次下载数据：%1%</translation>
+    </message>
+    <message>
+        <source>, about %1 left</source>
+        <translation>，约还需 %1</translation>
+    </message>
+    <message>
+        <source>Preparing search for the downloaded data…</source>
+        <translation>正在为下载的数据建立搜索…</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
         <location line="+14"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
