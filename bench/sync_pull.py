@@ -1,12 +1,15 @@
 """A new desktop's first pull from a real server process, and a sync with nothing to do.
 
     python -m bench.sync_pull [--customers 100000] [--touchpoints 1000000] [--empty-syncs 300]
+                              [--no-schema-baseline] [--postgres]
 
 Builds (once, cached under bench/data/) a SQLite server database holding the demo generator's
 organisation at the given size (the rows its producer makes, desktop.demo.generator) - users, customers,
 contacts, touchpoints, each row with its change-log entry - loaded in bulk, not timed. Then starts ``fieldmark-server`` on it, signs a fresh desktop in as
 ``finance.sun`` (finance sees every customer), and times ``SyncClient.pull()`` of everything into the
-fresh store. Beside it, in the same run and on the same disk, the same row tuples are written with a
+fresh store - a first pull, so the server's snapshot loaded in bulk (sync.first_pull); the wire bytes
+per row are printed with it. ``--postgres`` copies the data set into a private PostgreSQL cluster
+first (not timed) and serves it from there. Beside it, in the same run and on the same disk, the same row tuples are written with a
 bare ``executemany`` (WAL, synchronous=FULL, one transaction): into plain tables with the same columns
 (no index, no constraint, no trigger), and into a fresh desktop schema (its indexes, foreign keys and
 search triggers). Finally, ``SyncClient.sync()`` with nothing to push and nothing to pull is timed many
@@ -83,6 +86,27 @@ def build_server(folder: Path, customers: int, touchpoints: int) -> Path:
     return path
 
 
+def copy_to_postgres(source: Path, url: str) -> None:
+    """The server database's rows copied into a fresh PostgreSQL database (its schema made first), not timed."""
+    import psycopg
+
+    started = time.perf_counter()
+    engine = make_engine(url)
+    create_schema(engine)
+    engine.dispose()
+    src = sqlite3.connect(source)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as pg:
+        pg.execute("SET session_replication_role = replica")  # rows come in id order; the source is checked
+        for table in ("users", "customers", "contacts", "touchpoints", "server_change_log"):
+            names = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
+            with pg.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in src.execute(f"SELECT {', '.join(names)} FROM {table}"):
+                    copy.write_row(row)
+        pg.execute("ANALYZE")
+    src.close()
+    print(f"copied into PostgreSQL in {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def table_rows(path: Path) -> dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]:
     """Every synced row of a desktop database, as the tuples of its travelling columns."""
     db = sqlite3.connect(path)
@@ -128,14 +152,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--empty-syncs", type=int, default=300)
     parser.add_argument("--no-schema-baseline", action="store_true",
                         help="skip the baseline into the desktop schema (the slow one)")
-    parser.add_argument("--server-url", default=None,
-                        help="pull from this server's database instead (a PostgreSQL URL the data set is copied into)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="serve the data set from PostgreSQL (a private cluster, tests/postgres.py), copied in first")
     args = parser.parse_args(argv)
     server_dir = DATA / f"sync-server-{args.customers}-{args.touchpoints}"
     build_server(server_dir, args.customers, args.touchpoints)
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}", flush=True)
-    server = ServerProcess(server_dir, args.server_url)
+    cluster = url = None
+    if args.postgres:
+        from tests.postgres import PostgresCluster
+
+        cluster = PostgresCluster()
+        url = cluster.database()
+        copy_to_postgres(server_dir / "fieldmark-server.db", url)
+    server = ServerProcess(server_dir if url is None else Path(tempfile.mkdtemp(prefix="sync-pg-", dir=DATA)), url)
     work = Path(tempfile.mkdtemp(prefix="sync-pull-", dir=DATA))
     try:
         store = open_store(work / "desktop" / "fieldmark.db")
@@ -175,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
     finally:
         server.stop()
+        if cluster is not None:
+            cluster.stop()
+            shutil.rmtree(server.data_dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

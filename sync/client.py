@@ -142,7 +142,7 @@ class SyncClient:
                  timeout: tuple[float, float] = (10.0, 60.0), attempts: int = 5, backoff_s: float = 0.5,
                  max_delay_s: float = 30.0, sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random, session: requests.Session | None = None,
-                 snapshots: bool = True) -> None:
+                 snapshots: bool = True, snapshot_rows: int = protocol.SNAPSHOT_ROWS) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.token_store = token_store
@@ -155,7 +155,7 @@ class SyncClient:
         self.http = session or requests.Session()
         self._offset: float | None = None
         self.snapshots = snapshots  # False: a first pull reads the change log like any other (tests compare)
-        self.snapshot_rows = protocol.SNAPSHOT_ROWS  # rows per frame asked of a snapshot
+        self.snapshot_rows = snapshot_rows  # rows per frame asked of a snapshot
 
     # ---- Public API
 
