@@ -128,14 +128,13 @@ class StatusBar(QStatusBar):
         if what == "upload":
             return self.tr("Sending photos and recordings…")
         if what == "download":
-            text = self.tr("Downloading your data for the first time: %1%").replace(
-                "%1", str(round(self.context.sync.fraction * 100)))
-            left = self.context.sync.remaining_s
-            if left is not None:
-                text += self.tr(", about %1 left").replace("%1", self._duration(left))
-            return text
+            left = self.context.sync.remaining_s  # the bar beside shows how far it is
+            if left is None:
+                return self.tr("Downloading your data for the first time…")
+            return self.tr("Downloading your data for the first time, about %1 left").replace(
+                "%1", self._duration(left))
         if what == "index":
-            return self.tr("Preparing search for the downloaded data…")
+            return self.tr("Indexing the downloaded data…")
         return self.tr("Syncing…")
 
     def _duration(self, seconds: float) -> str:

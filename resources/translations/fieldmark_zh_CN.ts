@@ -2431,16 +2431,16 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在发送照片和录音…</translation>
     </message>
     <message>
-        <source>Downloading your data for the first time: %1%</source>
-        <translation>正在首次下载数据：%1%</translation>
+        <source>Downloading your data for the first time…</source>
+        <translation>正在首次下载数据…</translation>
     </message>
     <message>
-        <source>, about %1 left</source>
-        <translation>，约还需 %1</translation>
+        <source>Downloading your data for the first time, about %1 left</source>
+        <translation>正在首次下载数据，约还需 %1</translation>
     </message>
     <message>
-        <source>Preparing search for the downloaded data…</source>
-        <translation>正在为下载的数据建立搜索…</translation>
+        <source>Indexing the downloaded data…</source>
+        <translation>正在为下载的数据建立索引…</translation>
     </message>
     <message>
         <source>%1 min</source>
