@@ -19,8 +19,10 @@ times on that desktop, which now holds the whole data set, against the server, w
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -119,8 +121,8 @@ def table_rows(path: Path) -> dict[str, tuple[tuple[str, ...], list[tuple[Any, .
 
 
 def baseline(folder: Path, data: dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]], *,
-             desktop_schema: bool) -> float:
-    """Seconds to executemany the rows in one transaction (WAL, synchronous=FULL), parents first."""
+             desktop_schema: bool) -> tuple[float, float]:
+    """Seconds (wall, CPU) to executemany the rows in one transaction (WAL, synchronous=FULL)."""
     path = folder / ("baseline-schema.db" if desktop_schema else "baseline-plain.db")
     if desktop_schema:
         open_store(path).close()  # the desktop's tables, indexes and search triggers, empty
@@ -130,14 +132,29 @@ def baseline(folder: Path, data: dict[str, tuple[tuple[str, ...], list[tuple[Any
     if not desktop_schema:
         for table, (names, _values) in data.items():
             db.execute(f"CREATE TABLE {table} ({', '.join(names)})")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     db.execute("BEGIN")
     for table, (names, values) in data.items():
         db.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values)
     db.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     db.close()
-    return elapsed
+    return elapsed, cpu
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (the pull's worker process, once it is gone)."""
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:  # reaps the ended ones
+        time.sleep(0.05)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def pct(values: list[float], p: float) -> float:
@@ -152,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--empty-syncs", type=int, default=300)
     parser.add_argument("--no-schema-baseline", action="store_true",
                         help="skip the baseline into the desktop schema (the slow one)")
+    parser.add_argument("--log-pull", action="store_true",
+                        help="pull the change log page by page, as before snapshots (for comparison)")
     parser.add_argument("--postgres", action="store_true",
                         help="serve the data set from PostgreSQL (a private cluster, tests/postgres.py), copied in first")
     args = parser.parse_args(argv)
@@ -170,11 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="sync-pull-", dir=DATA))
     try:
         store = open_store(work / "desktop" / "fieldmark.db")
-        client = SyncClient(store, server.url, FileTokenStore(work / "token"), sleep=lambda _s: None)
+        client = SyncClient(store, server.url, FileTokenStore(work / "token"), sleep=lambda _s: None,
+                            snapshots=not args.log_pull)
         client.sign_in(USER, "fieldmark", "benchmark")
+        cpu, children, server_cpu = time.process_time(), children_cpu(), cpu_of(server.process.pid)
         started = time.perf_counter()
         report = client.pull()
         elapsed = time.perf_counter() - started
+        server_cpu = cpu_of(server.process.pid) - server_cpu
+        cpu = time.process_time() - cpu + children_cpu() - children
         data = table_rows(store.path)
         total = sum(len(values) for _names, values in data.values())
         # Rows: what the desktop holds afterwards. Changes count more: a page also carries the rows its
@@ -182,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pull: {total:,} rows ({report.changes:,} changes, {report.pages} pages) in {elapsed:.1f} s, "
               f"{total / elapsed:,.0f} rows/s; desktop now holds "
               + ", ".join(f"{len(v):,} {t}" for t, (_n, v) in data.items()), flush=True)
+        print(f"pull CPU: desktop {cpu:.1f} s (its worker process included), server {server_cpu:.1f} s; "
+              f"wall {elapsed:.1f} s", flush=True)
         if report.snapshot is not None:
             snap = report.snapshot
             print(f"snapshot: {snap.rows:,} rows in {snap.frames} frames, {snap.wire_bytes:,} bytes on the wire, "
@@ -191,9 +216,11 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(("desktop schema (indexes, foreign keys, search triggers)",
                          baseline(work, data, desktop_schema=True)))
         del data
-        for name, seconds in runs:
-            print(f"baseline executemany, {name}: {total:,} rows in {seconds:.1f} s, {total / seconds:,.0f} rows/s; "
-                  f"pull / baseline = {seconds / elapsed:.2f}", flush=True)
+        for name, (seconds, base_cpu) in runs:
+            print(f"baseline executemany, {name}: {total:,} rows in {seconds:.1f} s ({base_cpu:.1f} s CPU), "
+                  f"{total / seconds:,.0f} rows/s; pull / baseline = {seconds / elapsed:.2f} wall, "
+                  f"{base_cpu / cpu:.2f} desktop CPU, {base_cpu / (cpu + server_cpu):.2f} desktop + server CPU",
+                  flush=True)
 
         times = []
         for _ in range(args.empty_syncs):
