@@ -244,3 +244,52 @@ def test_a_large_pull_decodes_its_frames_in_a_worker_process_to_the_same_result(
     assert started and started[0] is not None  # the frames went through the worker process
     store.close()
     assert contents(store.path) == expected
+
+
+def test_the_snapshot_is_read_in_one_transaction_and_ends_at_its_head(server):
+    """A change committed while an answer is being read is not in it; the end frame's cursor is the head
+    the answer started at, so the change-log pull from there brings the change."""
+    import gzip
+    import json
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from desktop.models import User
+    from sync.server import snapshot
+    from sync.server.db import make_engine
+
+    # The server's own engine settings (a SQLite read transaction begins with BEGIN, as in the server).
+    engine = make_engine(server.database_url or f"sqlite:///{server.data_dir / 'fieldmark-server.db'}")
+    try:
+        with Session(engine) as session:
+            user_id = session.scalars(select(User.id).where(User.username == "rep.li")).one()
+        frames = snapshot.frames(engine, user_id, None, rows_per_frame=FRAME)
+        decoded = [json.loads(gzip.decompress(next(frames)[4:])) for _ in range(3)]  # the read has begun
+        api = Api(server, "rep.li")
+        name, args = create("读取快照期间新建的客户有限公司")
+        assert api.push((name, args)).json()["results"][0]["status"] == "applied"
+        decoded += [json.loads(gzip.decompress(frame[4:])) for frame in frames]
+    finally:
+        engine.dispose()
+    start, end = decoded[0], decoded[-1]
+    assert start["kind"] == "start" and end == {"kind": "end", "next_cursor": start["head"]}
+    rows = [row for frame in decoded if frame["kind"] == "rows" for row in frame["rows"]]
+    assert len(rows) == start["total"]
+    assert args["id"] not in {row[frame["columns"].index("id")] for frame in decoded if frame["kind"] == "rows"
+                              for row in frame["rows"]}
+    changes, _cursor = api.pull_all(start["head"])
+    assert args["id"] in {c["id"] for c in changes if c["table"] == "customers"}
+
+
+def test_the_snapshot_route_refuses_a_bad_token_and_a_missing_sign_in(server):
+    import requests
+
+    from sync import protocol
+
+    api = Api(server, "rep.li")
+    bad = api.get("/v1/snapshot", params={"after": "not-a-token"})
+    assert bad.status_code == 422 and bad.json()["message_zh"] and bad.json()["message_en"]
+    anonymous = requests.get(server.url + "/v1/snapshot", headers={protocol.APP_HEADER: api.headers[protocol.APP_HEADER]},
+                             timeout=30)
+    assert anonymous.status_code == 401
