@@ -2329,6 +2329,22 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在下载贵公司的数据…</translation>
     </message>
     <message>
+        <source>Indexing the downloaded data…</source>
+        <translation>正在为下载的数据建立索引…</translation>
+    </message>
+    <message>
+        <source>Downloading your organisation&apos;s data, about %1 left</source>
+        <translation>正在下载贵公司的数据，约还需 %1</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
         <location line="+18"/>
         <source>The first download from %1 stopped before it finished. What arrived is kept on this computer, but the folder cannot be used until the download is complete: type your password and press Connect to go on from where it stopped.</source>
         <translation>从 %1 的首次下载未完成就中断了。已收到的数据保存在本机，但下载完成之前此文件夹还不能使用：请输入密码并点“连接”，从中断处继续。</translation>
