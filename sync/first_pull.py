@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import queue
 import struct
+import sys
 import threading
 import zlib
 from collections.abc import Iterator
@@ -117,7 +118,9 @@ class _Decoder:
     broken = False  # a worker process could not run here (say, a frozen app): decode in-process from now on
 
     def expect(self, rows: int) -> None:
-        if self.pool is None and rows >= PROCESS_FROM and (os.cpu_count() or 1) > 1 and not _Decoder.broken:
+        # A frozen build would start the app itself again as the worker (multiprocessing's "spawn").
+        if self.pool is None and rows >= PROCESS_FROM and (os.cpu_count() or 1) > 1 and not _Decoder.broken \
+                and not getattr(sys, "frozen", False):
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
     def close(self) -> None:
