@@ -149,7 +149,7 @@ def cpu_of(pid: int) -> float:
 
 
 def children_cpu() -> float:
-    """CPU seconds of this process's ended children (the pull's worker process, once it is gone)."""
+    """CPU seconds of this process's ended children (a worker process the pull may have had)."""
     deadline = time.monotonic() + 10
     while multiprocessing.active_children() and time.monotonic() < deadline:  # reaps the ended ones
         time.sleep(0.05)
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pull: {total:,} rows ({report.changes:,} changes, {report.pages} pages) in {elapsed:.1f} s, "
               f"{total / elapsed:,.0f} rows/s; desktop now holds "
               + ", ".join(f"{len(v):,} {t}" for t, (_n, v) in data.items()), flush=True)
-        print(f"pull CPU: desktop {cpu:.1f} s (its worker process included), server {server_cpu:.1f} s; "
+        print(f"pull CPU: desktop {cpu:.1f} s (any child process included), server {server_cpu:.1f} s; "
               f"wall {elapsed:.1f} s", flush=True)
         if report.snapshot is not None:
             snap = report.snapshot

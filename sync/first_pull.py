@@ -4,9 +4,8 @@
 holds nothing yet (cursor 0, no business row) or a snapshot load is under way
 (desktop.bulk_pull.wanted). It asks ``GET /v1/snapshot`` (``after=`` the last token written, to go
 on after a stop), reads the answer's frames (``sync.protocol``: a 4-byte big-endian length, then
-gzip-compressed JSON) on a second thread and decodes them - JSON, checks, search texts
-(desktop.bulk_pull.prepare); for a large pull in a worker process, beside the interpreter that writes -
-while this thread writes the previous frame, and hands each to
+gzip-compressed JSON) on a second thread and decodes them there - JSON, checks, search texts
+(desktop.bulk_pull.prepare) - while this thread writes the previous frame, and hands each to
 desktop.bulk_pull: one transaction per frame, then the indexes and the cursor (the snapshot's
 change-log head) at the end. The change-log pull then goes on from that cursor.
 
@@ -28,16 +27,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import multiprocessing
-import os
 import queue
 import struct
-import sys
 import threading
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +46,6 @@ if TYPE_CHECKING:
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024  # a frame of SNAPSHOT_ROWS rows is a few MB compressed
 LOADED_SHARE = 0.9  # of the first pull's progress; the rest is making the indexes
-PROCESS_FROM = 100_000  # rows from which frames are decoded in a worker process (starting one takes ~1 s)
 
 
 @dataclass
@@ -80,7 +73,7 @@ def _exactly(raw: Any, size: int) -> bytes:
 
 def decode(data: bytes) -> dict[str, Any]:
     """One frame's bytes as its message; a rows frame checked and made ready to write (search texts
-    made) by desktop.bulk_pull.prepare. Pure work: it runs in a worker process for a large pull."""
+    made) by desktop.bulk_pull.prepare. Pure work, done on the reading thread."""
     frame = json.loads(gzip.decompress(data))
     if not isinstance(frame, dict):
         raise ValueError("a frame must be a JSON object")
@@ -91,48 +84,10 @@ def decode(data: bytes) -> dict[str, Any]:
     return frame
 
 
-def _done(value: Any) -> Future[Any]:
-    future: Future[Any] = Future()
-    future.set_result(value)
-    return future
-
-
-class _Decoder:
-    """Decodes frames in this process, or, once a pull is large enough to pay for starting one, in a
-    worker process: the frames' Python work (JSON, checks, search texts) then runs beside the writing
-    of the previous frame instead of taking turns with it for the interpreter lock."""
-
-    def __init__(self) -> None:
-        self.pool: ProcessPoolExecutor | None = None
-
-    def submit(self, data: bytes) -> Future[Any]:
-        if self.pool is None:
-            try:
-                return _done(decode(data))
-            except Exception as exc:  # raised where the frame is taken, in order
-                future: Future[Any] = Future()
-                future.set_exception(exc)
-                return future
-        return self.pool.submit(decode, data)
-
-    broken = False  # a worker process could not run here (say, a frozen app): decode in-process from now on
-
-    def expect(self, rows: int) -> None:
-        # A frozen build would start the app itself again as the worker (multiprocessing's "spawn").
-        if self.pool is None and rows >= PROCESS_FROM and (os.cpu_count() or 1) > 1 and not _Decoder.broken \
-                and not getattr(sys, "frozen", False):
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _frames(response: requests.Response, counted: list[int], decoder: _Decoder) -> Iterator[Future[Any]]:
-    """The answer's frames as they are read, each a future of its decoded message; ends where the
-    answer ends (the caller knows whether the end frame came)."""
+def _frames(response: requests.Response, counted: list[int]) -> Iterator[dict[str, Any]]:
+    """The answer's frames, decoded, as they are read; ends where the answer ends (the caller knows
+    whether the end frame came)."""
     raw = response.raw
-    first = True
     while True:
         head = _exactly(raw, 4)
         if not head:
@@ -146,14 +101,7 @@ def _frames(response: requests.Response, counted: list[int], decoder: _Decoder) 
         if len(data) < size:
             raise _Cut("the answer was cut inside a frame")
         counted[0] += 4 + size
-        future = decoder.submit(data)
-        if first:  # the start frame says how many rows come
-            first = False
-            start = future.result() if future.exception() is None else {}
-            total = start.get("total") if isinstance(start, dict) else None
-            if isinstance(total, int):
-                decoder.expect(total)
-        yield future
+        yield decode(data)
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -256,10 +204,8 @@ def _run(client: SyncClient, progress: Progress | None) -> SnapshotReport | None
                 response.close()
             else:
                 counted = [0]
-                decoder = _Decoder()
                 try:
-                    for future in _ahead(_frames(response, counted, decoder), depth=3):
-                        frame = future.result()
+                    for frame in _ahead(_frames(response, counted)):
                         kind = frame.get("kind")
                         if kind == "start":
                             at = bulk_pull.start(store, frame.get("head"), frame.get("total"))
@@ -286,14 +232,10 @@ def _run(client: SyncClient, progress: Progress | None) -> SnapshotReport | None
                     raise _bad_response(f"a snapshot frame: {exc}") from exc
                 except RETRY as exc:
                     failure, reason = f"{type(exc).__name__}: {exc}", "timeout" if "timed out" in str(exc) else "refused"
-                except BrokenProcessPool as exc:  # what was written stays; go on decoding in this process
-                    _Decoder.broken = True
-                    failure, reason = f"{type(exc).__name__}: {exc}", "refused"
                 finally:
                     report.wire_bytes += counted[0]
                     counted[0] = 0
                     response.close()
-                    decoder.close()
         failures += 1
         if failures >= client.attempts:
             raise SyncUnavailable("unavailable", f"暂时无法连接服务器（已尝试 {failures} 次）。已下载的数据都已保存，下次同步会接着下载。",

@@ -263,26 +263,6 @@ def test_only_an_empty_store_takes_a_snapshot(store, org):
         bulk_pull.start(store, 10, 100)
 
 
-def test_a_large_pull_decodes_its_frames_in_a_worker_process_to_the_same_result(server, tmp_path, monkeypatch):
-    from sync import first_pull
-
-    monkeypatch.setattr(first_pull, "PROCESS_FROM", 1)  # "large" from the first row on
-    started: list[object] = []
-    real = first_pull._Decoder.expect
-
-    def expect(self, rows):
-        real(self, rows)
-        started.append(self.pool)
-
-    monkeypatch.setattr(first_pull._Decoder, "expect", expect)
-    expected = reference(tmp_path, server, "rep.li")
-    store, client = desktop(tmp_path / "bulk", server, "rep.li")
-    assert client.pull().snapshot is not None
-    assert started and started[0] is not None  # the frames went through the worker process
-    store.close()
-    assert contents(store.path) == expected
-
-
 def test_the_snapshot_is_read_in_one_transaction_and_ends_at_its_head(server):
     """A change committed while an answer is being read is not in it; the end frame's cursor is the head
     the answer started at, so the change-log pull from there brings the change."""
