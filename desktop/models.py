@@ -586,6 +586,27 @@ class RereadRow(Base):
     row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
+class SyncBulk(Base):
+    """A first pull under way (desktop.bulk_pull): one row while the server's snapshot is being loaded.
+
+    ``dropped`` keeps the SQL of the secondary indexes set aside for the load, so that they
+    are made again exactly as they were - at the end, or after a crash, when the store is next opened.
+    """
+
+    __tablename__ = "sync_bulk"
+    __table_args__ = (CheckConstraint("singleton = 1", name="ck_sync_bulk_singleton"),)
+
+    singleton: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    token: Mapped[str | None] = mapped_column(String(200))  # the last frame written: where to continue
+    head: Mapped[int]  # the change-log head of the server's first snapshot: the cursor at the end
+    total: Mapped[int]  # rows to load, as the server counted them
+    loaded: Mapped[int]  # rows loaded so far
+    started_at: Mapped[datetime]
+    dropped: Mapped[list[str]] = mapped_column(JSON)  # CREATE INDEX statements set aside during the load
+    set_aside: Mapped[bool]  # whether they are set aside now (false once made again after a stop)
+    resumed: Mapped[bool]  # read from more than one answer (snapshot): rows may dangle until the end
+
+
 # Tables whose rows are business data: every change to them goes through a mutation
 # (or, for rows the server already holds, through desktop.snapshot).
 DATA_TABLES = ("users", "capture_rules", "customers", "contacts", "touchpoints", "attachments", "products",

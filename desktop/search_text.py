@@ -24,15 +24,15 @@ is indexed, so it needs a migration that rebuilds the search tables (0002, then 
 
 from __future__ import annotations
 
-import re
+import operator
 
 from desktop.text_rules import fold
 
-_BIGRAM = re.compile(r"(?=(..))", re.DOTALL)
-
 
 def _bigrams(text: str) -> str:
-    return " ".join(_BIGRAM.findall(text))
+    # Each character joined to the next: the same as re.findall(r"(?=(..))", text, re.DOTALL), a
+    # third faster (a first pull makes the texts of a million touchpoints).
+    return " ".join(map(operator.add, text, text[1:]))
 
 
 def index_text(*parts: str | None) -> str:

@@ -32,7 +32,7 @@ from desktop.text_rules import name_key, phone_digits
 
 WRITERS = ("mutation", "snapshot", "sync", "migration")
 # Where the device stands with the server: only the sync writer (desktop.remote) and migrations change it.
-SYNC_TABLES = frozenset({"sync_state", "sync_problems", "sync_rows", "sync_reread"})
+SYNC_TABLES = frozenset({"sync_state", "sync_problems", "sync_rows", "sync_reread", "sync_bulk"})
 SYNC_WRITERS = ("sync", "migration")
 GUARDED_TABLES = frozenset(DATA_TABLES) | {"outbox", "audit_log", "device_state"} | SYNC_TABLES
 _WRITE = re.compile(
@@ -193,6 +193,10 @@ def open_store(path: Path, *, backup_dir: Path | None = None, script_location: s
         raise
     store = Store(path, engine, migrate.head_revision(script_location))
     _ensure_device(store, device_code)
+    if not build:
+        from desktop import bulk_pull  # a first pull stopped by a crash: its indexes are made again now
+
+        bulk_pull.restore(store)
     return store
 
 

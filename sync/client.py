@@ -55,7 +55,7 @@ from desktop.blobs import BlobError, is_sha256
 from desktop.models import DeviceState, OutboxEntry
 from desktop.mutations.visits import MAX_FILE_BYTES
 from desktop.store import Store
-from sync import columns, protocol, revocation
+from sync import columns, first_pull, protocol, revocation
 from sync.token_store import TokenStore, open_token_store
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,7 @@ class PullReport:
     cursor: int = 0
     replayed: int = 0
     replay_failed: list[int] = field(default_factory=list)
+    snapshot: first_pull.SnapshotReport | None = None  # a first pull's snapshot, when one was loaded
 
 
 @dataclass
@@ -187,7 +188,8 @@ class SyncClient:
     def __init__(self, store: Store, base_url: str, token_store: TokenStore, *,
                  timeout: tuple[float, float] = (10.0, 60.0), attempts: int = 5, backoff_s: float = 0.5,
                  max_delay_s: float = 30.0, sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] = random.random, session: requests.Session | None = None) -> None:
+                 jitter: Callable[[], float] = random.random, session: requests.Session | None = None,
+                 snapshots: bool = True, snapshot_rows: int = protocol.SNAPSHOT_ROWS) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.token_store = token_store
@@ -203,6 +205,8 @@ class SyncClient:
         self._pace = _UploadPace()  # the upload rate measured so far, kept from one sync to the next
         self._server_holds = False  # the server holds upload_pending changes as waiting (its blob status says)
         self._pull_pace = _PullPace()
+        self.snapshots = snapshots  # False: a first pull reads the change log like any other (tests compare)
+        self.snapshot_rows = snapshot_rows  # rows per frame asked of a snapshot
 
     # ---- Public API
 
@@ -558,8 +562,13 @@ class SyncClient:
             return self._pull_pages(progress)
 
     def _pull_pages(self, progress: Progress | None) -> PullReport:
+        # A store with nothing from the server yet loads the user's scope as a snapshot first
+        # (sync.first_pull); the change log then brings what changed since.
+        loaded = first_pull.run(self, _Part(progress, 0.0, 0.95)) if self.snapshots else None
+        if loaded is not None:
+            progress = _Part(progress, 0.95, 1.0)
         state = remote.read_state(self.store)
-        report = PullReport(cursor=state.cursor)
+        report = PullReport(cursor=state.cursor, snapshot=loaded)
         origin = {"server_id": state.server_id, "epoch": state.epoch, "mark": state.cursor_mark}
         with self.store.read() as session:  # the changes made here so far: their rows need not come back
             held_through = session.get(DeviceState, 1).next_seq - 1

@@ -59,6 +59,25 @@ once with its rows' values in order - {table, upsert: {column: [values...]}} or 
 the columns the device derives (desktop.derived) are left out and made again on the device. A
 customer costs a third of what it did on the wire (docs/PERFORMANCE.md).
 
+A device that holds nothing yet (cursor 0) first reads the user's whole scope as a snapshot, then
+the change log from the snapshot's head:
+
+    GET  /v1/snapshot?after=TOKEN&limit=M   (Authorization: Bearer; both parameters optional)
+                          -> 200 application/x-fieldmark-frames: a stream of frames, each a 4-byte
+                             big-endian length and that many bytes of gzip-compressed JSON:
+                             {kind: "start", head, total, server_time}
+                             {kind: "rows", table, columns: [name...], rows: [[value...]...], token}...
+                             {kind: "end", next_cursor}
+
+Tables come in SYNCED_TABLES order, each in id order, at most ``limit`` (capped at SNAPSHOT_ROWS)
+rows a frame, values in storage form as in a Change's row (a password hash is "" but for its owner).
+``total`` counts the rows still to come in this answer; ``head`` and ``next_cursor`` are the
+change-log head of the snapshot the rows were read in (one read transaction for the whole answer).
+A stream that breaks is asked again with the last frame's ``token`` as ``after``: it goes on after
+that row, from a newer snapshot, and its ``next_cursor`` stays the first answer's head, so the
+change-log pull that follows brings everything that changed meanwhile (sync.server.snapshot). A
+server without the route answers 404; the device then pulls the change log from cursor 0.
+
 A page holds at most PULL_LIMIT change-log entries (``limit`` is capped there). A row travels with
 the rows it refers to, in the same page, unless the server knows the device holds them as they are
 (sync.server.changes.page), so every page applies on its own. A page is all or nothing: a device
@@ -164,6 +183,9 @@ PUSH_BATCH = 200
 PULL_LIMIT = 20000
 MAX_CHUNK_BYTES = 4 * 1024 * 1024  # one PUT of an evidence file
 UPLOAD_CHUNK = 1024 * 1024  # a download's read size (uploads size their chunks by the link: sync.client)
+
+SNAPSHOT_ROWS = 20000  # rows per frame of a first pull (GET /v1/snapshot)
+SNAPSHOT_MEDIA_TYPE = "application/x-fieldmark-frames"
 
 APPLIED, REJECTED, OUT_OF_ORDER, WAITING = "applied", "rejected", "out_of_order", "waiting"
 UPSERT, FORGET = "upsert", "forget"

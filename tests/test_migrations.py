@@ -20,10 +20,10 @@ from desktop import audit, migrate, search, timeutil
 from desktop.models import Base
 from desktop.store import make_engine, open_store
 
-HEAD = "0012"
+HEAD = "0013"
 PREVIOUS = "0001"
 TABLES = ("users", "customers", "contacts", "touchpoints", "attachments", "device_state", "outbox", "audit_log")
-SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows", "sync_reread")
+SYNC_TABLES = ("sync_state", "sync_problems", "sync_rows", "sync_reread", "sync_bulk")
 SEARCH_TABLES = ("customer_search", "touchpoint_search")
 
 # ---------------------------------------------------------------------------------------------- helpers

@@ -695,7 +695,9 @@ def sleeps() -> list[float]:
 def client(store, tmp_path, http, sleeps) -> SyncClient:
     tokens = FileTokenStore(tmp_path / "device-token")
     tokens.save("t0k3n")
-    return SyncClient(store, http.url, tokens, timeout=(2.0, 0.5), sleep=sleeps.append, jitter=lambda: 1.0)
+    # These tests script the change-log pull's answers; a first pull's snapshot is tests/test_first_pull.py's.
+    return SyncClient(store, http.url, tokens, timeout=(2.0, 0.5), sleep=sleeps.append, jitter=lambda: 1.0,
+                      snapshots=False)
 
 
 def empty_page(next_cursor: int = 0, server_time: str | None = None) -> dict[str, Any]:
@@ -748,7 +750,7 @@ def test_retry_after_is_honoured_and_jitter_spreads_the_delays(store, tmp_path, 
     tokens.save("t")
     delays: list[float] = []
     jitter = iter([0.25, 0.5, 0.1])
-    quick = SyncClient(store, http.url, tokens, sleep=delays.append, jitter=lambda: next(jitter))
+    quick = SyncClient(store, http.url, tokens, sleep=delays.append, jitter=lambda: next(jitter), snapshots=False)
     http.script = [("status", 503, {}, {"Retry-After": "3"}), ("status", 502, {}), ("status", 429, {}),
                    ("status", 200, empty_page())]
     quick.pull()

@@ -131,7 +131,21 @@ class StatusBar(QStatusBar):
             return self.tr("Receiving changes…")
         if what == "upload":
             return self.tr("Sending photos and recordings…")
+        if what == "download":
+            left = self.context.sync.remaining_s  # the bar beside shows how far it is
+            if left is None:
+                return self.tr("Downloading your data for the first time…")
+            return self.tr("Downloading your data for the first time, about %1 left").replace(
+                "%1", self._duration(left))
+        if what == "index":
+            return self.tr("Indexing the downloaded data…")
         return self.tr("Syncing…")
+
+    def _duration(self, seconds: float) -> str:
+        """A rough time left, as a person says it: "3 min", "20 s"."""
+        if seconds >= 90:
+            return self.tr("%1 min").replace("%1", str(round(seconds / 60)))
+        return self.tr("%1 s").replace("%1", str(max(5, round(seconds / 5) * 5)))
 
     def _show_state(self) -> None:
         state = self.state

@@ -90,13 +90,18 @@ def client_for(context: AppContext, url: str | None = None) -> SyncClient | None
     return client
 
 
+DOWNLOAD, INDEX = "download", "index"  # a first pull's steps (sync.first_pull)
+FIRST_PULL_REFRESH_S = 2.0  # how often the views read again the rows a first pull has loaded
+
+
 class SyncController(QObject):
     """Runs syncs on the network thread, one at a time, and the background sync's timer."""
 
     sig_changed = Signal()
     """The sync's situation changed (started, finished, paused, server known): re-read outcome, syncing."""
     sig_progress = Signal(float, str)
-    """A running sync reported progress: fraction 0..1 and what it is doing ("push", "upload" or "pull")."""
+    """A running sync reported progress: fraction 0..1 and what it is doing ("push", "upload", "pull", or for a
+    first pull "download" then "index"); ``remaining_s`` estimates a first pull's time left."""
     sig_sign_in_required = Signal(str)
     """A sync the user asked for needs them to sign in again; carries the reason in their language."""
     sig_finished = Signal(object)
@@ -123,6 +128,9 @@ class SyncController(QObject):
         self.error: BaseException | None = None
         self.fraction = 0.0
         self.what = ""
+        self.remaining_s: float | None = None  # a first pull's estimate of the time left, once it can tell
+        self._download: tuple[float, float] | None = None  # (when, fraction) of a first pull's first rows
+        self._refreshed = 0.0
         self.cancel_requested = False
         context.tasks.sig_data_changed.connect(self._on_data_changed)
 
@@ -289,6 +297,7 @@ class SyncController(QObject):
                 if self.schedule.enabled and self.schedule.paused is None:
                     self.schedule.start(now)
             waiters, self._waiters = self._waiters, []
+            self._download, self.remaining_s = None, None
             announce, self._announce = self._announce and sync_run, False
             self.context.sig_sync_finished.emit()
             self.context.tasks.sig_data_changed.emit(None)  # views refresh; the schedule ignores it
@@ -311,6 +320,18 @@ class SyncController(QObject):
         self.sig_device_revoked.emit()
 
     def _on_progress(self, fraction: float, what: str) -> None:
+        now = self._clock()
+        if what == DOWNLOAD:  # a first pull (sync.first_pull): the rows come at a steady pace
+            if self._download is None:
+                self._download = (now, fraction)
+            since, first = self._download
+            if fraction - first > 0.005 and now > since:
+                self.remaining_s = (now - since) * (1.0 - fraction) / (fraction - first)
+            if now - self._refreshed >= FIRST_PULL_REFRESH_S:  # what is loaded shows in the lists meanwhile
+                self._refreshed = now
+                self.context.tasks.sig_data_changed.emit(None)
+        elif what != INDEX:
+            self._download, self.remaining_s = None, None
         self.fraction, self.what = fraction, what
         self.sig_progress.emit(fraction, what)
 

@@ -2365,8 +2365,29 @@ Quotes appear here when reps submit them; you will see which approval rules fire
     </message>
     <message>
         <location line="+1"/>
+        <location line="+1"/>
         <source>Downloading your organisation&apos;s data…</source>
         <translation>正在下载贵公司的数据…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Indexing the downloaded data…</source>
+        <translation>正在为下载的数据建立索引…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Downloading your organisation&apos;s data, about %1 left</source>
+        <translation>正在下载贵公司的数据，约还需 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
     </message>
     <message>
         <location line="+25"/>
@@ -2425,17 +2446,17 @@ Quotes appear here when reps submit them; you will see which approval rules fire
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../../ui/status_bar.py" line="+199"/>
+        <location filename="../../ui/status_bar.py" line="+213"/>
         <source>Since %1. Dismiss this notice on the Sync problems page.</source>
         <translation>自 %1 起。可在“同步问题”页关闭此提示。</translation>
     </message>
     <message>
-        <location line="-65"/>
+        <location line="-71"/>
         <source>Syncing…</source>
         <translation>正在同步…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+25"/>
         <location line="+4"/>
         <source>Offline</source>
         <translation>离线</translation>
@@ -2446,7 +2467,7 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>未连接 Fieldmark 服务器。您录入的所有内容都保存在本机，连接后自动发送。</translation>
     </message>
     <message>
-        <location line="-86"/>
+        <location line="-100"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -2476,7 +2497,32 @@ Quotes appear here when reps submit them; you will see which approval rules fire
         <translation>正在发送照片和录音…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+4"/>
+        <source>Downloading your data for the first time…</source>
+        <translation>正在首次下载数据…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Downloading your data for the first time, about %1 left</source>
+        <translation>正在首次下载数据，约还需 %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Indexing the downloaded data…</source>
+        <translation>正在为下载的数据建立索引…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>

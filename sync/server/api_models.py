@@ -216,7 +216,7 @@ MEANING = {
 
 
 def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseModel] | None = None,
-          auth: bool = True, versioned: bool = True, binary: bool = False) -> dict[str, Any]:
+          auth: bool = True, versioned: bool = True, binary: bool = False, stream: str | None = None) -> dict[str, Any]:
     """Keyword arguments for a route's decorator: its answers (``ok`` for 200, ``statuses`` for the
     refusals, always 500, 401 when ``auth``, 426 and the app-version header when ``versioned``), its
     request body (read by the route itself) and, when ``auth``, the bearer token. The route's own
@@ -231,6 +231,9 @@ def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseMode
         responses[400] = {"description": "The Range header is malformed", "content": {"text/plain": {"schema": {"type": "string"}}}}
         responses[416] = {"description": "The range asked for is not in the file (Content-Range: bytes */size)",
                           "content": {"text/plain": {"schema": {"type": "string"}}}}
+    elif stream is not None:  # a stream of frames of our own (the snapshot: sync.server.snapshot)
+        responses[200] = {"description": "The frames", "content": {stream: {"schema": {"type": "string",
+                                                                                        "format": "binary"}}}}
     elif ok is not None:
         responses[200] = {"model": ok, "description": "OK"}
     extra: dict[str, Any] = {}
@@ -251,7 +254,7 @@ def route(*statuses: int, ok: type[BaseModel] | None = None, body: type[BaseMode
             "description": f"JSON (may be sent gzip-compressed with Content-Encoding: gzip), at most "
                            f"{protocol.MAX_BODY_BYTES // 1024 // 1024} MB and {protocol.MAX_JSON_DEPTH} levels deep"}
     kwargs = {"response_model": None, "responses": responses, "openapi_extra": extra}
-    return {**kwargs, "response_class": Response} if binary else kwargs
+    return {**kwargs, "response_class": Response} if binary or stream else kwargs
 
 
 def openapi(app: FastAPI) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from desktop.errors import DomainError
 from desktop.fx.rates import normalise_pair
 from desktop.ids import is_uuid
 from sync import columns, fx_fetch, protocol
-from sync.server import api_models, auth, changes, encoding, epoch, limits, push
+from sync.server import api_models, auth, changes, encoding, epoch, limits, push, snapshot
 from sync.server import blobs as server_blobs
 from sync.server import rates as rate_feed
 from sync.server.db import create_schema, make_engine, reading, writing
@@ -320,6 +320,25 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
         return encoding.json_response(request, {**page, "next_cursor": next_cursor, "has_more": has_more,
                                                 "server_id": here.server_id, "epoch": here.epoch, "next_mark": next_mark,
                                                 "server_time": timeutil.to_text(timeutil.utcnow()), **policy})
+
+    @app.get("/v1/snapshot", **api_models.route(422, stream=protocol.SNAPSHOT_MEDIA_TYPE))
+    def snapshot_(request: Request,
+                  after: str | None = Query(None, max_length=200, description="the token of the last frame "
+                                                                              "written: where to continue"),
+                  limit: int = Query(protocol.SNAPSHOT_ROWS, ge=1, le=protocol.MAX_INT,
+                                     description=f"rows per frame, capped at {protocol.SNAPSHOT_ROWS}")) -> Response:
+        """A first pull: the user's whole scope from one read snapshot, streamed (sync.server.snapshot)."""
+        _check_version(request)
+        user, _device = _authenticate(_token(request))
+        if after is not None:
+            try:
+                snapshot.parse_token(after)
+            except snapshot.BadToken:
+                raise _bad("无法继续上次中断的下载，请重新同步。",
+                           "The interrupted download cannot be continued from there; sync again.") from None
+        rows = max(1, min(limit, protocol.SNAPSHOT_ROWS))
+        return StreamingResponse(snapshot.frames(engine, user.id, after, rows_per_frame=rows),
+                                 media_type=protocol.SNAPSHOT_MEDIA_TYPE)
 
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
     # body on the event loop and hands the file and database work to the pool.

@@ -194,8 +194,15 @@ class ServerDialog(QDialog):
                  join.SIGN_IN: self.tr("Signing in…"),
                  "push": self.tr("Sending this computer's changes…"),
                  "upload": self.tr("Sending this computer's changes…"),
-                 "pull": self.tr("Downloading your organisation's data…")}
-        if what in words:
+                 "pull": self.tr("Downloading your organisation's data…"),
+                 "download": self.tr("Downloading your organisation's data…"),
+                 "index": self.tr("Indexing the downloaded data…")}
+        left = self.context.sync.remaining_s if what == "download" else None  # a first pull's estimate
+        if left is not None:
+            self.progress_label.setText(self.tr("Downloading your organisation's data, about %1 left").replace(
+                "%1", self.tr("%1 min").replace("%1", str(round(left / 60))) if left >= 90
+                else self.tr("%1 s").replace("%1", str(max(5, round(left / 5) * 5)))))
+        elif what in words:
             self.progress_label.setText(words[what])
         self.progress_bar.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
 
