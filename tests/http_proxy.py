@@ -25,6 +25,9 @@ class Proxy:
         self.rule: Callable[[str, int], str | None] = lambda _path, _count: None
         self.hang_s = 5.0
         self.delay_s = 0.0  # before each forwarded pull, so a test can act between pages
+        # False: /v1/snapshot is not found here, as on a server from before snapshots - a first pull
+        # then reads the change log, page by page (what a test of drops between pages needs)
+        self.snapshots = True
         self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
         proxy = self
@@ -40,6 +43,13 @@ class Proxy:
                 with proxy._lock:
                     count = proxy.counts[parts.path] = proxy.counts.get(parts.path, 0) + 1
                 action = proxy.rule(parts.path, count)
+                if parts.path == "/v1/snapshot" and not proxy.snapshots:
+                    self.send_response(404)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                    return
                 if action == "drop":
                     self.close_connection = True
                     self.connection.close()

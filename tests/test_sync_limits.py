@@ -50,13 +50,16 @@ def item(seq: int, name: str, args: dict) -> dict:
 # ---- Query parameters
 
 
-def test_a_cursor_beyond_64_bits_is_refused_and_the_largest_one_reads_an_empty_page(server):
+def test_a_cursor_beyond_64_bits_is_refused_and_the_largest_one_is_past_the_head(server):
     api = Api(server, "rep.li")
     for cursor in (2**63, 10**30, -1, "1e3", "x"):
         body = refusal(api.get("/v1/pull", params={"cursor": cursor}))
         assert body["field"] == "cursor"
+    # The largest whole number is a cursor this server never gave: the device is told to read again.
     page = api.get("/v1/pull", params={"cursor": protocol.MAX_INT, "limit": protocol.MAX_INT})
-    assert page.status_code == 200 and page.json()["changes"] == [] and not page.json()["has_more"]
+    assert page.status_code == 409 and page.json()["code"] == "cursor_reset" and page.json()["reason"] == "past_head"
+    page = api.get("/v1/pull", params={"cursor": 0, "limit": protocol.MAX_INT})
+    assert page.status_code == 200 and not page.json()["has_more"]
 
 
 def test_rate_dates_at_the_ends_of_the_calendar_are_refused_not_overflowed(server):

@@ -141,6 +141,7 @@ def frames(engine: Engine, user_id: str, after: str | None, *, rows_per_frame: i
             yield _frame({"kind": "start", "head": head, "total": total,
                           "server_time": timeutil.to_text(timeutil.utcnow())})
             conn_ = session.connection()
+            decoded = conn_.dialect.name == "postgresql"  # its driver decodes JSON; SQLite's hands the text
             for index in range(start, len(protocol.SYNCED_TABLES)):
                 table = protocol.SYNCED_TABLES[index]
                 names = _columns(table)
@@ -156,8 +157,8 @@ def frames(engine: Engine, user_id: str, after: str | None, *, rows_per_frame: i
                     out = []
                     for values in found:
                         row = list(values)
-                        for i in json_at:  # PostgreSQL hands JSON back decoded; its storage form is the text
-                            if row[i] is not None and not isinstance(row[i], str):
+                        for i in json_at:  # PostgreSQL hands JSON back decoded (a JSON string too: str);
+                            if row[i] is not None and (decoded or not isinstance(row[i], str)):  # storage form: text
                                 row[i] = json.dumps(row[i])
                         if secret is not None and row[at_id] != user.id:
                             row[secret] = ""  # a password hash goes only to its owner's devices
