@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Test processes: the sync tests wait on servers and subprocesses, so two share two cores well.
+TEST_WORKERS ?= 2
 
 .PHONY: run server test lint bench translations system-deps clean
 
@@ -23,7 +25,7 @@ system-deps:
 	@sh scripts/system-deps.sh
 
 test: system-deps $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check desktop ui sync migrations tests bench
