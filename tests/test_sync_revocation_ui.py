@@ -114,6 +114,8 @@ def test_a_withdrawn_device_erases_its_folder_and_comes_back_to_the_first_dialog
     assert dialog.first and dialog.state_label.isVisibleTo(dialog)
     assert "administrator withdrew this computer" in dialog.state_label.text()
     assert "erased" in dialog.state_label.text() and "ask your administrator" in dialog.state_label.text()
+    layout = dialog.layout()  # what happened is said first, then how to connect
+    assert layout.indexOf(dialog.state_label) < layout.indexOf(dialog.intro_label)
     assert application.window is not window and not application.window.isVisible()  # the old one is gone
     del window  # deleted by Qt: the test no longer holds its wrapper
     assert application.context.user is None

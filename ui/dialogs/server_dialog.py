@@ -129,7 +129,11 @@ class ServerDialog(QDialog):
         self.password_edit.setFocus()
 
     def show_notice(self, text: str) -> None:
-        """What happened to this folder before the dialog opened (it was erased: sync.revocation)."""
+        """What happened to this folder before the dialog opened (it was erased: sync.revocation): said
+        first, above the words on how to connect."""
+        layout = self.layout()
+        layout.removeWidget(self.state_label)
+        layout.insertWidget(layout.indexOf(self.intro_label), self.state_label)
         self.state_label.setText(text)
         self.state_label.show()
 
