@@ -122,16 +122,20 @@ def test_an_edit_on_an_old_base_over_a_newer_one_is_an_overwrite(server, tmp_pat
     reset = rep.push(("customer.update", {"id": customer, "city": "常州", "at": "1999-12-31T23:00:00.000000Z"}),
                      extra={"base_version": 3}).json()["results"][0]
     assert reset["status"] == "applied" and reset["clock"]["reason"] == "too_early"
-    # A time the user typed is checked against the believable clock: a touchpoint "now" on a device a
-    # day ahead is in the future for the server, and refused; one logged later for long ago is fine.
+    # A time the user typed is checked against the believable clock. A touchpoint left at "now" on a
+    # device a day ahead was made now: it moves with the device's clock to the receipt time. One typed a
+    # day ahead on a right clock is in the future, and refused; one logged later for long ago is fine.
     ahead = timeutil.to_text(now + timedelta(days=1))
     logged = [rep.push(("touchpoint.log", {"id": uuid7(), "customer_id": customer, "channel": "call",
                                            "summary": "电话确认交期", "occurred_at": when, "at": at})).json()["results"][0]
-              for when, at in ((ahead, ahead), (timeutil.to_text(now - timedelta(days=400)), timeutil.to_text(now)),
+              for when, at in ((ahead, ahead), (ahead, timeutil.to_text(now)),
+                               (timeutil.to_text(now - timedelta(days=400)), timeutil.to_text(now)),
                                ("1999-06-01T00:00:00.000000Z", timeutil.to_text(now)))]
     assert [(r["status"], r.get("error", {}).get("field")) for r in logged] == [
-        ("rejected", "occurred_at"), ("applied", None), ("rejected", "occurred_at")]
-    assert logged[0]["clock"]["reason"] == "future"
+        ("applied", None), ("rejected", "occurred_at"), ("applied", None), ("rejected", "occurred_at")]
+    assert logged[0]["clock"]["reason"] == "future" and logged[0]["clock"]["moved"]["occurred_at"]["sent"] == ahead
+    stored = timeutil.from_text(logged[0]["clock"]["moved"]["occurred_at"]["stored"])
+    assert abs(stored - now) < timedelta(minutes=5)  # when the call was made, by the server's clock
     # A device with two waiting changes numbers them on top of each other (base 4, then 5 on its own
     # version 5): the manager's notes, version 5 on the server, were not seen by the second.
     assert boss.push(("customer.update", {"id": customer, "notes": "经理备注", "at": timeutil.to_text(now)}),

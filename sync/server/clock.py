@@ -13,7 +13,9 @@ A time outside it is **clamped**, never refused: it is replaced by the server's 
 change surely happened before the server received it, and after its row existed), and the push
 result says so (``clock``: the time sent, the time stored, why). The change itself is the user's and
 is kept; the time was the device clock's. Times a user types (a touchpoint's ``occurred_at``, a
-visit's check-in) are checked by their mutations against ``at``, so against a believable clock.
+visit's check-in) are checked by their mutations against ``at``, so against a believable clock; one
+left at "now" on a device whose clock runs ahead (within NOW_SLACK of ``at``) is moved with ``at``
+(``clock.moved`` says from what to what), since "now" was the device clock's too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from desktop.models import Contact, Customer, Quote
 from desktop.mutations.common import by_id
 
 FUTURE_SLACK = timedelta(minutes=5)
+# Times a user usually leaves at "now" (the device's clock): moved with ``at`` when that runs ahead.
+NOW_FIELDS = ("occurred_at",)
+NOW_SLACK = timedelta(minutes=10)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 # mutation -> (argument naming the row, its model, the column before which the change cannot be)
 FLOORS: dict[str, tuple[str, type, str]] = {
@@ -61,8 +66,32 @@ def plausible(session: Any, name: str, args: Any, received: datetime) -> tuple[A
     if reason is None:
         return args, at, None
     stored = timeutil.to_text(received)
-    note = {"sent": args["at"], "stored": stored, "reason": reason}
-    return {**args, "at": stored}, received, note
+    note: dict[str, Any] = {"sent": args["at"], "stored": stored, "reason": reason}
+    out = {**args, "at": stored}
+    if reason == "future":
+        out = _now_as_received(out, args, at, received, note)
+    return out, received, note
+
+
+def _now_as_received(out: dict[str, Any], args: dict[str, Any], at: datetime, received: datetime,
+                     note: dict[str, Any]) -> dict[str, Any]:
+    """A device whose clock runs ahead logs "now" in its own time: a time the user left at "now"
+    (within NOW_SLACK of ``at``) is the moment the change was made, which the server knows better - its
+    receipt time - so it moves with ``at`` and the note says so. A time typed far from "now" is the
+    user's, and left for the mutation to judge."""
+    for name in NOW_FIELDS:
+        text = args.get(name)
+        if not isinstance(text, str):
+            continue
+        try:
+            when = timeutil.from_text(text)
+        except (ValueError, OverflowError):
+            continue
+        if abs(when - at) <= NOW_SLACK:
+            moved = timeutil.to_text(received + (when - at))
+            out[name] = moved
+            note.setdefault("moved", {})[name] = {"sent": text, "stored": moved}
+    return out
 
 
 def _floor(session: Any, name: str, args: dict[str, Any]) -> datetime | None:
