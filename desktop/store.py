@@ -35,10 +35,30 @@ WRITERS = ("mutation", "snapshot", "sync", "migration")
 SYNC_TABLES = frozenset({"sync_state", "sync_problems", "sync_rows", "sync_reread", "sync_bulk"})
 SYNC_WRITERS = ("sync", "migration")
 GUARDED_TABLES = frozenset(DATA_TABLES) | {"outbox", "audit_log", "device_state"} | SYNC_TABLES
+# The table a statement writes to, found past what may come before its verb: comments, a WITH clause
+# (whose queries SQLite allows only to read), a schema name, any quoting of either. Comments and string
+# literals are blanked out first (_NOT_SQL), so a word inside them is never taken for the verb.
+_NOT_SQL = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*'", re.DOTALL)
+_NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|\w+)'
 _WRITE = re.compile(
-    r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?',
+    rf"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
+    rf"(?:{_NAME}\s*\.\s*)?({_NAME})",
     re.IGNORECASE,
 )
+
+
+def written_table(statement: str) -> str | None:
+    """The (lower-case, unquoted) table an INSERT, REPLACE, UPDATE or DELETE writes to, or None."""
+    head = statement.lstrip()[:6].upper()
+    if head in ("SELECT", "PRAGMA") or head.startswith("BEGIN") or head.startswith("COMMIT"):
+        return None  # the common statements, decided without a scan
+    found = _WRITE.search(_NOT_SQL.sub(" ", statement))
+    if found is None:
+        return None
+    name = found.group(1)
+    if name[0] in "\"`[":
+        name = name[1:-1].replace('""', '"')
+    return name.lower()
 
 
 class UnrecordedWriteError(RuntimeError):
@@ -102,16 +122,16 @@ def make_engine(path: Path, *, build: bool = False) -> Engine:
     @event.listens_for(engine, "before_cursor_execute")
     def _guard(conn: Any, _cursor: object, statement: str, _params: object, _ctx: object,
                _many: bool) -> None:
-        m = _WRITE.match(statement)
-        if not m or m.group(1).lower() not in GUARDED_TABLES:
+        table = written_table(statement)
+        if table is None or table not in GUARDED_TABLES:
             return
         writer = conn.get_execution_options().get("fm_writer")
         if writer not in WRITERS:
             raise UnrecordedWriteError(
-                f"write to {m.group(1)} outside the mutation path: run it as a mutation "
+                f"write to {table} outside the mutation path: run it as a mutation "
                 "(desktop.mutations) so the outbox and the audit log record it")
-        if m.group(1).lower() in SYNC_TABLES and writer not in SYNC_WRITERS:
-            raise UnrecordedWriteError(f"write to {m.group(1)} by the {writer} writer: only sync (desktop.remote) "
+        if table in SYNC_TABLES and writer not in SYNC_WRITERS:
+            raise UnrecordedWriteError(f"write to {table} by the {writer} writer: only sync (desktop.remote) "
                                        "changes the sync state")
 
     return engine

@@ -116,6 +116,17 @@ def test_writes_outside_the_mutation_path_are_refused(store, org):
             s.execute(text("UPDATE users SET role = 'admin'"))
         with pytest.raises(UnrecordedWriteError):
             s.execute(text("DELETE FROM outbox"))
+        # Whatever comes before the verb, and however the table is named, it is the same write.
+        for sneaky in ("-- a note first\nUPDATE users SET role = 'admin'",
+                       "/* a comment */ DELETE FROM outbox",
+                       "WITH bad AS (SELECT 'admin' AS role) UPDATE users SET role = (SELECT role FROM bad)",
+                       'UPDATE main."users" SET role = \'admin\'',
+                       "UPDATE [audit_log] SET action = 'nothing'",
+                       "INSERT OR REPLACE INTO main.sync_state (singleton, cursor) VALUES (1, 99)"):
+            with pytest.raises(UnrecordedWriteError):
+                s.execute(text(sneaky))
+        # A word inside a string or a comment is not a write.
+        assert s.execute(text("SELECT 'UPDATE users SET role = 1' /* DELETE FROM outbox */")).scalar()
     with pytest.raises(ValueError):
         with store.writer("backdoor"):
             pass
