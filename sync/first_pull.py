@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3
+import zstandard
 
 from desktop import bulk_pull
 from sync import protocol
@@ -71,10 +72,27 @@ def _exactly(raw: Any, size: int) -> bytes:
     return b"".join(parts)
 
 
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _decompress(data: bytes) -> bytes:
+    """A frame's JSON, zstd (asked for) or gzip (a server that does not know zstd frames), by its magic."""
+    if data[:4] == ZSTD_MAGIC:
+        parts, size = [], 0
+        with zstandard.ZstdDecompressor().stream_reader(data) as reader:
+            while part := reader.read(1 << 20):
+                parts.append(part)
+                size += len(part)
+                if size > MAX_FRAME_BYTES:  # bounded: a small frame must not expand into gigabytes
+                    raise ValueError("a snapshot frame is larger than any the server makes")
+        return b"".join(parts)
+    return gzip.decompress(data)
+
+
 def decode(data: bytes) -> dict[str, Any]:
     """One frame's bytes as its message; a rows frame checked and made ready to write (search texts
     made) by desktop.bulk_pull.prepare. Pure work, done on the reading thread."""
-    frame = json.loads(gzip.decompress(data))
+    frame = json.loads(_decompress(data))
     if not isinstance(frame, dict):
         raise ValueError("a frame must be a JSON object")
     if frame.get("kind") == "rows":
@@ -179,7 +197,7 @@ def _run(client: SyncClient, progress: Progress | None) -> SnapshotReport | None
     # quarter of the rows (down to FRAME_MIN), so a link that drops every megabyte still gets them through.
     rows = client.snapshot_rows
     while True:
-        params: dict[str, Any] = {"limit": rows}
+        params: dict[str, Any] = {"limit": rows, "frames": "zstd"}
         if after is not None:
             params["after"] = after
         retry_after = None
@@ -234,7 +252,7 @@ def _run(client: SyncClient, progress: Progress | None) -> SnapshotReport | None
                     raise _Cut("the answer ended before its end frame")
                 except bulk_pull.BulkError as exc:
                     raise _bad_response(str(exc)) from exc
-                except (ValueError, TypeError, gzip.BadGzipFile, zlib.error) as exc:  # not a frame we can read
+                except (ValueError, TypeError, gzip.BadGzipFile, zlib.error, zstandard.ZstdError) as exc:  # unreadable
                     raise _bad_response(f"a snapshot frame: {exc}") from exc
                 except RETRY as exc:
                     failure, reason = f"{type(exc).__name__}: {exc}", "timeout" if "timed out" in str(exc) else "refused"

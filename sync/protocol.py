@@ -62,12 +62,14 @@ customer costs a third of what it did on the wire (docs/PERFORMANCE.md).
 A device that holds nothing yet (cursor 0) first reads the user's whole scope as a snapshot, then
 the change log from the snapshot's head:
 
-    GET  /v1/snapshot?after=TOKEN&limit=M   (Authorization: Bearer; both parameters optional)
+    GET  /v1/snapshot?after=TOKEN&limit=M&frames=zstd|gzip   (Authorization: Bearer; all optional)
                           -> 200 application/x-fieldmark-frames: a stream of frames, each a 4-byte
-                             big-endian length and that many bytes of gzip-compressed JSON:
+                             big-endian length and that many bytes of compressed JSON - zstd when
+                             ``frames=zstd`` (the desktop asks it), else gzip; the reader tells them
+                             apart by their magic bytes:
                              {kind: "start", head, total, server_time}
                              {kind: "rows", table, columns: [name...], rows: [[value...]...], token}...
-                             {kind: "end", next_cursor}
+                             {kind: "end", next_cursor, server_id, epoch, next_mark}
 
 Tables come in SYNCED_TABLES order, each in id order, at most ``limit`` (capped at SNAPSHOT_ROWS)
 rows a frame, values in storage form as in a Change's row (a password hash is "" but for its owner).

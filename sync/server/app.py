@@ -326,7 +326,9 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
                   after: str | None = Query(None, max_length=200, description="the token of the last frame "
                                                                               "written: where to continue"),
                   limit: int = Query(protocol.SNAPSHOT_ROWS, ge=1, le=protocol.MAX_INT,
-                                     description=f"rows per frame, capped at {protocol.SNAPSHOT_ROWS}")) -> Response:
+                                     description=f"rows per frame, capped at {protocol.SNAPSHOT_ROWS}"),
+                  frames: str = Query("gzip", pattern="^(gzip|zstd)$",
+                                      description="how each frame is compressed")) -> Response:
         """A first pull: the user's whole scope from one read snapshot, streamed (sync.server.snapshot)."""
         _check_version(request)
         user, _device = _authenticate(_token(request))
@@ -337,7 +339,7 @@ def create_app(engine: Engine | str, data_dir: Path | str, *, cfets_url: str | N
                 raise _bad("无法继续上次中断的下载，请重新同步。",
                            "The interrupted download cannot be continued from there; sync again.") from None
         rows = max(1, min(limit, protocol.SNAPSHOT_ROWS))
-        return StreamingResponse(snapshot.frames(engine, user.id, after, rows_per_frame=rows),
+        return StreamingResponse(snapshot.frames(engine, user.id, after, rows_per_frame=rows, zstd=frames == "zstd"),
                                  media_type=protocol.SNAPSHOT_MEDIA_TYPE)
 
     # Evidence files (sync.server.blobs). Sync routes run on the thread pool; the upload reads its
