@@ -142,6 +142,10 @@ class VisitTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
+    def fetching(self) -> bool:
+        """A page is being read (asked by the view as it scrolls, or by fetchMore)."""
+        return self._fetching
+
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008
         return not parent.isValid() and not self._complete and not self._fetching and self._filter is not None
 
