@@ -24,6 +24,7 @@ for _name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
 from desktop import derived, integrity, mutations, passwords, snapshot, timeutil  # noqa: E402
 from desktop.ids import uuid7  # noqa: E402
 from desktop.store import Store, open_store  # noqa: E402
+from tests.app_windows import contexts, no_chosen_folder  # noqa: E402, F401 - fixtures of the window tests
 
 PASSWORD = "s3cret-pass"
 # pytest-timeout (120 s, pyproject.toml) needs the GIL to act, and a native call that hangs holding it

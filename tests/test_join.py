@@ -5,35 +5,30 @@ against a real server process (SQLite), through a real proxy where the network h
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from sqlalchemy import select
 
 import desktop
 from desktop import folder as folder_
-from desktop import integrity, paths, remote, snapshot, timeutil
+from desktop import integrity, remote, snapshot, timeutil
 from desktop.demo import generate
 from desktop.ids import uuid7
 from desktop.models import Customer, User
 from desktop.mutations.registry import prepare
 from desktop.paths import chosen_data_dir, remember_data_dir
-from desktop.store import open_store
-from sync.token_store import FileTokenStore
+from tests.app_windows import new_context
 from tests.http_proxy import NotOurs, Proxy
 from tests.server_process import Api, ServerProcess, free_port
-from ui import sync_actions
 from ui.app import parse_args
-from ui.context import AppContext
 from ui.dialogs.server_dialog import ServerDialog
 from ui.sign_in_dialog import SignInDialog
 from ui.startup import Application, data_dir
-from ui.sync_schedule import SyncIntervals
 
-HOUR = 3600.0
-QUIET = SyncIntervals(startup_s=HOUR, after_change_s=HOUR, pending_s=HOUR, idle_s=HOUR, retry_s=HOUR, retry_max_s=HOUR)
+pytestmark = pytest.mark.usefixtures("no_chosen_folder")  # a folder chosen here is not the next test's
+
 CUSTOMER = "昆山德润精工机械有限公司"
 # Raw text that must never reach a window.
 RAW = re.compile(r"Traceback|Error:|Exception|UNIQUE|constraint|NoneType|HTTPConnectionPool|Max retries|errno",
@@ -60,36 +55,6 @@ def proxy(server):
     p = Proxy(server.url, pull_limit=3)  # pages of three change-log entries: a first pull of several pages
     yield p
     p.stop()
-
-
-def new_context(path: Path) -> AppContext:
-    ctx = AppContext(open_store(path / "fieldmark.db"), "en")
-    ctx.sync.set_intervals(QUIET)
-    ctx.sync_client_options = {"attempts": 2, "backoff_s": 0.05, "timeout": (2.0, 10.0)}
-    return ctx
-
-
-@pytest.fixture(autouse=True)
-def _no_chosen_folder():
-    """A folder chosen in one test is not the next test's (nor the next start's) data folder."""
-    yield
-    paths._chosen_file().unlink(missing_ok=True)
-
-
-@pytest.fixture
-def contexts(qapp, qtbot, monkeypatch):
-    QCoreApplication.setOrganizationName("FieldmarkTests")
-    QCoreApplication.setApplicationName("FieldmarkTests")
-    QSettings().clear()
-    monkeypatch.setattr(sync_actions, "open_token_store", lambda folder, _account: FileTokenStore(folder / "token"))
-    made: list[AppContext] = []
-    yield made
-    for ctx in made:
-        ctx.sync.stop()
-        ctx.sync.cancel()
-        qtbot.waitUntil(lambda c=ctx: not c.sync.syncing, timeout=30000)
-        ctx.tasks.shutdown()
-        ctx.store.close()
 
 
 @pytest.fixture

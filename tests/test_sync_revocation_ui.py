@@ -9,26 +9,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from desktop import folder as folder_
-from desktop import mutations, paths, remote, timeutil
+from desktop import mutations, remote, timeutil
 from desktop.demo import generate
 from desktop.models import Customer, User
 from desktop.store import open_store
-from sync.token_store import FileTokenStore
+from tests.app_windows import new_context
 from tests.server_process import ServerProcess
-from ui import startup, sync_actions
-from ui.context import AppContext
+from ui import startup
 from ui.dialogs.server_dialog import ServerDialog
 from ui.sign_in_dialog import SignInDialog
 from ui.startup import Application
-from ui.sync_schedule import SyncIntervals
 
-HOUR = 3600.0
-QUIET = SyncIntervals(startup_s=HOUR, after_change_s=HOUR, pending_s=HOUR, idle_s=HOUR, retry_s=HOUR, retry_max_s=HOUR)
+pytestmark = pytest.mark.usefixtures("no_chosen_folder")  # a folder chosen here is not the next test's
 
 
 @pytest.fixture(scope="module")
@@ -38,37 +35,8 @@ def server(tmp_path_factory):
     process.stop()
 
 
-@pytest.fixture(autouse=True)
-def _no_chosen_folder():
-    yield
-    paths._chosen_file().unlink(missing_ok=True)
-
-
-@pytest.fixture
-def contexts(qapp, qtbot, monkeypatch):
-    QCoreApplication.setOrganizationName("FieldmarkTests")
-    QCoreApplication.setApplicationName("FieldmarkTests")
-    QSettings().clear()
-    monkeypatch.setattr(sync_actions, "open_token_store", lambda folder, _account: FileTokenStore(folder / "token"))
-    made: list[AppContext] = []
-    yield made
-    for dialog in QApplication.topLevelWidgets():  # the first dialogs the tests left open are not the next test's
-        if isinstance(dialog, QDialog) and dialog.isVisible():
-            dialog.blockSignals(True)  # closing it here is not the user cancelling the app
-            dialog.close()
-            dialog.deleteLater()
-    for ctx in made:
-        ctx.sync.stop()
-        ctx.sync.cancel()
-        qtbot.waitUntil(lambda c=ctx: not c.sync.syncing, timeout=30000)
-        ctx.tasks.shutdown()
-        ctx.store.close()
-
-
 def started(qtbot, contexts, folder: Path) -> Application:
-    context = AppContext(open_store(folder / "fieldmark.db"), "en")
-    context.sync.set_intervals(QUIET)
-    context.sync_client_options = {"attempts": 2, "backoff_s": 0.05, "timeout": (2.0, 10.0)}
+    context = new_context(folder)
     contexts.append(context)
     application = Application(QApplication.instance(), context)
     qtbot.addWidget(application.window)
