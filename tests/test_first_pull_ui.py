@@ -16,6 +16,7 @@ from desktop.store import open_store
 from sync.client import SyncCancelled, SyncClient
 from sync.token_store import FileTokenStore
 from tests.server_process import Api, ServerProcess
+from tests.test_first_pull import Stop
 from tests.test_sync_server import create
 from ui import sync_actions
 from ui.context import AppContext
@@ -37,16 +38,6 @@ def server(tmp_path_factory):
     assert all(r["status"] == "applied" for r in results)
     yield process
     process.stop()
-
-
-class Stop:
-    def __init__(self, frames: int) -> None:
-        self.left = frames
-
-    def set(self, fraction: float, what: str = "") -> bool:
-        if what == "download":
-            self.left -= 1
-        return self.left > 0
 
 
 def test_the_window_shows_a_first_pulls_rows_while_it_runs(qapp, qtbot, tmp_path, server, monkeypatch):
