@@ -148,6 +148,19 @@ def stored_rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[s
     return _rows(session, table, ids)
 
 
+def json_as_stored(value: Any, decoded: bool) -> Any:
+    """A JSON column's value as read, in the desktop's storage form (its text). ``decoded``: the driver
+    hands JSON back decoded (PostgreSQL's does, a JSON string too: a str); SQLite's hands the text."""
+    if value is not None and (decoded or not isinstance(value, str)):
+        return json.dumps(value)
+    return value
+
+
+def decodes_json(conn: Any) -> bool:
+    """Whether this connection's driver hands JSON columns back decoded (every one but SQLite's)."""
+    return conn.dialect.name != "sqlite"
+
+
 def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, Any]]:
     """Rows by id in storage form, read in bulk: the stored values as they are (times and money are
     stored as the desktop's storage-form text), with no ORM object and no type conversion."""
@@ -155,7 +168,7 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
     json_columns = [c.name for c in MODELS[table].__table__.columns if isinstance(c.type, JSON)]
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
-    decoded = conn.dialect.name != "sqlite"  # SQLite's driver hands the stored text back as it is
+    decoded = decodes_json(conn)
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(ids)
     for start in range(0, len(wanted), CHUNK):
@@ -164,9 +177,8 @@ def _rows(session: Session, table: str, ids: set[str]) -> dict[str, dict[str, An
                                      f"WHERE id IN ({', '.join([mark] * len(chunk))})", chunk).fetchall()
         for values in found:
             row = dict(zip(names, values, strict=True))
-            for name in json_columns:  # PostgreSQL hands JSON back decoded (a JSON string too: str);
-                if row[name] is not None and (decoded or not isinstance(row[name], str)):  # storage form is text
-                    row[name] = json.dumps(row[name])
+            for name in json_columns:
+                row[name] = json_as_stored(row[name], decoded)
             out[row["id"]] = row
     return out
 

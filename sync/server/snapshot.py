@@ -41,7 +41,7 @@ from desktop.ids import is_uuid
 from desktop.models import Customer, Quote, Touchpoint, User
 from sync import protocol
 from sync.server import epoch
-from sync.server.changes import LOCAL_ONLY, MODELS
+from sync.server.changes import LOCAL_ONLY, MODELS, decodes_json, json_as_stored
 from sync.server.models import ChangeLogEntry
 
 
@@ -148,7 +148,7 @@ def frames(engine: Engine, user_id: str, after: str | None, *, rows_per_frame: i
             yield _frame({"kind": "start", "head": head, "total": total,
                           "server_time": timeutil.to_text(timeutil.utcnow())}, zstd)
             conn_ = session.connection()
-            decoded = conn_.dialect.name == "postgresql"  # its driver decodes JSON; SQLite's hands the text
+            decoded = decodes_json(conn_)
             for index in range(start, len(protocol.SYNCED_TABLES)):
                 table = protocol.SYNCED_TABLES[index]
                 names = _columns(table)
@@ -164,9 +164,8 @@ def frames(engine: Engine, user_id: str, after: str | None, *, rows_per_frame: i
                     out = []
                     for values in found:
                         row = list(values)
-                        for i in json_at:  # PostgreSQL hands JSON back decoded (a JSON string too: str);
-                            if row[i] is not None and (decoded or not isinstance(row[i], str)):  # storage form: text
-                                row[i] = json.dumps(row[i])
+                        for i in json_at:
+                            row[i] = json_as_stored(row[i], decoded)
                         if secret is not None and row[at_id] != user.id:
                             row[secret] = ""  # a password hash goes only to its owner's devices
                         out.append(row)
